@@ -1,0 +1,162 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/naversync/naversync/service"
+)
+
+// Service is what the HTTP interface needs of the engine; *service.Service implements it.
+type Service interface {
+	CreateAccount(ctx context.Context, in service.AccountInput) (service.Account, error)
+	GetAccount(ctx context.Context, id string) (service.Account, error)
+	ListAccounts(ctx context.Context, limit int, after string) ([]service.Account, string, error)
+	UpdateAccount(ctx context.Context, id string, p service.AccountPatch) (service.Account, error)
+	DeleteAccount(ctx context.Context, id string) error
+	EnqueueSync(ctx context.Context, req service.SyncRequest) (service.Sync, bool, error)
+	GetSync(ctx context.Context, id string) (service.Sync, error)
+	ListSyncs(ctx context.Context, f service.SyncFilter) ([]service.Sync, string, error)
+	CancelSync(ctx context.Context, id string) (service.Sync, error)
+	RetrySync(ctx context.Context, id, idempotencyKey string) (service.Sync, error)
+	Follow(ctx context.Context, id string, fn func(service.Sync) error) error
+	Leases(ctx context.Context) ([]service.Lease, error)
+	Ready(ctx context.Context) error
+	Gatherer() prometheus.Gatherer
+	ServiceAccountEmail() string
+	ServedWindow() (from, to time.Time)
+	SchedulerStatus(ctx context.Context) (service.SchedulerStatus, error)
+	RunRefreshNow(ctx context.Context) (int, error)
+}
+
+// Defaults for Options' zero fields.
+const (
+	DefaultMaxBodyBytes   = 64 << 10
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultHeartbeat      = 15 * time.Second
+)
+
+// Options configure the handler. The zero value serves without authentication.
+type Options struct {
+	// Tokens are the accepted bearer tokens. Empty turns authentication off (demo mode).
+	Tokens []string
+	// Logger receives the access log and internal errors; nil discards.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body (413 beyond it); default 64 KiB.
+	MaxBodyBytes int64
+	// RequestTimeout bounds each request except the event stream; default 30s.
+	RequestTimeout time.Duration
+	// Heartbeat is the interval of comment lines that keep an event stream open through
+	// proxies; default 15s.
+	Heartbeat time.Duration
+	// Version is reported by GET /info; default the main module's version from the build info.
+	Version string
+	// UI, when set, is served (without authentication, with the full request path) at /ui/,
+	// and "/" redirects to it.
+	UI http.Handler
+}
+
+// handler holds the dependencies of the route handlers.
+type handler struct {
+	svc       Service
+	log       *slog.Logger
+	tokens    [][sha256.Size]byte
+	maxBody   int64
+	timeout   time.Duration
+	heartbeat time.Duration
+	version   string
+}
+
+// New returns the HTTP handler of the API, serving svc.
+func New(svc Service, opts Options) http.Handler {
+	h := &handler{
+		svc:       svc,
+		log:       opts.Logger,
+		maxBody:   opts.MaxBodyBytes,
+		timeout:   opts.RequestTimeout,
+		heartbeat: opts.Heartbeat,
+		version:   opts.Version,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.timeout <= 0 {
+		h.timeout = DefaultRequestTimeout
+	}
+	if h.heartbeat <= 0 {
+		h.heartbeat = DefaultHeartbeat
+	}
+	if h.version == "" {
+		h.version = buildVersion()
+	}
+	for _, t := range opts.Tokens {
+		if t != "" {
+			h.tokens = append(h.tokens, sha256.Sum256([]byte(t)))
+		}
+	}
+
+	r := chi.NewRouter()
+	r.Use(sanitizeRequestID, middleware.RequestID, echoRequestID, h.observe)
+	r.NotFound(h.notFound)
+	r.MethodNotAllowed(h.methodNotAllowed(r))
+
+	r.Get("/healthz", h.healthz)
+	r.Get("/readyz", h.readyz)
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(svc.Gatherer(), promhttp.HandlerOpts{}))
+	if opts.UI != nil {
+		r.Handle("/ui/*", opts.UI)
+		r.Get("/ui", redirectTo("/ui/"))
+		r.Get("/", redirectTo("/ui/"))
+	}
+
+	r.Group(func(r chi.Router) {
+		r.Use(h.authenticate)
+		// The event stream lives as long as its sync runs: no request timeout.
+		r.Get("/syncs/{id}/events", h.syncEvents)
+		r.Group(func(r chi.Router) {
+			r.Use(h.withTimeout)
+			r.Post("/accounts", h.createAccount)
+			r.Get("/accounts", h.listAccounts)
+			r.Get("/accounts/{id}", h.getAccount)
+			r.Patch("/accounts/{id}", h.updateAccount)
+			r.Delete("/accounts/{id}", h.deleteAccount)
+			r.Post("/syncs", h.createSync)
+			r.Get("/syncs", h.listSyncs)
+			r.Get("/syncs/{id}", h.getSync)
+			r.Post("/syncs/{id}/cancel", h.cancelSync)
+			r.Post("/syncs/{id}/retry", h.retrySync)
+			r.Get("/leases", h.leases)
+			r.Get("/scheduler", h.scheduler)
+			r.Post("/scheduler/run", h.runScheduler)
+			r.Get("/info", h.info)
+		})
+	})
+	return r
+}
+
+// buildVersion is the main module's version, or "dev" for a build without one.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// redirectTo answers 302 Found to target.
+func redirectTo(target string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target, http.StatusFound)
+	}
+}

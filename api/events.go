@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/naversync/naversync/service"
+)
+
+// syncEvents handles GET /syncs/{id}/events: a Server-Sent Events stream with one
+// "event: sync" per change of the sync (the first is its state now), ending after the event
+// that shows a terminal status. A comment line every heartbeat keeps proxies from closing an
+// idle stream. An unknown sync is a 404 problem, answered before the stream starts.
+func (h *handler) syncEvents(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	rc := http.NewResponseController(w)
+
+	var (
+		mu      sync.Mutex // serializes writes of events and heartbeats
+		started bool
+		seq     int
+		wg      sync.WaitGroup
+	)
+	defer wg.Wait() // nothing may write to w after the handler returns
+	defer cancel()
+
+	start := func() error {
+		// The stream outlives any server write timeout.
+		_ = rc.SetWriteDeadline(time.Time{})
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Accel-Buffering", "no")
+		w.WriteHeader(http.StatusOK)
+		started = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.heartbeats(ctx, cancel, &mu, w, rc)
+		}()
+		return rc.Flush()
+	}
+	err := h.svc.Follow(ctx, id, func(s service.Sync) error {
+		data, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("encode sync: %w", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !started {
+			if err := start(); err != nil {
+				return fmt.Errorf("start stream: %w", err)
+			}
+		}
+		seq++
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: sync\ndata: %s\n\n", seq, data); err != nil {
+			return fmt.Errorf("write event: %w", err)
+		}
+		return rc.Flush()
+	})
+	cancel()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case !started && err != nil:
+		h.fail(w, r, err)
+	case err != nil && r.Context().Err() == nil && !errors.Is(err, context.Canceled):
+		h.log.WarnContext(r.Context(), "event stream ended early", "request_id", middleware.GetReqID(r.Context()), "sync_id", id, "err", err)
+	}
+}
+
+// heartbeats writes an SSE comment every h.heartbeat until ctx ends; a failed write (the
+// client went away) cancels the stream.
+func (h *handler) heartbeats(ctx context.Context, cancel context.CancelFunc, mu *sync.Mutex, w http.ResponseWriter, rc *http.ResponseController) {
+	t := time.NewTicker(h.heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mu.Lock()
+		_, err := fmt.Fprint(w, ": heartbeat\n\n")
+		if err == nil {
+			err = rc.Flush()
+		}
+		mu.Unlock()
+		if err != nil {
+			cancel()
+			return
+		}
+	}
+}

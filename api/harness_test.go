@@ -1,0 +1,195 @@
+package api_test
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob"
+
+	"github.com/naversync/naversync/api"
+	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/google/sheetstest"
+	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/naver/navertest"
+	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store"
+	"github.com/naversync/naversync/store/storetest"
+)
+
+// The engine must satisfy the interface the handlers are written against.
+var _ api.Service = (*service.Service)(nil)
+
+// envOptions shape one test environment.
+type envOptions struct {
+	// db selects the database; default the SQLite entry of storetest.Databases.
+	db *storetest.DB
+	// tokens configure authentication; the client sends tokens[0] when set.
+	tokens []string
+	// noStart leaves the engine's workers stopped: syncs stay queued.
+	noStart bool
+	// heartbeat of event streams; default the package's.
+	heartbeat time.Duration
+	// maxBody bounds request bodies; default the package's.
+	maxBody int64
+}
+
+// env is a real engine (store, Naver simulator, Sheets stand-in) behind the API on an
+// httptest server, and a client that checks every exchange against openapi.yaml.
+type env struct {
+	t      *testing.T
+	svc    *service.Service
+	naver  *navertest.Server
+	sheets *sheetstest.Server
+	srv    *httptest.Server
+	c      *client
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	db := o.db
+	if db == nil {
+		db = &storetest.Databases(t)[0]
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	nv := navertest.New(navertest.Options{InstantBuild: true})
+	naverSrv := httptest.NewServer(nv)
+	t.Cleanup(naverSrv.Close)
+	sh := sheetstest.NewServer(sheetstest.Options{})
+	sheetSrv := httptest.NewServer(sh)
+	t.Cleanup(sheetSrv.Close)
+
+	st := storetest.Open(t, *db, store.Options{Logger: log})
+	u := url.URL{Scheme: "file", Path: filepath.Join(t.TempDir(), "files"), RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
+	files, err := blob.OpenBucket(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = files.Close() })
+	nc, err := naver.NewClient(naver.Options{BaseURL: naverSrv.URL, Logger: log, RatePerSecond: 1000, Burst: 1000,
+		PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := google.NewWriter(t.Context(), google.Config{Endpoint: sheetSrv.URL, Logger: log, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	svc, err := service.New(service.Config{
+		FetchWorkers: 2, ProcessWorkers: 1, PollInterval: 100 * time.Millisecond,
+		SecretKey: secret, DataDir: t.TempDir(), Files: files, Logger: log, RetryBase: 10 * time.Millisecond,
+	}, st, nc, gw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.noStart {
+		if err := svc.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := svc.Stop(ctx); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		})
+	}
+	h := api.New(svc, api.Options{Tokens: o.tokens, Logger: log, Heartbeat: o.heartbeat, MaxBodyBytes: o.maxBody})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	token := ""
+	if len(o.tokens) > 0 {
+		token = o.tokens[0]
+	}
+	return &env{t: t, svc: svc, naver: nv, sheets: sh, srv: srv, c: newClient(t, srv.URL, token)}
+}
+
+// account creates, through the API, an account of a small simulated customer whose
+// spreadsheet exists and is shared with the writer, so its syncs succeed.
+func (e *env) account(customer string) service.Account {
+	e.t.Helper()
+	e.naver.AddCustomer(navertest.Customer{ID: customer, APIKey: "key-" + customer, SecretKey: "secret-" + customer,
+		Campaigns: 1, AdgroupsPerCampaign: 1, KeywordsPerAdgroup: 2, Seed: 7})
+	sheet := "sheet" + customer
+	e.sheets.CreateSpreadsheet(sheet, sheetstest.DefaultCaller)
+	var a service.Account
+	r := e.c.do("POST", "/accounts", map[string]any{
+		"name": "acct " + customer, "customer_id": customer, "api_key": "key-" + customer,
+		"secret_key": "secret-" + customer, "spreadsheet_id": sheet, "level": "campaign",
+	}, nil)
+	r.want(http.StatusCreated).decode(&a)
+	return a
+}
+
+// syncCount is the number of syncs in the database, read through the service.
+func (e *env) syncCount() int {
+	e.t.Helper()
+	n, cursor := 0, ""
+	for {
+		items, next, err := e.svc.ListSyncs(e.t.Context(), service.SyncFilter{Limit: 200, Cursor: cursor})
+		if err != nil {
+			e.t.Fatalf("list syncs: %v", err)
+		}
+		n += len(items)
+		if next == "" {
+			return n
+		}
+		cursor = next
+	}
+}
+
+// accountCount is the number of accounts, read through the service.
+func (e *env) accountCount() int {
+	e.t.Helper()
+	n, after := 0, ""
+	for {
+		items, next, err := e.svc.ListAccounts(e.t.Context(), 200, after)
+		if err != nil {
+			e.t.Fatalf("list accounts: %v", err)
+		}
+		n += len(items)
+		if next == "" {
+			return n
+		}
+		after = next
+	}
+}
+
+// waitTerminal follows a sync (on the service's change feed) until it is terminal.
+func (e *env) waitTerminal(id string) service.Sync {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), 90*time.Second)
+	defer cancel()
+	var last service.Sync
+	if err := e.svc.Follow(ctx, id, func(s service.Sync) error { last = s; return nil }); err != nil {
+		e.t.Fatalf("sync %s did not finish: %v (last %+v)", id, err, last)
+	}
+	return last
+}
+
+// day is the Naver (KST) day n days before today, as YYYY-MM-DD.
+func day(n int) string {
+	kst := time.FixedZone("KST", 9*3600)
+	t := time.Now().In(kst)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -n).Format("2006-01-02")
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+func ptr[T any](v T) *T { return &v }

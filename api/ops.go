@@ -1,0 +1,74 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/naversync/naversync/service"
+)
+
+// healthz handles GET /healthz: the process answers. It checks nothing else.
+func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz handles GET /readyz: 200 when the engine runs and its database answers, else 503.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Ready(r.Context()); err != nil {
+		h.log.WarnContext(r.Context(), "not ready", "err", err)
+		writeProblem(w, r, kindUnavailable, "the service is not ready", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// leases handles GET /leases: the held Naver customer leases and who waits behind each.
+func (h *handler) leases(w http.ResponseWriter, r *http.Request) {
+	items, err := h.svc.Leases(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []service.Lease{}
+	}
+	writeJSON(w, http.StatusOK, page[service.Lease]{Items: items})
+}
+
+// scheduler handles GET /scheduler: the refresh schedule, its next and its last runs.
+func (h *handler) scheduler(w http.ResponseWriter, r *http.Request) {
+	st, err := h.svc.SchedulerStatus(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// runScheduler handles POST /scheduler/run: queue the refresh of every account now.
+func (h *handler) runScheduler(w http.ResponseWriter, r *http.Request) {
+	n, err := h.svc.RunRefreshNow(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]int{"queued": n})
+}
+
+// infoBody is the answer of GET /info.
+type infoBody struct {
+	ServiceAccountEmail string `json:"service_account_email"`
+	ServedFrom          string `json:"served_from"`
+	ServedTo            string `json:"served_to"`
+	Version             string `json:"version"`
+}
+
+// info handles GET /info: what a user needs to set up an account.
+func (h *handler) info(w http.ResponseWriter, _ *http.Request) {
+	from, to := h.svc.ServedWindow()
+	writeJSON(w, http.StatusOK, infoBody{
+		ServiceAccountEmail: h.svc.ServiceAccountEmail(),
+		ServedFrom:          from.Format("2006-01-02"),
+		ServedTo:            to.Format("2006-01-02"),
+		Version:             h.version,
+	})
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/naversync/naversync/service"
+)
+
+// ProblemTypeBase prefixes the stable type URIs of the problems this API answers.
+const ProblemTypeBase = "https://naversync.dev/problems/"
+
+// Problem is an error answer (RFC 9457, application/problem+json).
+type Problem struct {
+	// Type is a stable URI naming the kind of problem; clients branch on it.
+	Type string `json:"type"`
+	// Title is a short summary of the kind of problem.
+	Title string `json:"title"`
+	// Status repeats the HTTP status.
+	Status int `json:"status"`
+	// Detail explains this occurrence; it never contains internal error text.
+	Detail string `json:"detail,omitempty"`
+	// Instance is the request path.
+	Instance string `json:"instance"`
+	// RequestID is the X-Request-Id of the request, to find it in the logs.
+	RequestID string `json:"request_id,omitempty"`
+	// Errors name the invalid fields of a validation problem.
+	Errors []service.FieldError `json:"errors,omitempty"`
+}
+
+// problemKind is one kind of problem: its type slug, title and status.
+type problemKind struct {
+	slug   string
+	title  string
+	status int
+}
+
+var (
+	kindValidation   = problemKind{"validation", "The request is invalid", http.StatusBadRequest}
+	kindMalformed    = problemKind{"malformed-request", "The request body is not valid JSON", http.StatusBadRequest}
+	kindUnauthorized = problemKind{"unauthorized", "Authentication is required", http.StatusUnauthorized}
+	kindNotFound     = problemKind{"not-found", "Not found", http.StatusNotFound}
+	kindMethod       = problemKind{"method-not-allowed", "Method not allowed", http.StatusMethodNotAllowed}
+	kindConflict     = problemKind{"conflict", "The request conflicts with the current state", http.StatusConflict}
+	kindTooLarge     = problemKind{"payload-too-large", "The request body is too large", http.StatusRequestEntityTooLarge}
+	kindMediaType    = problemKind{"unsupported-media-type", "The request body must be JSON", http.StatusUnsupportedMediaType}
+	kindCredentials  = problemKind{"invalid-credentials", "Naver refused the credentials", http.StatusUnprocessableEntity}
+	kindInternal     = problemKind{"internal", "Internal server error", http.StatusInternalServerError}
+	kindUnavailable  = problemKind{"unavailable", "Service unavailable", http.StatusServiceUnavailable}
+	kindTimeout      = problemKind{"timeout", "The request took too long", http.StatusServiceUnavailable}
+)
+
+// writeProblem answers a problem of kind k.
+func writeProblem(w http.ResponseWriter, r *http.Request, k problemKind, detail string, fields []service.FieldError) {
+	p := Problem{
+		Type:      ProblemTypeBase + k.slug,
+		Title:     k.title,
+		Status:    k.status,
+		Detail:    detail,
+		Instance:  r.URL.Path,
+		RequestID: middleware.GetReqID(r.Context()),
+		Errors:    fields,
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(k.status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// fail answers err, an error from the service or from decoding a request, with its problem.
+// Errors the client cannot act on are logged here, once, and never echoed.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var verr *service.ValidationError
+	var rerr *requestError
+	switch {
+	case errors.As(err, &rerr):
+		writeProblem(w, r, rerr.kind, rerr.detail, rerr.fields)
+	case errors.As(err, &verr):
+		writeProblem(w, r, kindValidation, "one or more fields are invalid", verr.Fields)
+	case errors.Is(err, service.ErrNotFound):
+		writeProblem(w, r, kindNotFound, "the resource does not exist", nil)
+	case errors.Is(err, service.ErrConflict):
+		writeProblem(w, r, kindConflict, "the request does not fit the resource's current state", nil)
+	case errors.Is(err, service.ErrInvalidCredentials):
+		writeProblem(w, r, kindCredentials, "Naver refused the credentials: check the API key, the secret key and the customer id", nil)
+	case errors.Is(err, service.ErrUnavailable):
+		h.log.WarnContext(r.Context(), "dependency unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		writeProblem(w, r, kindUnavailable, "a dependency is not reachable; try again later", nil)
+	case errors.Is(err, context.DeadlineExceeded):
+		h.log.WarnContext(r.Context(), "request timed out", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
+		writeProblem(w, r, kindTimeout, "the request did not finish in time; try again later", nil)
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away: nobody reads the answer, and it is not our error.
+		writeProblem(w, r, kindUnavailable, "the request was canceled", nil)
+	default:
+		h.log.ErrorContext(r.Context(), "internal error", "request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, r, kindInternal, "an internal error occurred; quote the request id when reporting it", nil)
+	}
+}
+
+// requestError is a request the handler refused before calling the service.
+type requestError struct {
+	kind   problemKind
+	detail string
+	fields []service.FieldError
+}
+
+func (e *requestError) Error() string { return e.kind.slug + ": " + e.detail }
+
+// invalid is a validation problem naming one field.
+func invalid(field, reason string) *requestError {
+	return &requestError{kind: kindValidation, detail: "one or more fields are invalid",
+		fields: []service.FieldError{{Field: field, Reason: reason}}}
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, kindNotFound, "no such route or resource", nil)
+}

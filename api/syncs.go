@@ -1,0 +1,193 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/naversync/naversync/service"
+)
+
+var (
+	// idempotencyKeyPattern: visible ASCII, at most 200 characters.
+	idempotencyKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,200}$`)
+	customerIDPattern     = regexp.MustCompile(`^[0-9]{1,20}$`)
+	cursorPattern         = regexp.MustCompile(`^[A-Za-z0-9_-]{1,400}$`)
+)
+
+// idempotencyKey returns the Idempotency-Key header ("" when absent) or a validation error.
+func idempotencyKey(r *http.Request) (string, error) {
+	k := r.Header.Get("Idempotency-Key")
+	if k != "" && !idempotencyKeyPattern.MatchString(k) {
+		return "", invalid("Idempotency-Key", "1 to 200 visible ASCII characters")
+	}
+	return k, nil
+}
+
+// createSync handles POST /syncs: 202 for a new sync, 200 for an equal queued one or a replay
+// of the same Idempotency-Key.
+func (h *handler) createSync(w http.ResponseWriter, r *http.Request) {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	body, err := jsonBody(w, r, h.maxBody)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	req, err := decodeSyncRequest(body)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	req.IdempotencyKey = key
+	req.Trigger = service.TriggerManual
+	s, created, err := h.svc.EnqueueSync(r.Context(), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !created {
+		writeJSON(w, http.StatusOK, s)
+		return
+	}
+	w.Header().Set("Location", "/syncs/"+s.ID)
+	writeJSON(w, http.StatusAccepted, s)
+}
+
+// listSyncs handles GET /syncs with its filters, newest first.
+func (h *handler) listSyncs(w http.ResponseWriter, r *http.Request) {
+	f, err := syncFilter(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	items, next, err := h.svc.ListSyncs(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []service.Sync{}
+	}
+	writeJSON(w, http.StatusOK, page[service.Sync]{Items: items, NextCursor: next})
+}
+
+// syncFilter reads GET /syncs' query.
+func syncFilter(r *http.Request) (service.SyncFilter, error) {
+	q := r.URL.Query()
+	var f service.SyncFilter
+	var err error
+	if f.Limit, err = queryLimit(r, 50); err != nil {
+		return f, err
+	}
+	if f.AccountID = q.Get("account_id"); f.AccountID != "" && !idPattern.MatchString(f.AccountID) {
+		return f, invalid("account_id", "an account id")
+	}
+	if f.CustomerID = q.Get("customer_id"); f.CustomerID != "" && !customerIDPattern.MatchString(f.CustomerID) {
+		return f, invalid("customer_id", "a Naver customer id: digits only")
+	}
+	for _, v := range q["status"] {
+		for _, st := range strings.Split(v, ",") {
+			switch st = strings.TrimSpace(st); st {
+			case service.StatusQueued, service.StatusFetching, service.StatusProcessing,
+				service.StatusSucceeded, service.StatusFailed, service.StatusCanceled:
+				f.Statuses = append(f.Statuses, st)
+			default:
+				return f, invalid("status", "one or more of queued, fetching, processing, succeeded, failed, canceled")
+			}
+		}
+	}
+	parseTime := func(name string) (time.Time, error) {
+		v := q.Get(name)
+		if v == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, invalid(name, "an RFC 3339 time such as 2026-01-02T15:04:05Z")
+		}
+		return t, nil
+	}
+	if f.CreatedAfter, err = parseTime("created_after"); err != nil {
+		return f, err
+	}
+	if f.CreatedBefore, err = parseTime("created_before"); err != nil {
+		return f, err
+	}
+	if f.Cursor = q.Get("cursor"); f.Cursor != "" && !validCursor(f.Cursor) {
+		return f, invalid("cursor", "the next_cursor of a previous page")
+	}
+	return f, nil
+}
+
+// validCursor checks that a cursor has the shape the store hands out (base64url of
+// "<RFC 3339 time>|<id>"), so that a forged one is a 400 and not a database error.
+func validCursor(c string) bool {
+	if !cursorPattern.MatchString(c) {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return false
+	}
+	ts, id, ok := strings.Cut(string(b), "|")
+	if !ok || !idPattern.MatchString(id) {
+		return false
+	}
+	_, err = time.Parse(time.RFC3339Nano, ts)
+	return err == nil
+}
+
+// getSync handles GET /syncs/{id}.
+func (h *handler) getSync(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.pathID(w, r)
+	if !ok {
+		return
+	}
+	s, err := h.svc.GetSync(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// cancelSync handles POST /syncs/{id}/cancel; a finished sync is a 409.
+func (h *handler) cancelSync(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.pathID(w, r)
+	if !ok {
+		return
+	}
+	s, err := h.svc.CancelSync(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// retrySync handles POST /syncs/{id}/retry: a new sync over the same range, 202 with its
+// Location. Only a failed or canceled sync can be retried (409 otherwise).
+func (h *handler) retrySync(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.pathID(w, r)
+	if !ok {
+		return
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	s, err := h.svc.RetrySync(r.Context(), id, key)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/syncs/"+s.ID)
+	writeJSON(w, http.StatusAccepted, s)
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// buckets, the default file store
+
+	"github.com/naversync/naversync/api"
+	"github.com/naversync/naversync/config"
+	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store"
+)
+
+// app is the wired service: store, file store, Naver client, Sheets writer, engine, HTTP API.
+type app struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *store.Store
+	files   *blob.Bucket
+	svc     *service.Service
+	handler http.Handler
+}
+
+// appOptions are what differ between serve, demo and bench.
+type appOptions struct {
+	naverRate  float64 // per-customer Naver calls per second; 0 = the client's default (10/s)
+	naverPoll  time.Duration
+	uiHandler  http.Handler
+	sheetsHTTP *http.Client
+	noAuth     bool
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// newApp builds every part from the configuration. Nothing runs until start.
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptions) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	files, err := openFiles(ctx, cfg.FilesURL)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	nv, err := naver.NewClient(naver.Options{BaseURL: cfg.NaverBaseURL, Logger: log, RatePerSecond: o.naverRate, Burst: int(o.naverRate), PollMin: o.naverPoll})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("naver client: %w", err)
+	}
+	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, HTTPClient: o.sheetsHTTP})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("google sheets: %w", err)
+	}
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("time zone: %w", err)
+	}
+	svc, err := service.New(service.Config{
+		FetchWorkers:   cfg.FetchWorkers,
+		ProcessWorkers: cfg.ProcessWorkers,
+		LeaseTTL:       cfg.LeaseTTL,
+		ReportWindow:   cfg.ReportWindow,
+		SettleDays:     cfg.SettleDays,
+		Location:       loc,
+		SecretKey:      cfg.SecretKey,
+		DataDir:        cfg.DataDir,
+		Files:          files,
+		Logger:         log,
+	}, st, nv, sheets)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	tokens := cfg.APITokens
+	if o.noAuth {
+		tokens = nil
+	}
+	h := api.New(svc, api.Options{Tokens: tokens, Logger: log, UI: o.uiHandler})
+	return &app{cfg: cfg, log: log, store: st, files: files, svc: svc, handler: h}, nil
+}
+
+// openFiles opens the file store; a local directory is created and written atomically.
+func openFiles(ctx context.Context, raw string) (*blob.Bucket, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("NAVERSYNC_FILES_URL: %w", err)
+	}
+	if u.Scheme == "file" {
+		q := u.Query()
+		for k, v := range map[string]string{"create_dir": "1", "metadata": "skip", "no_tmp_dir": "1"} {
+			if q.Get(k) == "" {
+				q.Set(k, v)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	b, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("file store %s: %w", raw, err)
+	}
+	return b, nil
+}
+
+// start runs the engine and, with a schedule, the refresh scheduler.
+func (a *app) start(ctx context.Context, withScheduler bool) error {
+	if err := a.svc.Start(ctx); err != nil {
+		return err
+	}
+	if withScheduler {
+		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
+	}
+	return nil
+}
+
+// listen serves the API on addr until ctx ends; it returns the bound address.
+func (a *app) listen(ctx context.Context, addr string) (string, <-chan error, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		done <- err
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	return ln.Addr().String(), done, nil
+}
+
+// close stops the scheduler and the engine (leases released, unfinished syncs left resumable)
+// and closes the stores.
+func (a *app) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.svc.StopScheduler(); err != nil {
+		a.log.Warn("stop scheduler", "err", err)
+	}
+	if err := a.svc.Stop(ctx); err != nil {
+		a.log.Warn("stop engine", "err", err)
+	}
+	if err := a.files.Close(); err != nil {
+		a.log.Warn("close file store", "err", err)
+	}
+	if err := a.store.Close(); err != nil {
+		a.log.Warn("close database", "err", err)
+	}
+}
+
+// serve runs the production service until SIGINT/SIGTERM.
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if len(cfg.SecretKey) == 0 {
+		return errors.New("NAVERSYNC_SECRET_KEY is required: 32 bytes as hex or base64 (e.g. `openssl rand -hex 32`); it encrypts Naver secret keys at rest")
+	}
+	if len(cfg.APITokens) == 0 {
+		return errors.New("NAVERSYNC_API_TOKENS is required: one or more comma-separated bearer tokens for the API")
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	a, err := newApp(ctx, cfg, log, appOptions{uiHandler: newConsole()})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.start(ctx, true); err != nil {
+		return err
+	}
+	addr, done, err := a.listen(ctx, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	log.Info("naversync serving", "addr", addr, "database", redactURL(cfg.DatabaseURL), "files", cfg.FilesURL,
+		"naver", cfg.NaverBaseURL, "service_account", a.svc.ServiceAccountEmail())
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		<-done
+		return nil
+	case err := <-done:
+		return err
+	}
+}
+
+// redactURL hides a database password in logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return strings.Replace(u.String(), "xxxxx", "***", 1)
+}

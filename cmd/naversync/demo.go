@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/naversync/naversync/config"
+	"github.com/naversync/naversync/google/sheetstest"
+	"github.com/naversync/naversync/naver/navertest"
+	"github.com/naversync/naversync/service"
+)
+
+// demoAccount is one advertiser of the demo.
+type demoAccount struct {
+	name, customer, sheet string
+}
+
+// demo runs the real service on SQLite against the built-in simulators and shows the core
+// idea: a customer's Naver lease is held only while fetching, so the next sync of the same
+// customer fetches while the previous one is still being processed.
+func demo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	days := fs.Int("days", 365, "days of data per sync (Naver serves the last 365)")
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the API and the console (use :0 for any free port)")
+	keep := fs.Bool("keep", false, "keep the service and console running after the demo's syncs finish (Ctrl-C ends)")
+	dataDir := fs.String("data", "", "data directory (default: a new temporary directory, removed at the end)")
+	buildDelay := fs.Duration("build-delay", 150*time.Millisecond, "how long the Naver simulator takes to build a report")
+	latency := fs.Duration("latency", 5*time.Millisecond, "Naver simulator latency per call")
+	keywords := fs.Int("keywords", 10, "keywords per ad group in the simulated accounts")
+	sheetLatency := fs.Duration("sheet-latency", 300*time.Millisecond, "Sheets stand-in latency per request (writes take time at Google too)")
+	verbose := fs.Bool("v", false, "log the service's own structured logs to stderr")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *days < 1 || *days > 365 {
+		return fmt.Errorf("-days %d: Naver serves the last 365 days; choose 1 to 365", *days)
+	}
+	dir := *dataDir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "naversync-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+
+	// The simulators: real HTTP servers on loopback, as strict as the real APIs.
+	nsim := navertest.New(navertest.Options{BuildDelay: *buildDelay, Latency: *latency})
+	accounts := []demoAccount{
+		{name: "Acme Shoes", customer: "1001", sheet: "acme-shoes-sheet"},
+		{name: "Acme Bags", customer: "1001", sheet: "acme-bags-sheet"},
+		{name: "Blue Cafe", customer: "2002", sheet: "blue-cafe-sheet"},
+	}
+	keys := map[string][2]string{}
+	for i, c := range []string{"1001", "2002"} {
+		key, secret := "demo-license-"+c, "demo-secret-"+c
+		keys[c] = [2]string{key, secret}
+		nsim.AddCustomer(navertest.Customer{ID: c, APIKey: key, SecretKey: secret, Campaigns: 3 + i, AdgroupsPerCampaign: 4, KeywordsPerAdgroup: *keywords, Seed: int64(i + 1)})
+	}
+	naverURL, stopNaver, err := serveLoopback(nsim)
+	if err != nil {
+		return err
+	}
+	defer stopNaver()
+	ssim := sheetstest.NewServer(sheetstest.Options{})
+	sheetsURL, stopSheets, err := serveLoopback(slowHandler(ssim, *sheetLatency))
+	if err != nil {
+		return err
+	}
+	defer stopSheets()
+	for _, a := range accounts {
+		ssim.CreateSpreadsheet(a.sheet, sheetstest.DefaultCaller)
+	}
+
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	env := map[string]string{
+		"NAVERSYNC_DATA_DIR":        dir,
+		"NAVERSYNC_NAVER_BASE_URL":  naverURL,
+		"NAVERSYNC_SHEETS_ENDPOINT": sheetsURL,
+		"NAVERSYNC_SECRET_KEY":      hex.EncodeToString(secret),
+		"NAVERSYNC_FETCH_WORKERS":   "2",
+		"NAVERSYNC_PROCESS_WORKERS": "3",
+		"NAVERSYNC_LEASE_TTL":       "10s",
+		"NAVERSYNC_LOG_LEVEL":       "info",
+	}
+	cfg, err := config.Load(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return ""
+	})
+	if err != nil {
+		return err
+	}
+	logOut := io.Discard
+	if *verbose {
+		logOut = stderr
+	}
+	log := newLogger(logOut, cfg.LogLevel)
+	// The simulator's latencies are scaled down, and so is Naver's per-customer rate limit.
+	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, uiHandler: newConsole(), noAuth: true})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.start(ctx, false); err != nil {
+		return err
+	}
+	bound, _, err := a.listen(ctx, *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "naversync demo: SQLite in %s, Naver simulator at %s, Sheets stand-in at %s\n", dir, naverURL, sheetsURL)
+	fmt.Fprintf(stdout, "console: http://%s/ui/   API: http://%s/syncs (no token needed in the demo)\n\n", bound, bound)
+
+	t0 := time.Now()
+	var ids []string
+	names := map[string]string{}
+	for _, d := range accounts {
+		kp := keys[d.customer]
+		acct, err := a.svc.CreateAccount(ctx, service.AccountInput{Name: d.name, CustomerID: d.customer, APIKey: kp[0], SecretKey: kp[1],
+			SpreadsheetID: d.sheet, SheetTab: "naver_ads", Level: service.LevelKeyword, ValidateCredentials: true})
+		if err != nil {
+			return fmt.Errorf("create account %s: %w", d.name, err)
+		}
+		sy, _, err := a.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: acct.ID, Days: *days, Trigger: service.TriggerBackfill})
+		if err != nil {
+			return fmt.Errorf("enqueue %s: %w", d.name, err)
+		}
+		ids = append(ids, sy.ID)
+		names[sy.ID] = d.name
+		fmt.Fprintf(stdout, "queued %s  %-10s customer %s  %s..%s\n", short(sy.ID), d.name, d.customer, sy.From, sy.To)
+	}
+	fmt.Fprintln(stdout)
+
+	final, err := watch(ctx, a.svc, ids, names, t0, stdout)
+	if err != nil {
+		return err
+	}
+	printSummary(stdout, final, names, accounts, t0)
+	printSheets(stdout, ssim, sheetsURL, accounts)
+	fmt.Fprintf(stdout, "\nconsole: http://%s/ui/\n", bound)
+	if *keep {
+		fmt.Fprintln(stdout, "the service keeps running (-keep); Ctrl-C ends it")
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// watch prints a line whenever a sync's phase or progress moves, until all are terminal.
+func watch(ctx context.Context, svc *service.Service, ids []string, names map[string]string, t0 time.Time, w io.Writer) (map[string]service.Sync, error) {
+	last := map[string]string{}
+	final := map[string]service.Sync{}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		done := 0
+		for _, id := range ids {
+			s, err := svc.GetSync(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			final[id] = s
+			p := s.Progress
+			bucket := 0
+			if p.ReportsTotal > 0 {
+				bucket = 10 * p.ReportsFetched / p.ReportsTotal
+			}
+			key := fmt.Sprintf("%s/%d/%d", s.Phase, bucket, p.RowsProcessed/5000)
+			if key != last[id] {
+				last[id] = key
+				line := fmt.Sprintf("%6.2fs  %-10s %-11s %-20s reports %4d/%-4d rows %7d", time.Since(t0).Seconds(), names[id], s.Status, s.Phase, p.ReportsFetched, p.ReportsTotal, p.RowsProcessed)
+				if s.Error != nil {
+					line += "  error: " + s.Error.Message
+				}
+				fmt.Fprintln(w, line)
+			}
+			if s.Terminal() {
+				done++
+			}
+		}
+		if done == len(ids) {
+			return final, nil
+		}
+		select {
+		case <-ctx.Done():
+			return final, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func printSummary(w io.Writer, final map[string]service.Sync, names map[string]string, accounts []demoAccount, t0 time.Time) {
+	rel := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fs", t.Sub(t0).Seconds())
+	}
+	fmt.Fprintln(w, "\nWhen each customer's Naver lease was held, and by whom:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "customer\tsync\taccount\tlease held\tprocessing\tfinished\tstatus")
+	for _, c := range []string{"1001", "2002"} {
+		for _, id := range orderedIDs(final) {
+			s := final[id]
+			if s.CustomerID != c {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s .. %s\t%s ..\t%s\t%s\n", c, short(id), names[id], rel(s.Timings.LockAcquiredAt), rel(s.Timings.LockReleasedAt),
+				rel(s.Timings.ProcessingStartedAt), rel(s.Timings.FinishedAt), s.Status)
+		}
+	}
+	tw.Flush()
+	// The core idea, in one sentence, from the recorded timings.
+	var first, second *service.Sync
+	for _, id := range orderedIDs(final) {
+		s := final[id]
+		if s.CustomerID != accounts[0].customer || s.Timings.LockAcquiredAt == nil {
+			continue
+		}
+		if first == nil {
+			first = &s
+		} else if second == nil {
+			second = &s
+		}
+	}
+	if first != nil && second != nil && first.Timings.LockReleasedAt != nil && first.Timings.FinishedAt != nil {
+		a, b := first, second
+		if b.Timings.LockAcquiredAt.Before(*a.Timings.LockAcquiredAt) {
+			a, b = b, a
+		}
+		gap := b.Timings.LockAcquiredAt.Sub(*a.Timings.LockReleasedAt)
+		fmt.Fprintf(w, "\n%s released customer %s's lease at %s; %s took it %s later and fetched while %s was still processing (until %s).\n",
+			names[a.ID], a.CustomerID, rel(a.Timings.LockReleasedAt), names[b.ID], gap.Round(time.Millisecond), names[a.ID], rel(a.Timings.FinishedAt))
+	}
+}
+
+func orderedIDs(m map[string]service.Sync) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	// UUIDv7 ids sort by creation time.
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+	return ids
+}
+
+func printSheets(w io.Writer, ssim *sheetstest.Server, sheetsURL string, accounts []demoAccount) {
+	fmt.Fprintln(w, "\nThe sheets (first rows; the whole table is readable from the stand-in):")
+	for _, a := range accounts {
+		vals := ssim.Values(a.sheet, "naver_ads")
+		fmt.Fprintf(w, "\n%s: %d rows  %sv4/spreadsheets/%s/values/naver_ads\n", a.name, max(len(vals)-1, 0), sheetsURL, a.sheet)
+		for i, row := range vals {
+			if i > 3 {
+				break
+			}
+			cells := make([]string, 0, len(row))
+			for _, v := range row {
+				cells = append(cells, fmt.Sprint(v))
+			}
+			fmt.Fprintln(w, "  "+strings.Join(cells, " | "))
+		}
+	}
+}
+
+func short(id string) string {
+	if len(id) > 8 {
+		return id[len(id)-8:]
+	}
+	return id
+}
+
+// serveLoopback serves h on a free loopback port and returns its base URL.
+func serveLoopback(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "simulator:", err)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/", func() { _ = srv.Close() }, nil
+}
+
+// slowHandler adds latency to every request, as a remote API has.
+func slowHandler(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,141 @@
+// Package config reads naversync's configuration from the environment. Every variable has a
+// default that just works on a laptop: SQLite under the data dir, Naver's and Google's real APIs.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole service configuration. The zero value is not useful; use Load.
+type Config struct {
+	HTTPAddr              string        // NAVERSYNC_HTTP_ADDR, default ":8080"
+	DatabaseURL           string        // NAVERSYNC_DATABASE_URL, default sqlite file <data dir>/naversync.db
+	DataDir               string        // NAVERSYNC_DATA_DIR, default ./data (or $XDG_DATA_HOME/naversync)
+	FilesURL              string        // NAVERSYNC_FILES_URL, where downloaded reports live; default file://<data dir>/files
+	NaverBaseURL          string        // NAVERSYNC_NAVER_BASE_URL, default https://api.searchad.naver.com
+	SheetsEndpoint        string        // NAVERSYNC_SHEETS_ENDPOINT, default "" (Google's)
+	GoogleCredentialsFile string        // NAVERSYNC_GOOGLE_CREDENTIALS_FILE, service-account JSON
+	FetchWorkers          int           // NAVERSYNC_FETCH_WORKERS, default 4
+	ProcessWorkers        int           // NAVERSYNC_PROCESS_WORKERS, default 2
+	SecretKey             []byte        // NAVERSYNC_SECRET_KEY: 32 bytes as 64 hex chars or base64; encrypts Naver secrets
+	APITokens             []string      // NAVERSYNC_API_TOKENS: comma-separated bearer tokens
+	RefreshSchedule       string        // NAVERSYNC_REFRESH_SCHEDULE, cron, default "0 6 * * *"
+	Timezone              string        // NAVERSYNC_TIMEZONE, default Asia/Seoul
+	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
+	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
+	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
+	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: keep downloaded files this long after a successful write, default 0 (keep; refresh reuses them)
+	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
+}
+
+// Load reads the configuration through getenv (os.Getenv in main, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		HTTPAddr:        or(getenv("NAVERSYNC_HTTP_ADDR"), ":8080"),
+		DataDir:         or(getenv("NAVERSYNC_DATA_DIR"), "data"),
+		NaverBaseURL:    or(getenv("NAVERSYNC_NAVER_BASE_URL"), "https://api.searchad.naver.com"),
+		SheetsEndpoint:  getenv("NAVERSYNC_SHEETS_ENDPOINT"),
+		RefreshSchedule: or(getenv("NAVERSYNC_REFRESH_SCHEDULE"), "0 6 * * *"),
+		Timezone:        or(getenv("NAVERSYNC_TIMEZONE"), "Asia/Seoul"),
+		LogLevel:        or(getenv("NAVERSYNC_LOG_LEVEL"), "info"),
+	}
+	c.GoogleCredentialsFile = getenv("NAVERSYNC_GOOGLE_CREDENTIALS_FILE")
+	var errs []error
+	c.DatabaseURL = or(getenv("NAVERSYNC_DATABASE_URL"), filepath.Join(c.DataDir, "naversync.db"))
+	c.FilesURL = getenv("NAVERSYNC_FILES_URL")
+	if c.FilesURL == "" {
+		abs, err := filepath.Abs(filepath.Join(c.DataDir, "files"))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("NAVERSYNC_DATA_DIR: %w", err))
+		}
+		c.FilesURL = "file://" + filepath.ToSlash(abs)
+	}
+	intVar := func(name string, def, min int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number >= %d", name, v, min))
+			return def
+		}
+		return n
+	}
+	durVar := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30s or 24h", name, v))
+			return def
+		}
+		return d
+	}
+	c.FetchWorkers = intVar("NAVERSYNC_FETCH_WORKERS", 4, 1)
+	c.ProcessWorkers = intVar("NAVERSYNC_PROCESS_WORKERS", 2, 1)
+	c.SettleDays = intVar("NAVERSYNC_SETTLE_DAYS", 7, 2)
+	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", 20, 1)
+	if c.ReportWindow > 80 {
+		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))
+	}
+	c.LeaseTTL = durVar("NAVERSYNC_LEASE_TTL", 30*time.Second)
+	if c.LeaseTTL < time.Second {
+		errs = append(errs, fmt.Errorf("NAVERSYNC_LEASE_TTL=%s: want at least 1s", c.LeaseTTL))
+	}
+	c.FileRetention = durVar("NAVERSYNC_FILE_RETENTION", 0)
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		errs = append(errs, fmt.Errorf("NAVERSYNC_TIMEZONE=%q: %w", c.Timezone, err))
+	}
+	if v := getenv("NAVERSYNC_SECRET_KEY"); v != "" {
+		k, err := ParseSecretKey(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("NAVERSYNC_SECRET_KEY: %w", err))
+		}
+		c.SecretKey = k
+	}
+	for _, t := range strings.Split(getenv("NAVERSYNC_API_TOKENS"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			c.APITokens = append(c.APITokens, t)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("NAVERSYNC_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	return c, errors.Join(errs...)
+}
+
+// ParseSecretKey accepts a 32-byte AES-256 key as 64 hex characters or as base64.
+func ParseSecretKey(v string) ([]byte, error) {
+	if k, err := hex.DecodeString(v); err == nil && len(k) == 32 {
+		return k, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(v); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	}
+	return nil, errors.New("want 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)")
+}
+
+// Getenv is os.Getenv, named for callers that pass the environment in.
+func Getenv(name string) string { return os.Getenv(name) }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,186 @@
+package google
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	"google.golang.org/api/option"
+	"google.golang.org/api/sheets/v4"
+)
+
+// Defaults for Config's zero fields.
+const (
+	// DefaultMaxRequestBytes is the payload budget per request; Google
+	// recommends about 2 MB.
+	DefaultMaxRequestBytes = 2 << 20
+	// DefaultWritesPerMinute is Google's per-user write quota.
+	DefaultWritesPerMinute = 60
+	// DefaultMaxRetries bounds retries of 429 and 5xx answers.
+	DefaultMaxRetries = 6
+	// DefaultBackoffBase is the first retry delay.
+	DefaultBackoffBase = time.Second
+	// DefaultStatusTab is the tab recording each tab's last successful sync.
+	DefaultStatusTab = "naversync status"
+)
+
+// Config configures a Writer. The zero value writes to Google with
+// application default credentials.
+type Config struct {
+	// Endpoint is the API's base URL; "" means Google's. It is normalised
+	// once: a trailing "/" is ensured and a trailing "v4/" stripped (the
+	// client adds "v4/" itself).
+	Endpoint string
+	// CredentialsFile is a service-account JSON key. When empty and Endpoint
+	// is set, requests are sent without authentication (a stand-in server).
+	CredentialsFile string
+	// HTTPClient, when set, is used as is (it must carry any authentication
+	// itself; option.WithHTTPClient overrides credentials).
+	HTTPClient *http.Client
+	// Logger receives debug and warning lines; nil discards.
+	Logger *slog.Logger
+	// Now is the clock (for the status tab when Status.SyncedAt is zero).
+	Now func() time.Time
+	// MaxRequestBytes is the payload budget per batchUpdate; default 2 MiB.
+	MaxRequestBytes int
+	// WritesPerMinute paces write requests client-side; default 60, Google's
+	// per-user quota. One Writer per service account shares it.
+	WritesPerMinute int
+	// MaxRetries is how often a 429 (RESOURCE_EXHAUSTED) or 5xx answer is
+	// retried with truncated exponential backoff and jitter; default 6.
+	// A negative value disables retries.
+	MaxRetries int
+	// BackoffBase is the first retry delay, doubled per attempt and capped
+	// at 64 times itself; default 1s.
+	BackoffBase time.Duration
+	// StatusTab names the sync-status tab; default "naversync status".
+	StatusTab string
+}
+
+// Writer writes tables to Google Sheets. It is safe for concurrent use;
+// writes to the same spreadsheet are serialized.
+type Writer struct {
+	svc      *sheets.Service
+	email    string
+	log      *slog.Logger
+	now      func() time.Time
+	maxBytes int
+	retries  int
+	backoff  time.Duration
+	status   string
+	limiter  *rate.Limiter
+
+	mu    sync.Mutex
+	locks map[string]chan struct{} // spreadsheet id -> 1-slot semaphore
+}
+
+// NewWriter builds a Writer; it reads the credentials file but makes no request.
+func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
+	w := &Writer{
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		maxBytes: cfg.MaxRequestBytes,
+		retries:  cfg.MaxRetries,
+		backoff:  cfg.BackoffBase,
+		status:   cfg.StatusTab,
+		locks:    map[string]chan struct{}{},
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.maxBytes <= 0 {
+		w.maxBytes = DefaultMaxRequestBytes
+	}
+	if w.retries == 0 {
+		w.retries = DefaultMaxRetries
+	} else if w.retries < 0 {
+		w.retries = 0
+	}
+	if w.backoff <= 0 {
+		w.backoff = DefaultBackoffBase
+	}
+	if w.status == "" {
+		w.status = DefaultStatusTab
+	}
+	wpm := cfg.WritesPerMinute
+	if wpm <= 0 {
+		wpm = DefaultWritesPerMinute
+	}
+	w.limiter = rate.NewLimiter(rate.Every(time.Minute/time.Duration(wpm)), 1)
+
+	opts := []option.ClientOption{option.WithScopes(sheets.SpreadsheetsScope)}
+	if cfg.Endpoint != "" {
+		opts = append(opts, option.WithEndpoint(NormalizeEndpoint(cfg.Endpoint)))
+	}
+	switch {
+	case cfg.CredentialsFile != "":
+		key, err := os.ReadFile(cfg.CredentialsFile)
+		if err != nil {
+			return nil, fmt.Errorf("google: read credentials: %w", err)
+		}
+		var sa struct {
+			Type        string `json:"type"`
+			ClientEmail string `json:"client_email"`
+		}
+		if err := json.Unmarshal(key, &sa); err != nil {
+			return nil, fmt.Errorf("google: parse credentials %s: %w", cfg.CredentialsFile, err)
+		}
+		if sa.Type != "service_account" || sa.ClientEmail == "" {
+			return nil, fmt.Errorf("google: credentials %s: not a service-account key (type %q)", cfg.CredentialsFile, sa.Type)
+		}
+		w.email = sa.ClientEmail
+		opts = append(opts, option.WithAuthCredentialsJSON(option.ServiceAccount, key))
+	case cfg.Endpoint != "":
+		opts = append(opts, option.WithoutAuthentication())
+	}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
+	}
+	svc, err := sheets.NewService(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("google: sheets client: %w", err)
+	}
+	w.svc = svc
+	return w, nil
+}
+
+// NormalizeEndpoint turns a configured endpoint into the base URL the client
+// expects: with a trailing "/" and without a trailing "v4/".
+func NormalizeEndpoint(endpoint string) string {
+	e := strings.TrimSpace(endpoint)
+	if !strings.HasSuffix(e, "/") {
+		e += "/"
+	}
+	return strings.TrimSuffix(e, "v4/")
+}
+
+// ServiceAccountEmail is the client_email of the service-account key, the
+// address users must share their spreadsheets with; "" without a key.
+func (w *Writer) ServiceAccountEmail() string { return w.email }
+
+// lock serializes writes to one spreadsheet; it honours ctx while waiting.
+func (w *Writer) lock(ctx context.Context, id string) (unlock func(), err error) {
+	w.mu.Lock()
+	ch := w.locks[id]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		w.locks[id] = ch
+	}
+	w.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,17 @@
+// Package google writes naversync's report tables to Google Sheets through the
+// Sheets API v4 (google.golang.org/api/sheets/v4).
+//
+// A Writer replaces one tab's content with a Table: typed cells (numbers,
+// dates as serial numbers with a date format, text) written with updateCells,
+// a bold frozen header row, and a "naversync status" tab recording the last
+// successful sync per tab. The tab keeps its sheetId (charts and formulas that
+// point at it survive); it is created when missing and its grid is resized to
+// the table. Everything that fits in MaxRequestBytes goes in one atomic
+// spreadsheets.batchUpdate; a bigger table is streamed in several.
+//
+// Google's limits (10,000,000 cells per spreadsheet, 18,278 columns per tab)
+// are checked before anything is written (*TooLargeError). Writes are paced
+// by a client-side limiter and retried with truncated exponential backoff on
+// 429 and 5xx. Callers branch on ErrNotShared, ErrSpreadsheetNotFound,
+// ErrQuota and *TooLargeError with errors.Is / errors.As.
+package google

@@ -1,0 +1,56 @@
+package google
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"google.golang.org/api/googleapi"
+)
+
+// call runs fn, pacing writes with the limiter and retrying quota and server
+// errors with truncated exponential backoff and jitter. It returns the number
+// of requests made and fn's last error (unclassified).
+func (w *Writer) call(ctx context.Context, write bool, fn func() error) (int, error) {
+	for attempt := 0; ; attempt++ {
+		if write {
+			if err := w.limiter.Wait(ctx); err != nil {
+				return attempt, err
+			}
+		}
+		err := fn()
+		if err == nil || !retryable(err) || attempt >= w.retries {
+			return attempt + 1, err
+		}
+		d := w.delay(attempt, err)
+		w.log.WarnContext(ctx, "google: retrying sheets request", "attempt", attempt+1, "delay", d, "error", err)
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return attempt + 1, fmt.Errorf("%w (last answer: %v)", ctx.Err(), err)
+		}
+	}
+}
+
+// delay is base*2^attempt capped at 64*base, half of it jittered; a
+// Retry-After header (in seconds) from Google is honoured up to the cap.
+func (w *Writer) delay(attempt int, err error) time.Duration {
+	limit := 64 * w.backoff
+	d := w.backoff << min(attempt, 6)
+	if d > limit || d <= 0 {
+		d = limit
+	}
+	d = d/2 + rand.N(d/2+1)
+	var ge *googleapi.Error
+	if errors.As(err, &ge) && ge.Header != nil {
+		if s, perr := strconv.Atoi(ge.Header.Get("Retry-After")); perr == nil && s > 0 {
+			d = max(d, min(time.Duration(s)*time.Second, limit))
+		}
+	}
+	return d
+}

@@ -1,0 +1,433 @@
+package sheetstest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"google.golang.org/api/sheets/v4"
+)
+
+// handleBatchUpdate serves spreadsheets.batchUpdate. Requests are applied in
+// order to a copy of the spreadsheet which replaces the original only when
+// every request succeeded and the result is within Google's limits.
+func (s *Server) handleBatchUpdate(r *http.Request, book *spreadsheet, body []byte) (int, any) {
+	var req sheets.BatchUpdateSpreadsheetRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return badRequest("Invalid JSON payload received. %v", err)
+	}
+	if len(req.Requests) == 0 {
+		return badRequest("Must specify at least one request.")
+	}
+	work := book.clone()
+	resp := &sheets.BatchUpdateSpreadsheetResponse{SpreadsheetId: book.id}
+	for i, rq := range req.Requests {
+		kind, reply, msg := apply(work, rq)
+		if msg != "" {
+			return badRequest("Invalid requests[%d].%s: %s", i, kind, msg)
+		}
+		resp.Replies = append(resp.Replies, reply)
+	}
+	if work.cells() > MaxCells {
+		return badRequest("This action would increase the number of cells in the workbook above the limit of %d cells.", MaxCells)
+	}
+	s.books[book.id] = work
+	return http.StatusOK, resp
+}
+
+// apply runs one request against book; msg is Google's error text, or "".
+func apply(book *spreadsheet, rq *sheets.Request) (kind string, reply *sheets.Response, msg string) {
+	reply = &sheets.Response{}
+	switch {
+	case rq.AddSheet != nil:
+		kind = "addSheet"
+		reply.AddSheet, msg = addSheet(book, rq.AddSheet)
+	case rq.UpdateSheetProperties != nil:
+		kind = "updateSheetProperties"
+		msg = updateSheetProperties(book, rq.UpdateSheetProperties)
+	case rq.UpdateCells != nil:
+		kind = "updateCells"
+		msg = updateCells(book, rq.UpdateCells)
+	case rq.AppendCells != nil:
+		kind = "appendCells"
+		msg = appendCells(book, rq.AppendCells)
+	case rq.AppendDimension != nil:
+		kind = "appendDimension"
+		msg = appendDimension(book, rq.AppendDimension)
+	case rq.DeleteDimension != nil:
+		kind = "deleteDimension"
+		msg = deleteDimension(book, rq.DeleteDimension)
+	default:
+		return "request", nil, "request kind not supported by the stand-in"
+	}
+	return kind, reply, msg
+}
+
+func addSheet(book *spreadsheet, rq *sheets.AddSheetRequest) (*sheets.AddSheetResponse, string) {
+	p := rq.Properties
+	if p == nil {
+		p = &sheets.SheetProperties{}
+	}
+	g := &grid{id: p.SheetId, title: p.Title, rows: DefaultRows, cols: DefaultCols}
+	if g.id == 0 {
+		g.id = book.nextID()
+	} else if g.id < 0 {
+		return nil, fmt.Sprintf("Invalid sheetId: %d", g.id)
+	} else if book.byID(g.id) != nil {
+		return nil, fmt.Sprintf("A sheet with the id %d already exists.", g.id)
+	}
+	if g.title == "" {
+		for n := len(book.grids) + 1; ; n++ {
+			if t := fmt.Sprintf("Sheet%d", n); book.byTitle(t) == nil {
+				g.title = t
+				break
+			}
+		}
+	}
+	if book.byTitle(g.title) != nil {
+		return nil, fmt.Sprintf("A sheet with the name \"%s\" already exists. Please enter another name.", g.title)
+	}
+	if gp := p.GridProperties; gp != nil {
+		if gp.RowCount > 0 {
+			g.rows = gp.RowCount
+		}
+		if gp.ColumnCount > 0 {
+			g.cols = gp.ColumnCount
+		}
+		g.frozenRows, g.frozenCols = gp.FrozenRowCount, gp.FrozenColumnCount
+	}
+	if msg := checkGrid(g); msg != "" {
+		return nil, msg
+	}
+	book.grids = append(book.grids, g)
+	return &sheets.AddSheetResponse{Properties: g.props(len(book.grids) - 1)}, ""
+}
+
+// checkGrid validates a tab's dimensions and frozen counts.
+func checkGrid(g *grid) string {
+	switch {
+	case g.rows < 1 || g.cols < 1:
+		return "Sheet must have at least one row and one column."
+	case g.cols > MaxColumns:
+		return fmt.Sprintf("This action would increase the number of columns in the sheet above the limit of %d.", MaxColumns)
+	case g.frozenRows < 0 || g.frozenCols < 0:
+		return "Frozen counts must not be negative."
+	case g.frozenRows >= g.rows:
+		return "You can't freeze all visible rows on the sheet."
+	case g.frozenCols >= g.cols:
+		return "You can't freeze all visible columns on the sheet."
+	}
+	return ""
+}
+
+func updateSheetProperties(book *spreadsheet, rq *sheets.UpdateSheetPropertiesRequest) string {
+	p := rq.Properties
+	if p == nil {
+		return "properties are required"
+	}
+	g := book.byID(p.SheetId)
+	if g == nil {
+		return fmt.Sprintf("No grid with id: %d", p.SheetId)
+	}
+	if rq.Fields == "" {
+		return "At least one field must be specified in 'fields'."
+	}
+	gp := p.GridProperties
+	if gp == nil {
+		gp = &sheets.GridProperties{}
+	}
+	for f := range strings.SplitSeq(rq.Fields, ",") {
+		switch strings.TrimSpace(f) {
+		case "title":
+			if p.Title == "" {
+				return "Sheet title must not be empty."
+			}
+			if other := book.byTitle(p.Title); other != nil && other != g {
+				return fmt.Sprintf("A sheet with the name \"%s\" already exists. Please enter another name.", p.Title)
+			}
+			g.title = p.Title
+		case "gridProperties":
+			g.rows, g.cols, g.frozenRows, g.frozenCols = gp.RowCount, gp.ColumnCount, gp.FrozenRowCount, gp.FrozenColumnCount
+		case "gridProperties.rowCount":
+			g.rows = gp.RowCount
+		case "gridProperties.columnCount":
+			g.cols = gp.ColumnCount
+		case "gridProperties.frozenRowCount":
+			g.frozenRows = gp.FrozenRowCount
+		case "gridProperties.frozenColumnCount":
+			g.frozenCols = gp.FrozenColumnCount
+		default:
+			return fmt.Sprintf("field %q not supported by the stand-in", f)
+		}
+	}
+	if msg := checkGrid(g); msg != "" {
+		return msg
+	}
+	g.truncate()
+	return ""
+}
+
+// fieldMask says which parts of a cell a write replaces.
+type fieldMask struct{ value, format bool }
+
+func parseCellFields(fields string) (fieldMask, string) {
+	var m fieldMask
+	if fields == "" {
+		return m, "At least one field must be specified in 'fields'."
+	}
+	for f := range strings.SplitSeq(fields, ",") {
+		switch strings.TrimSpace(f) {
+		case "*":
+			m.value, m.format = true, true
+		case "userEnteredValue":
+			m.value = true
+		case "userEnteredFormat":
+			m.format = true
+		default:
+			return m, fmt.Sprintf("field %q not supported by the stand-in", f)
+		}
+	}
+	return m, ""
+}
+
+// toCell converts one CellData, checking Google's per-cell limits.
+func toCell(cd *sheets.CellData) (cell, string) {
+	var c cell
+	if cd == nil {
+		return c, ""
+	}
+	if v := cd.UserEnteredValue; v != nil {
+		set := 0
+		if v.NumberValue != nil {
+			c.value, set = *v.NumberValue, set+1
+		}
+		if v.StringValue != nil {
+			if utf8.RuneCountInString(*v.StringValue) > MaxCellChars {
+				return c, fmt.Sprintf("Your input contains more than the maximum of %d characters in a single cell.", MaxCellChars)
+			}
+			c.value, set = *v.StringValue, set+1
+		}
+		if v.BoolValue != nil {
+			c.value, set = *v.BoolValue, set+1
+		}
+		if v.FormulaValue != nil || v.ErrorValue != nil {
+			return c, "formulaValue and errorValue are not supported by the stand-in"
+		}
+		if set > 1 {
+			return c, "Only one value may be set in userEnteredValue."
+		}
+	}
+	c.format = cd.UserEnteredFormat
+	return c, ""
+}
+
+// put writes c at (r, col) through the mask.
+func put(g *grid, r, col int64, c cell, m fieldMask) {
+	old := g.get(r, col)
+	if m.value {
+		old.value = c.value
+	}
+	if m.format {
+		old.format = c.format
+	}
+	g.set(r, col, old)
+}
+
+func updateCells(book *spreadsheet, rq *sheets.UpdateCellsRequest) string {
+	m, msg := parseCellFields(rq.Fields)
+	if msg != "" {
+		return msg
+	}
+	switch {
+	case rq.Start != nil && rq.Range != nil:
+		return "Only one of start or range may be set."
+	case rq.Start != nil:
+		g := book.byID(rq.Start.SheetId)
+		if g == nil {
+			return fmt.Sprintf("No grid with id: %d", rq.Start.SheetId)
+		}
+		r0, c0 := rq.Start.RowIndex, rq.Start.ColumnIndex
+		for i, row := range rq.Rows {
+			r := r0 + int64(i)
+			if r >= g.rows {
+				return fmt.Sprintf("Requested writing within range [%s], but tried writing to row [%d]",
+					a1(g.title, 0, g.rows, 0, g.cols), r+1)
+			}
+			if row == nil {
+				continue
+			}
+			for j, cd := range row.Values {
+				col := c0 + int64(j)
+				if col >= g.cols {
+					return fmt.Sprintf("Requested writing within range [%s], but tried writing to column [%s]",
+						a1(g.title, 0, g.rows, 0, g.cols), columnName(col))
+				}
+				c, msg := toCell(cd)
+				if msg != "" {
+					return msg
+				}
+				put(g, r, col, c, m)
+			}
+		}
+		return ""
+	case rq.Range != nil:
+		gr := rq.Range
+		g := book.byID(gr.SheetId)
+		if g == nil {
+			return fmt.Sprintf("No grid with id: %d", gr.SheetId)
+		}
+		// Missing (zero) end indexes mean unbounded.
+		r1, c1 := gr.EndRowIndex, gr.EndColumnIndex
+		if r1 == 0 {
+			r1 = g.rows
+		}
+		if c1 == 0 {
+			c1 = g.cols
+		}
+		if gr.StartRowIndex < 0 || gr.StartColumnIndex < 0 || r1 <= gr.StartRowIndex || c1 <= gr.StartColumnIndex {
+			return "Invalid range."
+		}
+		if r1 > g.rows || c1 > g.cols {
+			return fmt.Sprintf("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d",
+				a1(g.title, gr.StartRowIndex, r1, gr.StartColumnIndex, c1), g.rows, g.cols)
+		}
+		// Every cell of the range is written; cells the rows do not cover are cleared.
+		for r := gr.StartRowIndex; r < r1; r++ {
+			var row *sheets.RowData
+			if i := r - gr.StartRowIndex; i < int64(len(rq.Rows)) {
+				row = rq.Rows[i]
+			}
+			for col := gr.StartColumnIndex; col < c1; col++ {
+				var cd *sheets.CellData
+				if row != nil {
+					if j := col - gr.StartColumnIndex; j < int64(len(row.Values)) {
+						cd = row.Values[j]
+					}
+				}
+				c, msg := toCell(cd)
+				if msg != "" {
+					return msg
+				}
+				put(g, r, col, c, m)
+			}
+		}
+		return ""
+	default:
+		return "One of start or range must be set."
+	}
+}
+
+func appendCells(book *spreadsheet, rq *sheets.AppendCellsRequest) string {
+	m, msg := parseCellFields(rq.Fields)
+	if msg != "" {
+		return msg
+	}
+	g := book.byID(rq.SheetId)
+	if g == nil {
+		return fmt.Sprintf("No grid with id: %d", rq.SheetId)
+	}
+	r0 := g.lastDataRow() + 1
+	for i, row := range rq.Rows {
+		r := r0 + int64(i)
+		if r >= g.rows {
+			g.rows = r + 1 // appendCells grows rows, never columns
+		}
+		if row == nil {
+			continue
+		}
+		for j, cd := range row.Values {
+			col := int64(j)
+			if col >= g.cols {
+				return fmt.Sprintf("Requested writing within range [%s], but tried writing to column [%s]",
+					a1(g.title, 0, g.rows, 0, g.cols), columnName(col))
+			}
+			c, msg := toCell(cd)
+			if msg != "" {
+				return msg
+			}
+			put(g, r, col, c, m)
+		}
+	}
+	return ""
+}
+
+func appendDimension(book *spreadsheet, rq *sheets.AppendDimensionRequest) string {
+	g := book.byID(rq.SheetId)
+	if g == nil {
+		return fmt.Sprintf("No grid with id: %d", rq.SheetId)
+	}
+	if rq.Length <= 0 {
+		return "length must be positive"
+	}
+	switch rq.Dimension {
+	case "ROWS":
+		g.rows += rq.Length
+	case "COLUMNS":
+		g.cols += rq.Length
+	default:
+		return fmt.Sprintf("Invalid dimension: %q", rq.Dimension)
+	}
+	return checkGrid(g)
+}
+
+func deleteDimension(book *spreadsheet, rq *sheets.DeleteDimensionRequest) string {
+	dr := rq.Range
+	if dr == nil {
+		return "range is required"
+	}
+	g := book.byID(dr.SheetId)
+	if g == nil {
+		return fmt.Sprintf("No grid with id: %d", dr.SheetId)
+	}
+	start, end := dr.StartIndex, dr.EndIndex
+	switch dr.Dimension {
+	case "ROWS":
+		if end == 0 {
+			end = g.rows
+		}
+		if start < 0 || end > g.rows || start >= end {
+			return "Invalid dimension range."
+		}
+		if start == 0 && end == g.rows {
+			return "You can't delete all the rows on the sheet."
+		}
+		if start < int64(len(g.data)) {
+			tail := []([]cell){}
+			if end < int64(len(g.data)) {
+				tail = g.data[end:]
+			}
+			g.data = append(g.data[:start:start], tail...)
+		}
+		g.rows -= end - start
+		g.frozenRows = min(g.frozenRows, g.rows-1)
+	case "COLUMNS":
+		if end == 0 {
+			end = g.cols
+		}
+		if start < 0 || end > g.cols || start >= end {
+			return "Invalid dimension range."
+		}
+		if start == 0 && end == g.cols {
+			return "You can't delete all the columns on the sheet."
+		}
+		for i, row := range g.data {
+			if start < int64(len(row)) {
+				var tail []cell
+				if end < int64(len(row)) {
+					tail = row[end:]
+				}
+				g.data[i] = append(row[:start:start], tail...)
+			}
+		}
+		g.cols -= end - start
+		g.frozenCols = min(g.frozenCols, g.cols-1)
+	default:
+		return fmt.Sprintf("Invalid dimension: %q", dr.Dimension)
+	}
+	return ""
+}

@@ -1,0 +1,96 @@
+package google
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/api/sheets/v4"
+)
+
+// statusHeader is the status tab's header; each data tab has one row.
+func statusHeader() []string {
+	return []string{"Tab", "Last successful sync", "From", "To", "Rows", "Sync ID", "Note"}
+}
+
+// statusRow finds the status tab's row for tab (0-based; row 0 is the
+// header), or the first free row when tab has none yet.
+func (w *Writer) statusRow(ctx context.Context, id, tab string, status *sheets.SheetProperties, res *WriteResult) (int, error) {
+	if status == nil {
+		return 1, nil
+	}
+	rng := "'" + strings.ReplaceAll(status.Title, "'", "''") + "'!A:A"
+	var vr *sheets.ValueRange
+	n, err := w.call(ctx, false, func() error {
+		var err error
+		vr, err = w.svc.Spreadsheets.Values.Get(id, rng).
+			ValueRenderOption("UNFORMATTED_VALUE").MajorDimension("ROWS").Context(ctx).Do()
+		return err
+	})
+	res.Requests += n
+	if err != nil {
+		return 0, w.classify(fmt.Sprintf("write %q: read status tab", tab), id, err)
+	}
+	for i, row := range vr.Values {
+		if i > 0 && len(row) > 0 && fmt.Sprint(row[0]) == tab {
+			return i, nil
+		}
+	}
+	return max(len(vr.Values), 1), nil
+}
+
+// statusRequests create or grow the status tab and write its header and tab's row.
+func (w *Writer) statusRequests(info tabInfo, tab string, st Status, row int, rows, cols int64) []*sheets.Request {
+	var reqs []*sheets.Request
+	var id int64
+	if p := info.status; p != nil {
+		id = p.SheetId
+		if g := p.GridProperties; rows > g.RowCount || cols > g.ColumnCount {
+			reqs = append(reqs, &sheets.Request{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{
+				Properties: &sheets.SheetProperties{SheetId: id,
+					GridProperties: &sheets.GridProperties{RowCount: rows, ColumnCount: cols}},
+				Fields: "gridProperties.rowCount,gridProperties.columnCount",
+			}})
+		}
+	} else {
+		id = newSheetID(info.used)
+		reqs = append(reqs, &sheets.Request{AddSheet: &sheets.AddSheetRequest{
+			Properties: &sheets.SheetProperties{SheetId: id, Title: w.status,
+				GridProperties: &sheets.GridProperties{RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}},
+		}})
+	}
+	reqs = append(reqs, headerRequest(id, statusHeader()))
+
+	at := st.SyncedAt
+	if at.IsZero() {
+		at = w.now()
+	}
+	date := func(t time.Time) *sheets.CellData {
+		cd := &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{NumberFormat: Date.numberFormat()}}
+		if !t.IsZero() {
+			cd.UserEnteredValue, _, _ = cellValue(t)
+		}
+		return cd
+	}
+	text := func(s string) *sheets.CellData {
+		ev, _, _ := cellValue(s)
+		return &sheets.CellData{UserEnteredValue: ev}
+	}
+	rowsCell, _, _ := cellValue(int64(st.Rows))
+	values := []*sheets.CellData{
+		text(tab),
+		text(at.Format("2006-01-02 15:04:05 -07:00")),
+		date(st.From),
+		date(st.To),
+		{UserEnteredValue: rowsCell, UserEnteredFormat: &sheets.CellFormat{NumberFormat: Integer.numberFormat()}},
+		text(st.SyncID),
+		text(st.Note),
+	}
+	reqs = append(reqs, &sheets.Request{UpdateCells: &sheets.UpdateCellsRequest{
+		Start:  &sheets.GridCoordinate{SheetId: id, RowIndex: int64(row)},
+		Rows:   []*sheets.RowData{{Values: values}},
+		Fields: cellFields,
+	}})
+	return reqs
+}

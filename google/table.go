@@ -1,0 +1,135 @@
+package google
+
+import (
+	"fmt"
+	"iter"
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/api/sheets/v4"
+)
+
+// ColumnType selects how a column's values are formatted in the sheet.
+type ColumnType int
+
+// Column types and their number formats.
+const (
+	// Text is plain text, no number format.
+	Text ColumnType = iota
+	// Date is a date written as a serial number with format yyyy-mm-dd.
+	Date
+	// Integer has format #,##0.
+	Integer
+	// Decimal has format #,##0.00.
+	Decimal
+	// Currency is Korean won: ₩#,##0.
+	Currency
+	// Percent has format 0.00% (the value 0.125 shows as 12.50%).
+	Percent
+)
+
+// numberFormat returns the column's format, nil for Text.
+func (t ColumnType) numberFormat() *sheets.NumberFormat {
+	switch t {
+	case Date:
+		return &sheets.NumberFormat{Type: "DATE", Pattern: "yyyy-mm-dd"}
+	case Integer:
+		return &sheets.NumberFormat{Type: "NUMBER", Pattern: "#,##0"}
+	case Decimal:
+		return &sheets.NumberFormat{Type: "NUMBER", Pattern: "#,##0.00"}
+	case Currency:
+		return &sheets.NumberFormat{Type: "CURRENCY", Pattern: "₩#,##0"}
+	case Percent:
+		return &sheets.NumberFormat{Type: "PERCENT", Pattern: "0.00%"}
+	}
+	return nil
+}
+
+// Column is one column of a Table.
+type Column struct {
+	Name string
+	Type ColumnType
+}
+
+// Table is what WriteTable writes: a header from Columns and NumRows rows.
+type Table struct {
+	Columns []Column
+	// NumRows is the number of rows Rows yields, known up front so that the
+	// grid is sized and Google's limits checked before any write.
+	NumRows int
+	// Rows yields each row, one value per column. The slice may be reused
+	// between yields. Values: string, int64 (or int), float64, bool,
+	// time.Time (a date: only its year, month and day count), nil (empty).
+	// NaN and infinite floats are written as empty cells.
+	Rows iter.Seq[[]any]
+}
+
+// Status is what the status tab records for a tab after a successful write.
+type Status struct {
+	SyncID   string
+	SyncedAt time.Time // zero: the Writer's clock
+	From, To time.Time // the synced date range (days)
+	Rows     int
+	Note     string
+}
+
+// WriteResult describes a successful WriteTable.
+type WriteResult struct {
+	// Requests is the number of API requests made, retries included.
+	Requests int
+	// Cells is the number of cells written, header and status row included.
+	Cells int
+	// SheetID is the tab's stable sheetId.
+	SheetID int64
+	// Chunks is the number of batchUpdate requests the write took.
+	Chunks int
+}
+
+// dateSerial is the Sheets serial number of t's civil date: days since
+// 1899-12-30.
+func dateSerial(t time.Time) float64 {
+	y, m, d := t.Date()
+	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	return float64(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(epoch) / (24 * time.Hour))
+}
+
+// cellValue converts one table value to a Sheets value; nil for an empty cell.
+// It fails on unsupported types and on text over Google's per-cell limit
+// (tooLong > 0 then holds the length).
+func cellValue(v any) (ev *sheets.ExtendedValue, tooLong int, err error) {
+	num := func(f float64) *sheets.ExtendedValue {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil
+		}
+		return &sheets.ExtendedValue{NumberValue: &f}
+	}
+	switch x := v.(type) {
+	case nil:
+		return nil, 0, nil
+	case string:
+		if x == "" {
+			return nil, 0, nil
+		}
+		if n := utf8.RuneCountInString(x); n > LimitCellChars {
+			return nil, n, nil
+		}
+		return &sheets.ExtendedValue{StringValue: &x}, 0, nil
+	case int64:
+		return num(float64(x)), 0, nil
+	case int:
+		return num(float64(x)), 0, nil
+	case int32:
+		return num(float64(x)), 0, nil
+	case float64:
+		return num(x), 0, nil
+	case float32:
+		return num(float64(x)), 0, nil
+	case bool:
+		return &sheets.ExtendedValue{BoolValue: &x}, 0, nil
+	case time.Time:
+		f := dateSerial(x)
+		return &sheets.ExtendedValue{NumberValue: &f}, 0, nil
+	}
+	return nil, 0, fmt.Errorf("unsupported value type %T", v)
+}

@@ -1,0 +1,78 @@
+package navertest
+
+import "fmt"
+
+// Customer is an advertiser account the server knows. Its data is
+// generated from Seed and the entity counts (defaults 3, 4 and 10).
+type Customer struct {
+	ID        string // X-Customer
+	APIKey    string // X-API-KEY that may act for it
+	SecretKey string
+	// Campaigns, AdgroupsPerCampaign and KeywordsPerAdgroup size the
+	// account; an AD file has (AdgroupsPerCampaign·(KeywordsPerAdgroup+1))·
+	// Campaigns·2 rows on a day with data.
+	Campaigns, AdgroupsPerCampaign, KeywordsPerAdgroup int
+	Seed                                               int64
+}
+
+type entity struct {
+	id, name string
+	parent   int // index of the campaign (ad groups) or ad group (keywords)
+}
+
+type customer struct {
+	Customer
+	campaigns []entity
+	adgroups  []entity
+	keywords  []entity
+	adIDs     []string // one ad per ad group
+	bizID     string
+	// keywordsOf[g] indexes the keywords of ad group g.
+	keywordsOf [][]int
+}
+
+// AddCustomer registers (or replaces) a customer and generates its
+// campaigns, ad groups and keywords.
+func (s *Server) AddCustomer(c Customer) {
+	if c.Campaigns <= 0 {
+		c.Campaigns = 3
+	}
+	if c.AdgroupsPerCampaign <= 0 {
+		c.AdgroupsPerCampaign = 4
+	}
+	if c.KeywordsPerAdgroup <= 0 {
+		c.KeywordsPerAdgroup = 10
+	}
+	cu := &customer{Customer: c}
+	base := uint64(mix(uint64(c.Seed), 1)%900_000) * 100_000
+	cu.bizID = fmt.Sprintf("bsn-a001-00-%012d", base+1)
+	for ci := range c.Campaigns {
+		cu.campaigns = append(cu.campaigns, entity{
+			id: fmt.Sprintf("cmp-a001-01-%012d", base+uint64(ci)+1), name: fmt.Sprintf("캠페인 %d", ci+1),
+		})
+		for gi := range c.AdgroupsPerCampaign {
+			g := len(cu.adgroups)
+			cu.adgroups = append(cu.adgroups, entity{
+				id:     fmt.Sprintf("grp-a001-01-%012d", base+uint64(g)+1),
+				name:   fmt.Sprintf("광고그룹 %d-%d", ci+1, gi+1),
+				parent: ci,
+			})
+			cu.adIDs = append(cu.adIDs, fmt.Sprintf("nad-a001-01-%012d", base+uint64(g)+1))
+			var kws []int
+			for ki := range c.KeywordsPerAdgroup {
+				k := len(cu.keywords)
+				kws = append(kws, k)
+				cu.keywords = append(cu.keywords, entity{
+					id:     fmt.Sprintf("nkw-a001-01-%012d", base+uint64(k)+1),
+					name:   fmt.Sprintf("키워드%d %d", k+1, ki+1),
+					parent: g,
+				})
+			}
+			cu.keywordsOf = append(cu.keywordsOf, kws)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customers[c.ID] = cu
+	s.secrets[c.APIKey] = c.SecretKey
+}

@@ -1,0 +1,51 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors a caller of the service must tell apart. The api package maps each to an HTTP status.
+var (
+	// ErrNotFound: the account or sync does not exist (or the account was deleted).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the request is valid but not in the object's current state (cancel a finished sync, ...).
+	ErrConflict = errors.New("conflict")
+	// ErrInvalidCredentials: Naver refused the account's API key or secret key.
+	ErrInvalidCredentials = errors.New("naver refused the credentials")
+	// ErrUnavailable: a dependency (database) is not reachable.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// FieldError names one field of a request that failed validation and why.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// ValidationError is returned for bad input; nothing was changed.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		parts = append(parts, f.Field+": "+f.Reason)
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}
+
+// add records a failed field.
+func (e *ValidationError) add(field, format string, args ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+// orNil returns e when it holds a failure, else nil.
+func (e *ValidationError) orNil() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}

@@ -1,0 +1,117 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/store"
+)
+
+// masterItems are the master reports that turn ids into names, coarsest first.
+var masterItems = []string{"Campaign", "Adgroup", "Keyword"}
+
+// refreshMasters brings the customer's cached names up to date: a full master report the first
+// time, then only what changed since the last refresh (fromTime). Runs under the lease.
+func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, lease store.Lease) error {
+	for _, item := range masterItems {
+		since, err := s.store.MasterState(ctx, cred.CustomerID, item)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: master state: %v", errStorage, err)
+		}
+		started := s.cfg.Now()
+		sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
+		if err != nil {
+			return fmt.Errorf("%w: %v", errStorage, err)
+		}
+		res, err := s.naver.FetchMasterReport(ctx, cred, item, since, sink)
+		s.met.naverCalls.Add(float64(res.Calls))
+		if err != nil {
+			sink.discard()
+			return fmt.Errorf("master report %s: %w", item, err)
+		}
+		if res.Status != naver.StatusNone {
+			if err := s.loadMaster(ctx, cred.CustomerID, item, sink.f); err != nil {
+				sink.discard()
+				return err
+			}
+		}
+		sink.discard()
+		// A small overlap guards against changes made while the report was built.
+		if err := s.store.SetMasterState(ctx, cred.CustomerID, item, started.Add(-time.Minute)); err != nil {
+			return fmt.Errorf("%w: master state: %v", errStorage, err)
+		}
+	}
+	return nil
+}
+
+// loadMaster parses a master report file and stores its entities in batches.
+func (s *Service) loadMaster(ctx context.Context, customerID, item string, f *os.File) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%w: %v", errStorage, err)
+	}
+	const batch = 2000
+	buf := make([]store.MasterEntity, 0, batch)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		if err := s.store.UpsertMasterEntities(ctx, buf); err != nil {
+			return fmt.Errorf("%w: masters: %v", errStorage, err)
+		}
+		buf = buf[:0]
+		return nil
+	}
+	add := func(e store.MasterEntity) error {
+		e.CustomerID = customerID
+		buf = append(buf, e)
+		if len(buf) == batch {
+			return flush()
+		}
+		return nil
+	}
+	name := item + " master report"
+	var err error
+	switch item {
+	case "Campaign":
+		err = naver.ParseCampaigns(f, name, func(c *naver.Campaign) error {
+			return add(store.MasterEntity{Kind: LevelCampaign, ID: c.ID, Name: c.Name})
+		})
+	case "Adgroup":
+		err = naver.ParseAdgroups(f, name, func(a *naver.Adgroup) error {
+			return add(store.MasterEntity{Kind: LevelAdgroup, ID: a.ID, ParentID: a.CampaignID, Name: a.Name})
+		})
+	case "Keyword":
+		err = naver.ParseKeywords(f, name, func(k *naver.Keyword) error {
+			return add(store.MasterEntity{Kind: LevelKeyword, ID: k.ID, ParentID: k.AdgroupID, Name: k.Keyword})
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", name, err)
+	}
+	return flush()
+}
+
+// names maps the customer's ids to names, by kind.
+type names struct{ campaign, adgroup, keyword map[string]string }
+
+func (s *Service) loadNames(ctx context.Context, customerID string) (names, error) {
+	n := names{campaign: map[string]string{}, adgroup: map[string]string{}, keyword: map[string]string{}}
+	err := s.store.MasterEntities(ctx, customerID, func(e store.MasterEntity) error {
+		switch e.Kind {
+		case LevelCampaign:
+			n.campaign[e.ID] = e.Name
+		case LevelAdgroup:
+			n.adgroup[e.ID] = e.Name
+		case LevelKeyword:
+			n.keyword[e.ID] = e.Name
+		}
+		return nil
+	})
+	return n, err
+}

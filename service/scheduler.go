@@ -1,0 +1,269 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+	"github.com/robfig/cron/v3"
+
+	"github.com/naversync/naversync/store"
+)
+
+// SchedulerConfig sets the morning refresh.
+type SchedulerConfig struct {
+	// Schedule is a five-field cron expression in the service's time zone; default "0 6 * * *"
+	// (after Naver usually has yesterday ready).
+	Schedule string
+	// PendingRetry re-runs the refresh for accounts whose recent days were not ready yet;
+	// default "0 9,12 * * *". Empty string after defaults: set "-" to turn it off.
+	PendingRetry string
+	// Clock drives the scheduler (a fake one in tests); default the real clock.
+	Clock clockwork.Clock
+}
+
+// scheduler owns the gocron scheduler of one replica.
+type scheduler struct {
+	cfg    SchedulerConfig
+	cron   gocron.Scheduler
+	global gocron.Job
+}
+
+// StartScheduler starts the refresh scheduler. Every replica may run one: a scheduled sync is
+// unique per account and day in the database, so however many replicas fire, each account gets
+// exactly one refresh a day. A refresh missed while no replica ran (a restart across the hour)
+// is caught up at start.
+func (s *Service) StartScheduler(ctx context.Context, cfg SchedulerConfig) error {
+	if cfg.Schedule == "" {
+		cfg.Schedule = "0 6 * * *"
+	}
+	if cfg.PendingRetry == "" {
+		cfg.PendingRetry = "0 9,12 * * *"
+	}
+	if _, err := cron.ParseStandard(cfg.Schedule); err != nil {
+		return fmt.Errorf("scheduler: NAVERSYNC_REFRESH_SCHEDULE %q: %w", cfg.Schedule, err)
+	}
+	opts := []gocron.SchedulerOption{gocron.WithLocation(s.cfg.Location), gocron.WithLogger(gocronLogger{s.log})}
+	if cfg.Clock != nil {
+		opts = append(opts, gocron.WithClock(cfg.Clock))
+	}
+	c, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	sc := &scheduler{cfg: cfg, cron: c}
+	bg := context.WithoutCancel(ctx)
+	sc.global, err = c.NewJob(gocron.CronJob(cfg.Schedule, false), gocron.NewTask(func() {
+		s.runRefresh(bg, "refresh", func(a store.Account) bool { return a.RefreshTime == "" })
+	}), gocron.WithName("refresh"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	// Accounts with their own refresh time: checked every minute.
+	if _, err := c.NewJob(gocron.CronJob("* * * * *", false), gocron.NewTask(func() {
+		hhmm := s.cfg.Now().In(s.cfg.Location).Format("15:04")
+		s.runRefresh(bg, "refresh-"+hhmm, func(a store.Account) bool { return a.RefreshTime == hhmm })
+	}), gocron.WithName("own-time refresh"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	if cfg.PendingRetry != "-" {
+		if _, err := c.NewJob(gocron.CronJob(cfg.PendingRetry, false), gocron.NewTask(func() {
+			s.runPendingRetry(bg)
+		}), gocron.WithName("pending retry"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+			return fmt.Errorf("scheduler: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.sched = sc
+	s.mu.Unlock()
+	c.Start()
+	s.catchUp(bg, cfg.Schedule)
+	if next, err := sc.global.NextRun(); err == nil {
+		s.log.Info("scheduler started", "schedule", cfg.Schedule, "timezone", s.cfg.Location.String(), "next_run", next)
+	}
+	return nil
+}
+
+// StopScheduler stops the scheduler; running refreshes finish.
+func (s *Service) StopScheduler() error {
+	s.mu.Lock()
+	sc := s.sched
+	s.sched = nil
+	s.mu.Unlock()
+	if sc == nil {
+		return nil
+	}
+	return sc.cron.Shutdown()
+}
+
+// catchUp runs today's refresh if its time has passed: a no-op when it already ran (each
+// account's scheduled sync of a day is unique), a rescue when the process was down at the hour.
+func (s *Service) catchUp(ctx context.Context, schedule string) {
+	sched, err := cron.ParseStandard(schedule)
+	if err != nil {
+		return
+	}
+	now := s.cfg.Now().In(s.cfg.Location)
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.cfg.Location)
+	if first := sched.Next(midnight.Add(-time.Second)); !first.After(now) {
+		s.runRefresh(ctx, "refresh(catch-up)", func(a store.Account) bool { return a.RefreshTime == "" })
+	}
+}
+
+// RunRefreshNow enqueues a refresh of every active account now (operators' button). Accounts
+// that already have an equal sync queued are not queued twice. It returns how many were queued.
+func (s *Service) RunRefreshNow(ctx context.Context) (int, error) {
+	return s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
+}
+
+// runRefresh is a scheduled run; the first replica to claim the run's key records its outcome.
+func (s *Service) runRefresh(ctx context.Context, name string, pick func(store.Account) bool) {
+	day := s.today().Format(dayLayout)
+	key := name + ":" + day
+	won, err := s.store.ClaimRun(ctx, key, s.cfg.ReplicaID)
+	if err != nil {
+		s.log.Warn("scheduler: claim run", "key", key, "err", err)
+	}
+	n, err := s.refresh(ctx, name, day, pick)
+	outcome := fmt.Sprintf("queued %d syncs", n)
+	if err != nil {
+		outcome = fmt.Sprintf("queued %d syncs, then failed: %v", n, err)
+		s.log.Error("scheduled refresh", "run", key, "err", err)
+	}
+	if won {
+		if err := s.store.RecordRun(ctx, key, outcome); err != nil {
+			s.log.Warn("scheduler: record run", "key", key, "err", err)
+		}
+	}
+}
+
+// refresh enqueues one sync per picked account, interleaving customers so that each customer's
+// first refresh is near the head of the queue and no fetch worker idles behind one customer.
+func (s *Service) refresh(ctx context.Context, name, day string, pick func(store.Account) bool) (int, error) {
+	var accts []store.Account
+	after := ""
+	enabled := true
+	for {
+		page, err := s.store.ListAccounts(ctx, store.AccountFilter{Limit: 500, After: after, RefreshEnabled: &enabled})
+		if err != nil {
+			return 0, fmt.Errorf("refresh: %w", err)
+		}
+		for _, a := range page {
+			if pick(a) {
+				accts = append(accts, a)
+			}
+		}
+		if len(page) < 500 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	queued := 0
+	var errs []error
+	for _, a := range interleaveByCustomer(accts) {
+		trigger := TriggerScheduled
+		_, created, err := s.EnqueueSync(ctx, SyncRequest{AccountID: a.ID, Trigger: trigger, ScheduledFor: day})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("account %s: %w", a.ID, err))
+			continue
+		}
+		if created {
+			queued++
+		}
+	}
+	if len(accts) > 0 {
+		s.log.Info("refresh queued", "run", name, "day", day, "accounts", len(accts), "queued", queued)
+	}
+	return queued, errors.Join(errs...)
+}
+
+// runPendingRetry refreshes accounts whose recent days were not ready at the morning refresh.
+func (s *Service) runPendingRetry(ctx context.Context) {
+	from := s.today().AddDate(0, 0, -s.cfg.PendingDays).Format(dayLayout)
+	to := s.today().AddDate(0, 0, -1).Format(dayLayout)
+	pending := map[string]bool{}
+	_, err := s.refresh(ctx, "pending retry", "", func(a store.Account) bool {
+		if v, ok := pending[a.CustomerID]; ok {
+			return v
+		}
+		files, err := s.store.ReportFiles(ctx, a.CustomerID, s.cfg.ReportTypes, from, to)
+		if err != nil {
+			return false
+		}
+		for _, f := range files {
+			if f.State == "pending" {
+				pending[a.CustomerID] = true
+				return true
+			}
+		}
+		pending[a.CustomerID] = false
+		return false
+	})
+	if err != nil {
+		s.log.Warn("pending retry", "err", err)
+	}
+}
+
+// SchedulerStatus tells the next refresh times and the last runs.
+func (s *Service) SchedulerStatus(ctx context.Context) (SchedulerStatus, error) {
+	st := SchedulerStatus{Timezone: s.cfg.Location.String(), NextRuns: []time.Time{}, LastRuns: []RunView{}}
+	s.mu.Lock()
+	sc := s.sched
+	s.mu.Unlock()
+	if sc != nil {
+		st.Schedule = sc.cfg.Schedule
+		if next, err := sc.global.NextRuns(3); err == nil {
+			st.NextRuns = next
+		}
+	}
+	runs, err := s.store.LastRuns(ctx, 10)
+	if err != nil {
+		return st, mapStoreErr("scheduler status", err)
+	}
+	for _, r := range runs {
+		st.LastRuns = append(st.LastRuns, RunView{Key: r.Key, Owner: r.Owner, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Outcome: r.Outcome})
+	}
+	return st, nil
+}
+
+// interleaveByCustomer orders accounts round-robin across customers.
+func interleaveByCustomer(accts []store.Account) []store.Account {
+	groups := map[string][]store.Account{}
+	var order []string
+	for _, a := range accts {
+		if _, ok := groups[a.CustomerID]; !ok {
+			order = append(order, a.CustomerID)
+		}
+		groups[a.CustomerID] = append(groups[a.CustomerID], a)
+	}
+	slices.Sort(order)
+	out := make([]store.Account, 0, len(accts))
+	for len(out) < len(accts) {
+		for _, c := range order {
+			if g := groups[c]; len(g) > 0 {
+				out = append(out, g[0])
+				groups[c] = g[1:]
+			}
+		}
+	}
+	return out
+}
+
+// gocronLogger adapts slog to gocron's logger.
+type gocronLogger struct {
+	l interface {
+		Debug(string, ...any)
+		Info(string, ...any)
+		Warn(string, ...any)
+		Error(string, ...any)
+	}
+}
+
+func (g gocronLogger) Debug(msg string, args ...any) { g.l.Debug("gocron: "+msg, args...) }
+func (g gocronLogger) Info(msg string, args ...any)  { g.l.Debug("gocron: "+msg, args...) }
+func (g gocronLogger) Warn(msg string, args ...any)  { g.l.Warn("gocron: "+msg, args...) }
+func (g gocronLogger) Error(msg string, args ...any) { g.l.Error("gocron: "+msg, args...) }

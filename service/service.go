@@ -1,0 +1,341 @@
+// Package service is naversync's engine: the durable sync queue, the fetch workers that hold a
+// Naver customer's lease only while talking to Naver, the processing pool that turns downloaded
+// reports into sheet rows, and the scheduler that enqueues the morning refresh.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gocloud.dev/blob"
+
+	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/store"
+)
+
+// NaverAPI is what the engine needs of Naver's Search Ad API.
+type NaverAPI interface {
+	FetchStatReport(ctx context.Context, cred naver.Credentials, reportType string, day time.Time, w naver.Sink) (naver.FetchResult, error)
+	FetchMasterReport(ctx context.Context, cred naver.Credentials, item string, from time.Time, w naver.Sink) (naver.FetchResult, error)
+	CheckCredentials(ctx context.Context, cred naver.Credentials) error
+}
+
+// SheetWriter is what the engine needs of Google Sheets.
+type SheetWriter interface {
+	WriteTable(ctx context.Context, spreadsheetID, tab string, t google.Table, st google.Status) (google.WriteResult, error)
+	ServiceAccountEmail() string
+}
+
+// Config tunes the engine. Zero values take the defaults noted on each field.
+type Config struct {
+	// ReplicaID names this process in leases and logs; default a random id.
+	ReplicaID string
+	// FetchWorkers is how many syncs may talk to Naver at once (each for a different customer); default 4.
+	FetchWorkers int
+	// ProcessWorkers is how many syncs may be processed and written at once; default 2.
+	ProcessWorkers int
+	// LeaseTTL is how long a customer lease (and a processing claim) lives without a heartbeat; default 30s.
+	LeaseTTL time.Duration
+	// PollInterval is the fallback for wake-ups that never came; default 1s.
+	PollInterval time.Duration
+	// ReportWindow is how many Naver report jobs one sync keeps outstanding; default 20.
+	ReportWindow int
+	// ReportTypes are the stat reports a sync fetches per day; default AD and AD_CONVERSION.
+	ReportTypes []string
+	// ServedDays is how far back Naver serves the report types; default 365.
+	ServedDays int
+	// SettleDays is how many recent days a refresh re-fetches (Naver revises up to 48h); default 7.
+	SettleDays int
+	// PendingDays: NONE or "not ready" for a day this recent is recorded as pending, fetched again later; default 3.
+	PendingDays int
+	// MaxAttempts bounds retries of transient failures; default 5.
+	MaxAttempts int
+	// RetryBase is the first retry delay (doubles per attempt, capped at 10 min); default 5s.
+	RetryBase time.Duration
+	// MaxRangeDays bounds one sync's range; default ServedDays.
+	MaxRangeDays int
+	// Location is Naver's day boundary; default Asia/Seoul.
+	Location *time.Location
+	// SecretKey is the AES-256 key for Naver secret keys at rest (32 bytes).
+	SecretKey []byte
+	// DataDir holds temporary downloads; default os.TempDir()/naversync.
+	DataDir string
+	// Files is where downloaded reports live (gocloud.dev/blob). Required.
+	Files *blob.Bucket
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logger; default discards.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if c.ReplicaID == "" {
+		c.ReplicaID = "r-" + uuid.NewString()[:8]
+	}
+	if c.FetchWorkers <= 0 {
+		c.FetchWorkers = 4
+	}
+	if c.ProcessWorkers <= 0 {
+		c.ProcessWorkers = 2
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 30 * time.Second
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.ReportWindow <= 0 {
+		c.ReportWindow = 20
+	}
+	if len(c.ReportTypes) == 0 {
+		c.ReportTypes = []string{reportAD, reportConversion}
+	}
+	if c.ServedDays <= 0 {
+		c.ServedDays = 365
+	}
+	if c.SettleDays <= 0 {
+		c.SettleDays = 7
+	}
+	if c.PendingDays <= 0 {
+		c.PendingDays = 3
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = 5 * time.Second
+	}
+	if c.MaxRangeDays <= 0 {
+		c.MaxRangeDays = c.ServedDays
+	}
+	if c.Location == nil {
+		loc, err := time.LoadLocation("Asia/Seoul")
+		if err != nil {
+			loc = time.FixedZone("KST", 9*3600)
+		}
+		c.Location = loc
+	}
+	if c.DataDir == "" {
+		c.DataDir = filepath.Join(os.TempDir(), "naversync")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Files == nil {
+		return errors.New("service: Config.Files (a blob bucket) is required")
+	}
+	if len(c.SecretKey) != 32 {
+		return errors.New("service: Config.SecretKey must be 32 bytes (AES-256)")
+	}
+	return nil
+}
+
+// Service is the engine. Create with New, run with Start, end with Stop.
+type Service struct {
+	cfg        Config
+	store      *store.Store
+	naver      NaverAPI
+	sheets     SheetWriter
+	log        *slog.Logger
+	crypt      *secretBox
+	events     *broker
+	wake       *wakeup
+	met        *metrics
+	sheetLocks keyedMutex
+	sched      *scheduler
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	running bool
+}
+
+// New builds a Service. It does not start any worker.
+func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	box, err := newSecretBox(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "tmp"), 0o700); err != nil {
+		return nil, fmt.Errorf("service: data dir: %w", err)
+	}
+	s := &Service{
+		cfg:    cfg,
+		store:  st,
+		naver:  nv,
+		sheets: sheets,
+		log:    cfg.Logger,
+		crypt:  box,
+		events: newBroker(),
+		wake:   newWakeup(),
+		met:    newMetrics(),
+	}
+	s.met.reg.MustRegister(queueCollector{s})
+	return s, nil
+}
+
+// Start launches the fetch workers, the processing pool and the rescuer. They run until Stop.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		return errors.New("service: already started")
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	s.running = true
+	// Syncs this replica held when it died are rescued at once, not after a poll.
+	if n, err := s.store.Rescue(ctx); err != nil {
+		s.log.Warn("rescue at start", "err", err)
+	} else if n > 0 {
+		s.log.Info("rescued syncs at start", "count", n)
+	}
+	s.goLoop(func() { s.wake.run(ctx, s.store.Wake(ctx)) })
+	for i := 0; i < s.cfg.FetchWorkers; i++ {
+		owner := fmt.Sprintf("%s/fetch-%d", s.cfg.ReplicaID, i)
+		s.goLoop(func() { s.fetchLoop(ctx, owner) })
+	}
+	for i := 0; i < s.cfg.ProcessWorkers; i++ {
+		owner := fmt.Sprintf("%s/process-%d", s.cfg.ReplicaID, i)
+		s.goLoop(func() { s.processLoop(ctx, owner) })
+	}
+	s.goLoop(func() { s.rescueLoop(ctx) })
+	s.log.Info("engine started", "replica", s.cfg.ReplicaID, "fetch_workers", s.cfg.FetchWorkers, "process_workers", s.cfg.ProcessWorkers)
+	return nil
+}
+
+func (s *Service) goLoop(fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+}
+
+// Stop stops taking work, ends running work (its leases are released and its syncs left
+// resumable) and waits for the workers, at most until ctx ends.
+func (s *Service) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.running {
+		s.mu.Unlock()
+		return nil
+	}
+	s.running = false
+	s.cancel()
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.log.Info("engine stopped", "replica", s.cfg.ReplicaID)
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("service: stop: %w", ctx.Err())
+	}
+}
+
+// Running reports whether the workers run (for readiness).
+func (s *Service) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
+}
+
+// Ready reports whether the service can do its work: the database answers and workers run.
+func (s *Service) Ready(ctx context.Context) error {
+	if !s.Running() {
+		return fmt.Errorf("%w: workers are not running", ErrUnavailable)
+	}
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: database: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// ServiceAccountEmail is the Google identity that must be given edit access to target sheets.
+func (s *Service) ServiceAccountEmail() string { return s.sheets.ServiceAccountEmail() }
+
+// rescueLoop puts syncs whose fetch lease died back in the queue, so that a crashed replica's
+// customers are free again within one lease TTL.
+func (s *Service) rescueLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.LeaseTTL / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.store.Rescue(ctx); err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("rescue", "err", err)
+			}
+		} else if n > 0 {
+			s.log.Info("rescued syncs whose lease expired", "count", n)
+			s.wake.broadcast()
+		}
+	}
+}
+
+// keyedMutex serializes work per key (writes to one spreadsheet).
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	ch   chan struct{}
+	refs int
+}
+
+// lock takes the key's mutex, honouring ctx; the returned func releases it.
+func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedEntry{}
+	}
+	e := k.locks[key]
+	if e == nil {
+		e = &keyedEntry{ch: make(chan struct{}, 1)}
+		k.locks[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	unref := func() {
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+		return func() { <-e.ch; unref() }, nil
+	case <-ctx.Done():
+		unref()
+		return nil, ctx.Err()
+	}
+}
+
+// closeQuietly closes c, logging a failure.
+func closeQuietly(log *slog.Logger, c io.Closer, what string) {
+	if err := c.Close(); err != nil {
+		log.Warn("close", "what", what, "err", err)
+	}
+}

@@ -1,0 +1,337 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/naversync/naversync/store"
+)
+
+const dayLayout = "2006-01-02"
+
+// today is the current day in Naver's time zone, as a date at 00:00 UTC.
+func (s *Service) today() time.Time {
+	n := s.cfg.Now().In(s.cfg.Location)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// ServedWindow is the range of days Naver serves now: from ServedDays before today to yesterday.
+func (s *Service) ServedWindow() (from, to time.Time) {
+	t := s.today()
+	return t.AddDate(0, 0, -s.cfg.ServedDays), t.AddDate(0, 0, -1)
+}
+
+// resolveRange validates a request's range and returns it as inclusive days.
+func (s *Service) resolveRange(req SyncRequest) (from, to time.Time, err error) {
+	verr := &ValidationError{}
+	first, last := s.ServedWindow()
+	window := fmt.Sprintf("Naver serves the last %d days: %s to %s (today's data is never served)", s.cfg.ServedDays, first.Format(dayLayout), last.Format(dayLayout))
+	switch {
+	case req.Days != 0 && (req.From != "" || req.To != ""):
+		verr.add("days", "give either days or from/to, not both")
+	case req.Days < 0:
+		verr.add("days", "must be positive")
+	case req.Days > s.cfg.MaxRangeDays:
+		verr.add("days", "at most %d; %s", s.cfg.MaxRangeDays, window)
+	case req.Days > 0:
+		return last.AddDate(0, 0, -(req.Days - 1)), last, nil
+	case req.From == "" && req.To == "":
+		return first, last, nil // the full served window: a backfill
+	}
+	if len(verr.Fields) > 0 {
+		return from, to, verr
+	}
+	parse := func(field, v string) time.Time {
+		if v == "" {
+			verr.add(field, "required with %s", map[string]string{"from": "to", "to": "from"}[field])
+			return time.Time{}
+		}
+		d, perr := time.Parse(dayLayout, v)
+		if perr != nil {
+			verr.add(field, "%q is not a date in YYYY-MM-DD form", v)
+		}
+		return d
+	}
+	from, to = parse("from", req.From), parse("to", req.To)
+	if len(verr.Fields) > 0 {
+		return from, to, verr
+	}
+	switch {
+	case to.Before(from):
+		verr.add("to", "%s is before from %s", req.To, req.From)
+	case !to.Before(s.today()):
+		verr.add("to", "%s is today or in the future; %s", req.To, window)
+	case from.Before(first):
+		verr.add("from", "%s is older than Naver keeps; %s", req.From, window)
+	case int(to.Sub(from).Hours()/24)+1 > s.cfg.MaxRangeDays:
+		verr.add("to", "range of %d days is longer than the maximum of %d", int(to.Sub(from).Hours()/24)+1, s.cfg.MaxRangeDays)
+	}
+	return from, to, verr.orNil()
+}
+
+// EnqueueSync queues a sync of one account over a range. An equal sync still queued, or one
+// with the same idempotency key, is returned instead of a second one (created is false).
+func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool, error) {
+	verr := &ValidationError{}
+	if strings.TrimSpace(req.AccountID) == "" {
+		verr.add("account_id", "required")
+	}
+	if len(req.IdempotencyKey) > 200 {
+		verr.add("Idempotency-Key", "at most 200 characters")
+	}
+	if err := verr.orNil(); err != nil {
+		return Sync{}, false, err
+	}
+	acct, err := s.liveAccount(ctx, req.AccountID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Sync{}, false, &ValidationError{Fields: []FieldError{{Field: "account_id", Reason: "no such account"}}}
+		}
+		return Sync{}, false, fmt.Errorf("enqueue: %w", err)
+	}
+	from, to, err := s.resolveRange(req)
+	if err != nil {
+		return Sync{}, false, err
+	}
+	trigger := req.Trigger
+	if trigger == "" {
+		trigger = TriggerManual
+	}
+	now := s.cfg.Now()
+	row := store.Sync{
+		AccountID:      acct.ID,
+		CustomerID:     acct.CustomerID,
+		From:           from.Format(dayLayout),
+		To:             to.Format(dayLayout),
+		Trigger:        trigger,
+		IdempotencyKey: req.IdempotencyKey,
+		ScheduledFor:   req.ScheduledFor,
+		FreshAfter:     now,
+		MaxAttempts:    s.cfg.MaxAttempts,
+		RunAfter:       now,
+	}
+	if !req.Full {
+		// Days older than the settle window cannot have changed: reuse the files already held.
+		row.ReuseBefore = s.today().AddDate(0, 0, -s.cfg.SettleDays).Format(dayLayout)
+	}
+	got, created, err := s.store.EnqueueSync(ctx, &row)
+	if err != nil {
+		return Sync{}, false, fmt.Errorf("enqueue: %w", err)
+	}
+	if created {
+		s.log.Info("sync queued", "sync_id", got.ID, "account_id", got.AccountID, "customer_id", got.CustomerID, "from", got.From, "to", got.To, "trigger", got.Trigger)
+		s.wake.broadcast()
+		s.events.publish(got.ID)
+	}
+	return s.view(got), created, nil
+}
+
+// GetSync returns one sync.
+func (s *Service) GetSync(ctx context.Context, id string) (Sync, error) {
+	row, err := s.store.GetSync(ctx, id)
+	if err != nil {
+		return Sync{}, mapStoreErr("get sync", err)
+	}
+	return s.view(row), nil
+}
+
+// ListSyncs lists syncs, newest first; the returned cursor continues the list ("" at the end).
+func (s *Service) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	rows, next, err := s.store.ListSyncs(ctx, store.SyncFilter{
+		AccountID: f.AccountID, CustomerID: f.CustomerID, Statuses: f.Statuses,
+		CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore, Limit: f.Limit, Cursor: f.Cursor,
+	})
+	if err != nil {
+		return nil, "", mapStoreErr("list syncs", err)
+	}
+	out := make([]Sync, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.view(r))
+	}
+	return out, next, nil
+}
+
+// CancelSync cancels a queued sync at once, or asks a running one to stop (its lease is
+// released as soon as its worker notices, within one heartbeat).
+func (s *Service) CancelSync(ctx context.Context, id string) (Sync, error) {
+	row, err := s.store.CancelSync(ctx, id)
+	if err != nil {
+		return Sync{}, mapStoreErr("cancel sync", err)
+	}
+	s.events.publish(id)
+	s.wake.broadcast()
+	return s.view(row), nil
+}
+
+// RetrySync queues a new sync (trigger retry) over the range of a failed or canceled one. Files
+// the failed sync already downloaded are reused, so a sync that failed while processing is
+// retried without talking to Naver again.
+func (s *Service) RetrySync(ctx context.Context, id, idempotencyKey string) (Sync, error) {
+	row, err := s.store.RetrySync(ctx, id, idempotencyKey)
+	if err != nil {
+		return Sync{}, mapStoreErr("retry sync", err)
+	}
+	s.wake.broadcast()
+	s.events.publish(row.ID)
+	return s.view(row), nil
+}
+
+// Follow calls fn with the sync now and after every change, until the sync is terminal, fn
+// returns an error, or ctx ends. Changes made by other replicas are seen by polling every second.
+func (s *Service) Follow(ctx context.Context, id string, fn func(Sync) error) error {
+	ch, cancel := s.events.subscribe(id)
+	defer cancel()
+	last := ""
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		cur, err := s.GetSync(ctx, id)
+		if err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s|%s|%d|%d|%d|%v", cur.Status, cur.Phase, cur.Progress.ReportsFetched, cur.Progress.ReportsTotal, cur.Progress.RowsProcessed, cur.CancelRequested)
+		if key != last {
+			last = key
+			if err := fn(cur); err != nil {
+				return err
+			}
+		}
+		if cur.Terminal() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		case <-tick.C:
+		}
+	}
+}
+
+// Changes returns a channel that ticks whenever any sync changes in this process, for live lists.
+func (s *Service) Changes() (<-chan struct{}, func()) { return s.events.subscribe("*") }
+
+// Leases lists the held Naver customer leases and the syncs queued behind each.
+func (s *Service) Leases(ctx context.Context) ([]Lease, error) {
+	rows, err := s.store.Leases(ctx)
+	if err != nil {
+		return nil, mapStoreErr("leases", err)
+	}
+	out := make([]Lease, 0, len(rows))
+	for _, l := range rows {
+		v := Lease{CustomerID: l.CustomerID, HolderSyncID: l.HolderSyncID, Owner: l.Owner, Token: l.Token,
+			AcquiredAt: l.AcquiredAt, ExpiresAt: l.ExpiresAt, Waiting: []string{}}
+		behind, err := s.store.QueuedBehind(ctx, l.CustomerID)
+		if err != nil {
+			return nil, mapStoreErr("leases", err)
+		}
+		for _, b := range behind {
+			v.Waiting = append(v.Waiting, b.ID)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// view turns a stored sync into what clients see.
+func (s *Service) view(r store.Sync) Sync {
+	v := Sync{
+		ID: r.ID, AccountID: r.AccountID, CustomerID: r.CustomerID, From: r.From, To: r.To,
+		Trigger: r.Trigger, Status: r.Status, Phase: r.Phase, Attempts: r.Attempts, RetryOf: r.RetryOf,
+		CancelRequested: r.CancelRequested,
+		Progress:        Progress{ReportsFetched: r.ReportsFetched, ReportsTotal: r.ReportsTotal, RowsProcessed: r.RowsProcessed},
+		Timings: Timings{
+			QueuedAt: r.CreatedAt, FetchStartedAt: r.FetchStartedAt, LockAcquiredAt: r.LockAcquiredAt,
+			LockReleasedAt: r.LockReleasedAt, ProcessingStartedAt: r.ProcessingStartedAt,
+			WriteStartedAt: r.WriteStartedAt, FinishedAt: r.FinishedAt,
+		},
+	}
+	if v.Status == StatusQueued && v.Phase == PhaseQueued {
+		if held, _ := s.customerBusy(r.CustomerID); held {
+			v.Phase = PhaseWaitingCustomer
+		}
+	}
+	if r.Error != "" {
+		v.Error = &SyncError{Kind: r.ErrorKind, Message: r.Error}
+	}
+	v.Progress.Percent = percent(r)
+	ms := func(a, b *time.Time) int64 {
+		if a == nil || b == nil {
+			return 0
+		}
+		return b.Sub(*a).Milliseconds()
+	}
+	if r.LockAcquiredAt != nil {
+		v.Timings.LockWaitMS = r.LockAcquiredAt.Sub(r.CreatedAt).Milliseconds()
+	}
+	v.Timings.FetchMS = ms(r.LockAcquiredAt, r.LockReleasedAt)
+	v.Timings.ProcessingMS = ms(r.ProcessingStartedAt, firstNonNil(r.WriteStartedAt, r.FinishedAt))
+	v.Timings.WriteMS = ms(r.WriteStartedAt, r.FinishedAt)
+	return v
+}
+
+// customerBusy is a cheap, best-effort check used only for display.
+func (s *Service) customerBusy(customerID string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	leases, err := s.store.Leases(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range leases {
+		if l.CustomerID == customerID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// percent weighs fetching as 60% of a sync and processing/writing as the rest.
+func percent(r store.Sync) float64 {
+	switch r.Status {
+	case StatusSucceeded:
+		return 100
+	case StatusQueued:
+		return 0
+	}
+	p := 0.0
+	if r.ReportsTotal > 0 {
+		p = 60 * float64(r.ReportsFetched) / float64(r.ReportsTotal)
+	}
+	switch r.Phase {
+	case PhaseAwaitingProcessing:
+		p = 60
+	case PhaseProcessing:
+		p = 70
+	case PhaseWriting:
+		p = 90
+	}
+	return p
+}
+
+func firstNonNil(ts ...*time.Time) *time.Time {
+	for _, t := range ts {
+		if t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// mapStoreErr turns the store's errors into the service's.
+func mapStoreErr(op string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("%s: %w", op, ErrConflict)
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}

@@ -1,0 +1,194 @@
+package service
+
+import "time"
+
+// Sync statuses a client sees.
+const (
+	StatusQueued     = "queued"
+	StatusFetching   = "fetching"
+	StatusProcessing = "processing"
+	StatusSucceeded  = "succeeded"
+	StatusFailed     = "failed"
+	StatusCanceled   = "canceled"
+)
+
+// Phases refine a status.
+const (
+	PhaseQueued             = "queued"
+	PhaseWaitingCustomer    = "waiting_customer"
+	PhaseFetching           = "fetching"
+	PhaseAwaitingProcessing = "awaiting_processing"
+	PhaseProcessing         = "processing"
+	PhaseWriting            = "writing"
+	PhaseDone               = "done"
+)
+
+// Triggers say why a sync exists; all run the same flow.
+const (
+	TriggerManual    = "manual"
+	TriggerScheduled = "scheduled"
+	TriggerRetry     = "retry"
+	TriggerBackfill  = "backfill"
+)
+
+// Levels at which rows are aggregated in the sheet.
+const (
+	LevelCampaign = "campaign"
+	LevelAdgroup  = "adgroup"
+	LevelKeyword  = "keyword"
+)
+
+// Account is an advertiser whose Naver data is kept in one sheet tab. Secrets are never part of it.
+type Account struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	CustomerID     string     `json:"customer_id"`
+	APIKey         string     `json:"api_key"`
+	SpreadsheetID  string     `json:"spreadsheet_id"`
+	SheetTab       string     `json:"sheet_tab"`
+	Level          string     `json:"level"`
+	RefreshEnabled bool       `json:"refresh_enabled"`
+	RefreshTime    string     `json:"refresh_time,omitempty"`
+	LastError      string     `json:"last_error,omitempty"`
+	LastSuccessAt  *time.Time `json:"last_success_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// AccountInput creates an account. SecretKey is write-only: stored encrypted, never returned.
+type AccountInput struct {
+	Name                string `json:"name"`
+	CustomerID          string `json:"customer_id"`
+	APIKey              string `json:"api_key"`
+	SecretKey           string `json:"secret_key"`
+	SpreadsheetID       string `json:"spreadsheet_id"`
+	SheetTab            string `json:"sheet_tab"`
+	Level               string `json:"level"`
+	RefreshEnabled      *bool  `json:"refresh_enabled"`
+	RefreshTime         string `json:"refresh_time"`
+	ValidateCredentials bool   `json:"validate_credentials"`
+}
+
+// AccountPatch changes some fields of an account; nil fields stay as they are.
+type AccountPatch struct {
+	Name           *string `json:"name"`
+	APIKey         *string `json:"api_key"`
+	SecretKey      *string `json:"secret_key"`
+	SpreadsheetID  *string `json:"spreadsheet_id"`
+	SheetTab       *string `json:"sheet_tab"`
+	Level          *string `json:"level"`
+	RefreshEnabled *bool   `json:"refresh_enabled"`
+	RefreshTime    *string `json:"refresh_time"`
+}
+
+// SyncRequest asks for one account's data over a range: Days (ending yesterday) or From/To
+// (inclusive YYYY-MM-DD days in Naver's time zone). Neither given means the full served window.
+type SyncRequest struct {
+	AccountID      string `json:"account_id"`
+	Days           int    `json:"days,omitempty"`
+	From           string `json:"from,omitempty"`
+	To             string `json:"to,omitempty"`
+	Trigger        string `json:"-"`
+	IdempotencyKey string `json:"-"`
+	ScheduledFor   string `json:"-"`
+	// Full re-fetches every day of the range; otherwise days older than the settle window are
+	// reused from files the service already holds.
+	Full bool `json:"full,omitempty"`
+}
+
+// Progress of a sync.
+type Progress struct {
+	ReportsFetched int     `json:"reports_fetched"`
+	ReportsTotal   int     `json:"reports_total"`
+	RowsProcessed  int64   `json:"rows_processed"`
+	Percent        float64 `json:"percent"`
+}
+
+// Timings of a sync: when each phase began and how long it took (milliseconds).
+type Timings struct {
+	QueuedAt            time.Time  `json:"queued_at"`
+	FetchStartedAt      *time.Time `json:"fetch_started_at,omitempty"`
+	LockAcquiredAt      *time.Time `json:"lock_acquired_at,omitempty"`
+	LockReleasedAt      *time.Time `json:"lock_released_at,omitempty"`
+	ProcessingStartedAt *time.Time `json:"processing_started_at,omitempty"`
+	WriteStartedAt      *time.Time `json:"write_started_at,omitempty"`
+	FinishedAt          *time.Time `json:"finished_at,omitempty"`
+	LockWaitMS          int64      `json:"lock_wait_ms"`
+	FetchMS             int64      `json:"fetch_ms"`
+	ProcessingMS        int64      `json:"processing_ms"`
+	WriteMS             int64      `json:"write_ms"`
+}
+
+// SyncError is why a sync failed (or the last transient error of a retrying one).
+type SyncError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// Sync is one account's data over one date range, on its way to the sheet.
+type Sync struct {
+	ID              string     `json:"id"`
+	AccountID       string     `json:"account_id"`
+	CustomerID      string     `json:"customer_id"`
+	From            string     `json:"from"`
+	To              string     `json:"to"`
+	Trigger         string     `json:"trigger"`
+	Status          string     `json:"status"`
+	Phase           string     `json:"phase"`
+	Attempts        int        `json:"attempts"`
+	Progress        Progress   `json:"progress"`
+	Timings         Timings    `json:"timings"`
+	Error           *SyncError `json:"error,omitempty"`
+	RetryOf         string     `json:"retry_of,omitempty"`
+	CancelRequested bool       `json:"cancel_requested,omitempty"`
+}
+
+// Terminal reports whether the sync has finished for good.
+func (s Sync) Terminal() bool {
+	return s.Status == StatusSucceeded || s.Status == StatusFailed || s.Status == StatusCanceled
+}
+
+// SyncFilter selects syncs for a list; Cursor continues a previous page.
+type SyncFilter struct {
+	AccountID     string
+	CustomerID    string
+	Statuses      []string
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+	Limit         int
+	Cursor        string
+}
+
+// Lease is who holds a Naver customer's mutex, and which syncs wait behind it.
+type Lease struct {
+	CustomerID   string    `json:"customer_id"`
+	HolderSyncID string    `json:"holder_sync_id"`
+	Owner        string    `json:"owner"`
+	Token        int64     `json:"token"`
+	AcquiredAt   time.Time `json:"acquired_at"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	Waiting      []string  `json:"waiting"`
+}
+
+// SchedulerStatus is what the refresh scheduler will do next and what it did last.
+type SchedulerStatus struct {
+	Schedule string      `json:"schedule"`
+	Timezone string      `json:"timezone"`
+	NextRuns []time.Time `json:"next_runs"`
+	LastRuns []RunView   `json:"last_runs"`
+}
+
+// RunView is one refresh run.
+type RunView struct {
+	Key        string     `json:"key"`
+	Owner      string     `json:"owner"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Outcome    string     `json:"outcome"`
+}
+
+// The Naver stat reports a sync fetches per day.
+const (
+	reportAD         = "AD"
+	reportConversion = "AD_CONVERSION"
+)

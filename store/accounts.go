@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Account is one advertiser: a Naver customer whose reports go to one
+// spreadsheet tab.
+type Account struct {
+	ID             string // UUIDv7, assigned by CreateAccount
+	Name           string
+	CustomerID     string // Naver customer id
+	APIKey         string
+	SecretEnc      []byte // the Naver secret key, encrypted by the caller
+	SpreadsheetID  string
+	SheetTab       string
+	Level          string // campaign|adgroup|keyword
+	RefreshEnabled bool
+	RefreshTime    string // "" = the global schedule; "HH:MM" = the account's own time
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeletedAt      *time.Time // set by DeleteAccount
+}
+
+// AccountFilter selects accounts for ListAccounts.
+type AccountFilter struct {
+	Limit          int    // 0 = 100; at most 1000
+	After          string // id cursor: only accounts with a greater id
+	RefreshEnabled *bool  // nil = both
+}
+
+func accountToRow(a *Account) accountRow {
+	return accountRow{
+		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
+		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, Level: a.Level,
+		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, LastError: a.LastError,
+		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
+	}
+}
+
+func (r accountRow) toAccount() Account {
+	return Account{
+		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey, SecretEnc: r.SecretEnc,
+		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
+		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
+	}
+}
+
+// CreateAccount inserts a, setting its ID and timestamps. It returns
+// ErrDuplicate when another live account writes the same (spreadsheet, tab).
+func (s *Store) CreateAccount(ctx context.Context, a *Account) error {
+	if a.ID == "" { // callers may choose the id (the service binds the encrypted secret to it)
+		id, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("create account: %w", err)
+		}
+		a.ID = id.String()
+	}
+	now := s.now()
+	a.CreatedAt, a.UpdatedAt, a.DeletedAt = now, now, nil
+	row := accountToRow(a)
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("create account: %w", mapErr(err))
+	}
+	return nil
+}
+
+// GetAccount returns the account with id. Deleted accounts are returned too
+// (DeletedAt set), because their running syncs still need them.
+func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
+	var row accountRow
+	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return Account{}, fmt.Errorf("get account %s: %w", id, mapErr(err))
+	}
+	return row.toAccount(), nil
+}
+
+// UpdateAccount saves every field of a live account except ID, CreatedAt and
+// DeletedAt; it sets a.UpdatedAt. ErrNotFound for a missing or deleted
+// account, ErrDuplicate when the (spreadsheet, tab) is taken.
+func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
+	now := s.now()
+	res := s.conn(ctx).Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", a.ID).Updates(map[string]any{
+		"name": a.Name, "customer_id": a.CustomerID, "api_key": a.APIKey, "secret_enc": a.SecretEnc,
+		"spreadsheet_id": a.SpreadsheetID, "sheet_tab": a.SheetTab, "level": a.Level,
+		"refresh_enabled": a.RefreshEnabled, "refresh_time": a.RefreshTime, "last_error": a.LastError,
+		"updated_at": now,
+	})
+	if res.Error != nil {
+		return fmt.Errorf("update account %s: %w", a.ID, mapErr(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("update account %s: %w", a.ID, ErrNotFound)
+	}
+	a.UpdatedAt = now
+	return nil
+}
+
+// DeleteAccount soft-deletes a live account; its syncs keep running.
+func (s *Store) DeleteAccount(ctx context.Context, id string) error {
+	now := s.now()
+	res := s.conn(ctx).Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", id).
+		Updates(map[string]any{"deleted_at": now, "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("delete account %s: %w", id, mapErr(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete account %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ListAccounts returns live accounts ordered by id (UUIDv7: creation order),
+// after the cursor f.After.
+func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error) {
+	q := s.conn(ctx).Where("deleted_at IS NULL")
+	if f.After != "" {
+		q = q.Where("id > ?", f.After)
+	}
+	if f.RefreshEnabled != nil {
+		q = q.Where("refresh_enabled = ?", *f.RefreshEnabled)
+	}
+	var rows []accountRow
+	if err := q.Order("id").Limit(clampLimit(f.Limit, 100, 1000)).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list accounts: %w", mapErr(err))
+	}
+	out := make([]Account, len(rows))
+	for i, r := range rows {
+		out[i] = r.toAccount()
+	}
+	return out, nil
+}
+
+// SetAccountError records the last error of an account ("" clears it).
+func (s *Store) SetAccountError(ctx context.Context, id, msg string) error {
+	res := s.conn(ctx).Model(&accountRow{}).Where("id = ?", id).
+		Updates(map[string]any{"last_error": msg, "updated_at": s.now()})
+	if res.Error != nil {
+		return fmt.Errorf("set account error %s: %w", id, mapErr(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("set account error %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// clampLimit applies a default and a maximum to a page size.
+func clampLimit(n, def, maxN int) int {
+	switch {
+	case n <= 0:
+		return def
+	case n > maxN:
+		return maxN
+	}
+	return n
+}
+
+// notFoundOr returns ErrNotFound when no row with id exists in table, else other.
+func notFoundOr(tx *gorm.DB, table, id string, other error) error {
+	var n int64
+	if err := tx.Table(table).Where("id = ?", id).Count(&n).Error; err != nil {
+		return errors.Join(other, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return other
+}

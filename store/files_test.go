@@ -1,0 +1,130 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/naversync/naversync/store"
+)
+
+func TestReportFiles(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		q := mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
+		_, l, err := e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		put := func(typ, day, key string) {
+			t.Helper()
+			must(t, e.s.PutReportFile(ctx, *l, store.ReportFile{ReportType: typ, StatDate: day, Key: key, SHA256: "h-" + key, Size: 10, State: store.FileBuilt, SyncID: q.ID}))
+		}
+		put("AD", "2026-02-01", "a1")
+		put("AD", "2026-02-02", "a2")
+		put("AD_CONVERSION", "2026-02-01", "c1")
+		e.clock.Advance(time.Second)
+		put("AD", "2026-02-01", "a1-v2") // upsert
+		wantErr(t, e.s.PutReportFile(ctx, *l, store.ReportFile{CustomerID: "B", ReportType: "AD", StatDate: "2026-02-01"}), store.ErrLeaseLost)
+
+		files, err := e.s.ReportFiles(ctx, "A", []string{"AD"}, "2026-02-01", "2026-02-02")
+		must(t, err)
+		if len(files) != 2 || files[0].Key != "a1-v2" || !files[0].FetchedAt.Equal(e.clock.Now()) || files[0].SHA256 != "h-a1-v2" ||
+			files[0].CustomerID != "A" || files[0].Size != 10 || files[0].SyncID != q.ID || files[1].StatDate != "2026-02-02" {
+			t.Fatalf("ReportFiles(AD) = %+v", files)
+		}
+		all, err := e.s.ReportFiles(ctx, "A", nil, "2026-02-01", "2026-02-01")
+		must(t, err)
+		if len(all) != 2 {
+			t.Fatalf("ReportFiles(all types, one day) = %d files, want 2", len(all))
+		}
+
+		gone, err := e.s.DeleteReportFiles(ctx, "A", time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC))
+		must(t, err)
+		if len(gone) != 2 {
+			t.Fatalf("DeleteReportFiles = %d, want 2 (days before 02-02)", len(gone))
+		}
+		left, _ := e.s.ReportFiles(ctx, "A", nil, "2000-01-01", "2100-01-01")
+		if len(left) != 1 || left[0].Key != "a2" {
+			t.Fatalf("left = %+v", left)
+		}
+	})
+}
+
+func TestMasterEntities(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		const n = 2500 // several read pages and write batches
+		var in []store.MasterEntity
+		for i := range n {
+			in = append(in, store.MasterEntity{CustomerID: "A", Kind: "keyword", ID: fmt.Sprintf("kw-%05d", i), ParentID: "grp-1", Name: fmt.Sprint("kw ", i)})
+		}
+		in = append(in, store.MasterEntity{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "C"},
+			store.MasterEntity{CustomerID: "B", Kind: "campaign", ID: "cmp-1", Name: "other customer"})
+		must(t, e.s.UpsertMasterEntities(ctx, in))
+		must(t, e.s.UpsertMasterEntities(ctx, []store.MasterEntity{{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "C renamed", Deleted: true}}))
+		must(t, e.s.UpsertMasterEntities(ctx, nil))
+
+		seen := map[string]store.MasterEntity{}
+		must(t, e.s.MasterEntities(ctx, "A", func(m store.MasterEntity) error {
+			if _, dup := seen[m.Kind+m.ID]; dup {
+				return fmt.Errorf("entity %s seen twice", m.ID)
+			}
+			seen[m.Kind+m.ID] = m
+			return nil
+		}))
+		if len(seen) != n+1 {
+			t.Fatalf("streamed %d entities, want %d", len(seen), n+1)
+		}
+		if c := seen["campaigncmp-1"]; c.Name != "C renamed" || !c.Deleted {
+			t.Fatalf("upserted campaign = %+v", c)
+		}
+		if k := seen["keywordkw-00042"]; k.ParentID != "grp-1" || k.Name != "kw 42" {
+			t.Fatalf("keyword = %+v", k)
+		}
+		stop := errors.New("stop")
+		if err := e.s.MasterEntities(ctx, "A", func(store.MasterEntity) error { return stop }); !errors.Is(err, stop) {
+			t.Fatalf("callback error = %v", err)
+		}
+
+		zero, err := e.s.MasterState(ctx, "A", "Keyword")
+		must(t, err)
+		if !zero.IsZero() {
+			t.Fatalf("unset MasterState = %v", zero)
+		}
+		at := time.Date(2026, 2, 3, 4, 5, 6, 7000, time.UTC)
+		must(t, e.s.SetMasterState(ctx, "A", "Keyword", at))
+		must(t, e.s.SetMasterState(ctx, "A", "Keyword", at.Add(time.Hour)))
+		got, err := e.s.MasterState(ctx, "A", "Keyword")
+		must(t, err)
+		if !got.Equal(at.Add(time.Hour)) {
+			t.Fatalf("MasterState = %v, want %v", got, at.Add(time.Hour))
+		}
+	})
+}
+
+func TestRuns(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		replica := e.open(t)
+		won, err := e.s.ClaimRun(ctx, "refresh@2026-03-01T06:00", "r1")
+		must(t, err)
+		lost, err := replica.ClaimRun(ctx, "refresh@2026-03-01T06:00", "r2")
+		must(t, err)
+		if !won || lost {
+			t.Fatalf("ClaimRun: first=%v second=%v, want true,false", won, lost)
+		}
+		must(t, e.s.RecordRun(ctx, "refresh@2026-03-01T06:00", "queued 3 syncs"))
+		wantErr(t, e.s.RecordRun(ctx, "never", "x"), store.ErrNotFound)
+		e.clock.Advance(time.Hour)
+		won, err = replica.ClaimRun(ctx, "refresh@2026-03-01T07:00", "r2")
+		must(t, err)
+		if !won {
+			t.Fatal("next tick not won")
+		}
+		runs, err := e.s.LastRuns(ctx, 10)
+		must(t, err)
+		if len(runs) != 2 || runs[0].Owner != "r2" || runs[1].Outcome != "queued 3 syncs" || runs[1].FinishedAt == nil || runs[0].FinishedAt != nil {
+			t.Fatalf("LastRuns = %+v", runs)
+		}
+	})
+}

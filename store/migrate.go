@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// gorm models: unexported, converted to the plain exported types at the edge.
+
+type accountRow struct {
+	ID             string `gorm:"primaryKey"`
+	Name           string `gorm:"not null"`
+	CustomerID     string `gorm:"not null;index:accounts_customer"`
+	APIKey         string `gorm:"column:api_key;not null"`
+	SecretEnc      []byte
+	SpreadsheetID  string `gorm:"not null"`
+	SheetTab       string `gorm:"not null"`
+	Level          string `gorm:"not null"`
+	RefreshEnabled bool   `gorm:"not null"`
+	RefreshTime    string `gorm:"not null"`
+	LastError      string `gorm:"not null"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeletedAt      *time.Time
+}
+
+func (accountRow) TableName() string { return "accounts" }
+
+type syncRow struct {
+	ID                  string    `gorm:"primaryKey"`
+	AccountID           string    `gorm:"not null;index:syncs_account_created,priority:1"`
+	CustomerID          string    `gorm:"not null;index:syncs_customer_status,priority:1"`
+	FromDay             string    `gorm:"column:from_day;not null"`
+	ToDay               string    `gorm:"column:to_day;not null"`
+	ReuseBefore         string    `gorm:"not null"`
+	FreshAfter          time.Time `gorm:"not null"`
+	TriggerKind         string    `gorm:"column:trigger_kind;not null"`
+	Status              string    `gorm:"not null;index:syncs_status_created,priority:1;index:syncs_customer_status,priority:2"`
+	Phase               string    `gorm:"not null"`
+	IdempotencyKey      string    `gorm:"not null"`
+	ScheduledFor        string    `gorm:"not null"`
+	RetryOf             string    `gorm:"not null"`
+	Attempts            int       `gorm:"not null"`
+	MaxAttempts         int       `gorm:"not null"`
+	RunAfter            time.Time `gorm:"not null"`
+	ReportsTotal        int       `gorm:"not null"`
+	ReportsFetched      int       `gorm:"not null"`
+	RowsProcessed       int64     `gorm:"not null"`
+	ErrorMessage        string    `gorm:"not null"`
+	ErrorKind           string    `gorm:"not null"`
+	CancelRequested     bool      `gorm:"not null"`
+	Worker              string    `gorm:"not null"`
+	LeaseToken          int64     `gorm:"not null"`
+	LockedUntil         *time.Time
+	CreatedAt           time.Time `gorm:"index:syncs_status_created,priority:2;index:syncs_account_created,priority:2"`
+	UpdatedAt           time.Time
+	FetchStartedAt      *time.Time
+	LockAcquiredAt      *time.Time
+	LockReleasedAt      *time.Time
+	ProcessingStartedAt *time.Time
+	WriteStartedAt      *time.Time
+	FinishedAt          *time.Time
+	LockWaitNS          int64 `gorm:"column:lock_wait_ns;not null"`
+}
+
+func (syncRow) TableName() string { return "syncs" }
+
+type leaseRow struct {
+	CustomerID   string    `gorm:"primaryKey"`
+	HolderSyncID string    `gorm:"not null"`
+	Owner        string    `gorm:"not null"`
+	Token        int64     `gorm:"not null"`
+	AcquiredAt   time.Time `gorm:"not null"`
+	RenewedAt    time.Time `gorm:"not null"`
+	ExpiresAt    time.Time `gorm:"not null"`
+}
+
+func (leaseRow) TableName() string { return "customer_leases" }
+
+type reportFileRow struct {
+	CustomerID string `gorm:"primaryKey"`
+	ReportType string `gorm:"primaryKey"`
+	StatDate   string `gorm:"primaryKey"`
+	Key        string `gorm:"column:object_key;not null"`
+	SHA256     string `gorm:"column:sha256;not null"`
+	Size       int64  `gorm:"not null"`
+	State      string `gorm:"not null"`
+	SyncID     string `gorm:"not null"`
+	FetchedAt  time.Time
+}
+
+func (reportFileRow) TableName() string { return "report_files" }
+
+type masterEntityRow struct {
+	CustomerID string `gorm:"primaryKey"`
+	Kind       string `gorm:"primaryKey"`
+	ID         string `gorm:"column:entity_id;primaryKey"`
+	ParentID   string `gorm:"not null"`
+	Name       string `gorm:"not null"`
+	Deleted    bool   `gorm:"not null"`
+}
+
+func (masterEntityRow) TableName() string { return "master_entities" }
+
+type masterStateRow struct {
+	CustomerID string `gorm:"primaryKey"`
+	Item       string `gorm:"primaryKey"`
+	At         time.Time
+}
+
+func (masterStateRow) TableName() string { return "master_states" }
+
+type runRow struct {
+	Key        string `gorm:"column:run_key;primaryKey"`
+	Owner      string `gorm:"not null"`
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Outcome    string `gorm:"not null"`
+}
+
+func (runRow) TableName() string { return "scheduler_runs" }
+
+// partialIndexes are the unique keys gorm tags cannot express. Both dialects
+// accept this syntax.
+var partialIndexes = []string{
+	`CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_sheet ON accounts (spreadsheet_id, sheet_tab) WHERE deleted_at IS NULL AND spreadsheet_id <> ''`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_idempotency ON syncs (idempotency_key) WHERE idempotency_key <> ''`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_scheduled ON syncs (account_id, scheduled_for) WHERE scheduled_for <> ''`,
+	`CREATE INDEX IF NOT EXISTS runs_started ON scheduler_runs (started_at)`,
+}
+
+// migrateLockKey is the PostgreSQL advisory lock that serializes migrations
+// of replicas starting at the same time.
+const migrateLockKey = 7241873301
+
+func (s *Store) migrate(ctx context.Context) error {
+	run := func(tx *gorm.DB) error {
+		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
+			&masterEntityRow{}, &masterStateRow{}, &runRow{}); err != nil {
+			return fmt.Errorf("auto migrate: %w", err)
+		}
+		for _, q := range partialIndexes {
+			if err := tx.Exec(q).Error; err != nil {
+				return fmt.Errorf("index: %w", err)
+			}
+		}
+		return nil
+	}
+	if s.dialect != DialectPostgres {
+		return run(s.conn(ctx))
+	}
+	// One session holds the advisory lock for the whole migration.
+	return s.conn(ctx).Connection(func(c *gorm.DB) error {
+		if err := c.Exec("SELECT pg_advisory_lock(?)", migrateLockKey).Error; err != nil {
+			return fmt.Errorf("advisory lock: %w", err)
+		}
+		defer c.Exec("SELECT pg_advisory_unlock(?)", migrateLockKey)
+		return run(c)
+	})
+}

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names returned by Store.Dialect.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// Options configures a Store. The zero value works.
+type Options struct {
+	// Now is the clock every method reads "now" from; time.Now when nil.
+	Now func() time.Time
+	// Logger receives background problems (wake listener reconnects, failed
+	// notifications); discarded when nil. Errors that are returned are not logged.
+	Logger *slog.Logger
+	// MaxOpenConns caps the connection pool; 0 means 10 on PostgreSQL and 4
+	// on SQLite (1 for an in-memory SQLite database).
+	MaxOpenConns int
+}
+
+// Store is the database handle. It is safe for concurrent use by many
+// goroutines; several Store instances (replicas) may share one database.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	dsn     string // PostgreSQL URL, for the LISTEN connection
+	schema  string // PostgreSQL current_schema(), the NOTIFY payload
+	nowFn   func() time.Time
+	log     *slog.Logger
+
+	ctx    context.Context // canceled by Close; bounds background goroutines
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	wakeMu   sync.Mutex
+	wakeSubs map[chan struct{}]struct{}
+	listen   sync.Once
+	closed   bool
+}
+
+// Open connects to databaseURL and migrates the schema. URLs starting with
+// "postgres://" or "postgresql://" select PostgreSQL; "sqlite://<path>",
+// "file:<path>" or a plain path select SQLite, opened in WAL mode with
+// busy_timeout=10000, foreign keys on and BEGIN IMMEDIATE transactions.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	s := &Store{
+		nowFn:    opts.Now,
+		log:      opts.Logger,
+		wakeSubs: make(map[chan struct{}]struct{}),
+	}
+	if s.nowFn == nil {
+		s.nowFn = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	maxConns := opts.MaxOpenConns
+	var dialector gorm.Dialector
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		s.dialect = DialectPostgres
+		s.dsn = databaseURL
+		dialector = postgres.Open(databaseURL)
+		if maxConns <= 0 {
+			maxConns = 10
+		}
+	} else {
+		s.dialect = DialectSQLite
+		dsn, memory, err := sqliteDSN(databaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		dialector = sqlite.Open(dsn)
+		if memory {
+			maxConns = 1 // every connection would get its own empty database
+		} else if maxConns <= 0 {
+			maxConns = 4
+		}
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 logger.Discard,
+		NowFunc:                s.now,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns)
+	s.db = db
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	if s.dialect == DialectPostgres {
+		if err := db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&s.schema).Error; err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("store: open: current schema: %w", err)
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// sqliteDSN turns "sqlite://<path>", "file:<path>" or a plain path into a
+// glebarez/go-sqlite DSN with the pragmas the store relies on. It reports
+// whether the database is in memory.
+func sqliteDSN(raw string) (string, bool, error) {
+	p := strings.TrimPrefix(raw, "sqlite://")
+	p = strings.TrimPrefix(p, "file:")
+	query := ""
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p, query = p[:i], p[i+1:]
+	}
+	if p == "" {
+		return "", false, fmt.Errorf("empty sqlite path in %q", raw)
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", false, fmt.Errorf("sqlite options %q: %w", query, err)
+	}
+	// Note: go-sqlite stops reading options after _time_format, so it must not be used.
+	q.Del("_time_format")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	memory := p == ":memory:" || strings.Contains(query, "mode=memory")
+	return "file:" + p + "?" + q.Encode(), memory, nil
+}
+
+// Close stops the wake listener, closes every Wake channel and the pool.
+func (s *Store) Close() error {
+	s.wakeMu.Lock()
+	s.closed = true // no new Wake goroutines from here on
+	s.wakeMu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	s.wakeMu.Lock()
+	for ch := range s.wakeSubs {
+		delete(s.wakeSubs, ch)
+		close(ch)
+	}
+	s.wakeMu.Unlock()
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	if err := sqlDB.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Dialect reports the database in use: "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// now is the injected clock in UTC, truncated to PostgreSQL's resolution so
+// values round-trip identically on both dialects.
+func (s *Store) now() time.Time {
+	return s.nowFn().UTC().Truncate(time.Microsecond)
+}
+
+// conn returns the gorm handle bound to ctx.
+func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// tx runs fn in one transaction (BEGIN IMMEDIATE on SQLite).
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// utc normalizes a time for storage.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// utcPtr normalizes an optional time read from or written to the database.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

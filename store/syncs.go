@@ -1,0 +1,319 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Sync statuses (see docs/design.md): queued -> fetching -> processing ->
+// succeeded | failed | canceled.
+const (
+	StatusQueued     = "queued"
+	StatusFetching   = "fetching"
+	StatusProcessing = "processing"
+	StatusSucceeded  = "succeeded"
+	StatusFailed     = "failed"
+	StatusCanceled   = "canceled"
+)
+
+// Sync phases, finer than statuses. The store sets queued, fetching,
+// awaiting_processing, processing, writing (SetPhase) and done; the service may
+// show waiting_customer for a queued sync whose customer is busy (QueuedBehind).
+const (
+	PhaseQueued             = "queued"
+	PhaseWaitingCustomer    = "waiting_customer"
+	PhaseFetching           = "fetching"
+	PhaseAwaitingProcessing = "awaiting_processing"
+	PhaseProcessing         = "processing"
+	PhaseWriting            = "writing"
+	PhaseDone               = "done"
+)
+
+// Sync triggers.
+const (
+	TriggerManual    = "manual"
+	TriggerScheduled = "scheduled"
+	TriggerRetry     = "retry"
+	TriggerBackfill  = "backfill"
+)
+
+// Sync is one account over [From, To]: a job that fetches the reports under
+// the customer lease, then processes them and writes the sheet.
+type Sync struct {
+	ID, AccountID, CustomerID string
+	From, To                  string    // YYYY-MM-DD, inclusive
+	ReuseBefore               string    // days before this reuse stored files ("" = none)
+	FreshAfter                time.Time // files fetched at/after this count as fresh
+	Trigger                   string    // manual|scheduled|retry|backfill
+	Status, Phase             string
+	IdempotencyKey            string // "" = none; unique when set
+	ScheduledFor              string // "" = none; unique per account when set
+	RetryOf                   string // the failed or canceled sync this one retries
+	Attempts, MaxAttempts     int
+	RunAfter                  time.Time // not claimable before
+	ReportsTotal              int
+	ReportsFetched            int
+	RowsProcessed             int64
+	Error, ErrorKind          string
+	CancelRequested           bool
+	Worker                    string     // owner of the current claim ("" = none)
+	LeaseToken                int64      // token of the customer lease of the last fetch claim
+	LockedUntil               *time.Time // processing claim expiry
+	CreatedAt, UpdatedAt      time.Time
+	FetchStartedAt            *time.Time
+	LockAcquiredAt            *time.Time
+	LockReleasedAt            *time.Time
+	ProcessingStartedAt       *time.Time
+	WriteStartedAt            *time.Time
+	FinishedAt                *time.Time
+	// LockWait sums, over claims, the time the sync was runnable (created or
+	// run_after reached) before a worker got its customer lease.
+	LockWait time.Duration
+}
+
+// SyncFilter selects syncs for ListSyncs. Zero fields do not filter.
+type SyncFilter struct {
+	AccountID, CustomerID string
+	Statuses              []string
+	CreatedAfter          time.Time // created_at >= CreatedAfter
+	CreatedBefore         time.Time // created_at < CreatedBefore
+	Limit                 int       // 0 = 50; at most 1000
+	Cursor                string    // from a previous page
+}
+
+func (r syncRow) toSync() Sync {
+	return Sync{
+		ID: r.ID, AccountID: r.AccountID, CustomerID: r.CustomerID, From: r.FromDay, To: r.ToDay,
+		ReuseBefore: r.ReuseBefore, FreshAfter: r.FreshAfter.UTC(), Trigger: r.TriggerKind,
+		Status: r.Status, Phase: r.Phase, IdempotencyKey: r.IdempotencyKey, ScheduledFor: r.ScheduledFor,
+		RetryOf: r.RetryOf, Attempts: r.Attempts, MaxAttempts: r.MaxAttempts, RunAfter: r.RunAfter.UTC(),
+		ReportsTotal: r.ReportsTotal, ReportsFetched: r.ReportsFetched, RowsProcessed: r.RowsProcessed,
+		Error: r.ErrorMessage, ErrorKind: r.ErrorKind, CancelRequested: r.CancelRequested,
+		Worker: r.Worker, LeaseToken: r.LeaseToken, LockedUntil: utcPtr(r.LockedUntil),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		FetchStartedAt: utcPtr(r.FetchStartedAt), LockAcquiredAt: utcPtr(r.LockAcquiredAt),
+		LockReleasedAt: utcPtr(r.LockReleasedAt), ProcessingStartedAt: utcPtr(r.ProcessingStartedAt),
+		WriteStartedAt: utcPtr(r.WriteStartedAt), FinishedAt: utcPtr(r.FinishedAt),
+		LockWait: time.Duration(r.LockWaitNS),
+	}
+}
+
+func syncToRow(s *Sync) syncRow {
+	return syncRow{
+		ID: s.ID, AccountID: s.AccountID, CustomerID: s.CustomerID, FromDay: s.From, ToDay: s.To,
+		ReuseBefore: s.ReuseBefore, FreshAfter: utc(s.FreshAfter), TriggerKind: s.Trigger,
+		Status: s.Status, Phase: s.Phase, IdempotencyKey: s.IdempotencyKey, ScheduledFor: s.ScheduledFor,
+		RetryOf: s.RetryOf, Attempts: s.Attempts, MaxAttempts: s.MaxAttempts, RunAfter: utc(s.RunAfter),
+		ReportsTotal: s.ReportsTotal, ReportsFetched: s.ReportsFetched, RowsProcessed: s.RowsProcessed,
+		ErrorMessage: s.Error, ErrorKind: s.ErrorKind, CancelRequested: s.CancelRequested,
+		Worker: s.Worker, LeaseToken: s.LeaseToken, LockedUntil: utcPtr(s.LockedUntil),
+		CreatedAt: utc(s.CreatedAt), UpdatedAt: utc(s.UpdatedAt),
+		FetchStartedAt: utcPtr(s.FetchStartedAt), LockAcquiredAt: utcPtr(s.LockAcquiredAt),
+		LockReleasedAt: utcPtr(s.LockReleasedAt), ProcessingStartedAt: utcPtr(s.ProcessingStartedAt),
+		WriteStartedAt: utcPtr(s.WriteStartedAt), FinishedAt: utcPtr(s.FinishedAt),
+		LockWaitNS: int64(s.LockWait),
+	}
+}
+
+// EnqueueSync queues in, unless an equivalent sync exists, in one transaction:
+// a sync with the same IdempotencyKey, or the same (AccountID, ScheduledFor),
+// or an equal one (same account, From, To, ReuseBefore) still queued is
+// returned instead with created=false. A new sync gets an ID, status and phase
+// queued, RunAfter=now when zero, and wakes the workers. in is not modified.
+func (s *Store) EnqueueSync(ctx context.Context, in *Sync) (Sync, bool, error) {
+	if in.AccountID == "" || in.CustomerID == "" || in.From == "" || in.To == "" {
+		return Sync{}, false, errors.New("enqueue sync: account id, customer id, from and to are required")
+	}
+	var out Sync
+	var created bool
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, created, err = s.enqueueTx(tx, *in)
+		return err
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		// A concurrent enqueue inserted the same key between our check and
+		// insert (PostgreSQL); the second look finds it.
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			out, created, err = s.enqueueTx(tx, *in)
+			return err
+		})
+	}
+	if err != nil {
+		return Sync{}, false, fmt.Errorf("enqueue sync: %w", mapErr(err))
+	}
+	if created {
+		s.notify(ctx)
+	}
+	return out, created, nil
+}
+
+// enqueueTx is EnqueueSync's transaction body.
+func (s *Store) enqueueTx(tx *gorm.DB, in Sync) (Sync, bool, error) {
+	var existing []syncRow
+	find := func(q *gorm.DB) (bool, error) {
+		if err := q.Order("created_at, id").Limit(1).Find(&existing).Error; err != nil {
+			return false, err
+		}
+		return len(existing) > 0, nil
+	}
+	if in.IdempotencyKey != "" {
+		if ok, err := find(tx.Where("idempotency_key = ?", in.IdempotencyKey)); err != nil || ok {
+			return existingSync(existing), false, err
+		}
+	}
+	if in.ScheduledFor != "" {
+		if ok, err := find(tx.Where("account_id = ? AND scheduled_for = ?", in.AccountID, in.ScheduledFor)); err != nil || ok {
+			return existingSync(existing), false, err
+		}
+	}
+	if ok, err := find(tx.Where("account_id = ? AND from_day = ? AND to_day = ? AND reuse_before = ? AND status = ?",
+		in.AccountID, in.From, in.To, in.ReuseBefore, StatusQueued)); err != nil || ok {
+		return existingSync(existing), false, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Sync{}, false, err
+	}
+	now := s.now()
+	in.ID, in.Status, in.Phase = id.String(), StatusQueued, PhaseQueued
+	in.CreatedAt, in.UpdatedAt = now, now
+	if in.RunAfter.IsZero() {
+		in.RunAfter = now
+	}
+	if in.Trigger == "" {
+		in.Trigger = TriggerManual
+	}
+	row := syncToRow(&in)
+	if err := tx.Create(&row).Error; err != nil {
+		return Sync{}, false, err
+	}
+	return row.toSync(), true, nil
+}
+
+func existingSync(rows []syncRow) Sync {
+	if len(rows) == 0 {
+		return Sync{}
+	}
+	return rows[0].toSync()
+}
+
+// GetSync returns the sync with id.
+func (s *Store) GetSync(ctx context.Context, id string) (Sync, error) {
+	row, err := getSyncRow(s.conn(ctx), id)
+	if err != nil {
+		return Sync{}, fmt.Errorf("get sync %s: %w", id, err)
+	}
+	return row.toSync(), nil
+}
+
+func getSyncRow(tx *gorm.DB, id string) (syncRow, error) {
+	var row syncRow
+	if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+		return syncRow{}, mapErr(err)
+	}
+	return row, nil
+}
+
+// ListSyncs returns syncs newest first (created_at, id descending) with
+// keyset pagination: pass the returned cursor as f.Cursor for the next page;
+// it is "" on the last page.
+func (s *Store) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, error) {
+	q := s.conn(ctx).Model(&syncRow{})
+	if f.AccountID != "" {
+		q = q.Where("account_id = ?", f.AccountID)
+	}
+	if f.CustomerID != "" {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if !f.CreatedAfter.IsZero() {
+		q = q.Where("created_at >= ?", utc(f.CreatedAfter))
+	}
+	if !f.CreatedBefore.IsZero() {
+		q = q.Where("created_at < ?", utc(f.CreatedBefore))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("list syncs: %w", err)
+		}
+		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", at, at, id)
+	}
+	limit := clampLimit(f.Limit, 50, 1000)
+	var rows []syncRow
+	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", fmt.Errorf("list syncs: %w", mapErr(err))
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	out := make([]Sync, len(rows))
+	for i, r := range rows {
+		out[i] = r.toSync()
+	}
+	return out, next, nil
+}
+
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("bad cursor: %w", err)
+	}
+	ts, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return time.Time{}, "", errors.New("bad cursor")
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("bad cursor: %w", err)
+	}
+	return utc(at), id, nil
+}
+
+// CountSyncs returns the number of syncs per status.
+func (s *Store) CountSyncs(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.conn(ctx).Model(&syncRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count syncs: %w", mapErr(err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// QueuedBehind returns the queued syncs of a customer, oldest first.
+func (s *Store) QueuedBehind(ctx context.Context, customerID string) ([]Sync, error) {
+	var rows []syncRow
+	if err := s.conn(ctx).Where("customer_id = ? AND status = ?", customerID, StatusQueued).
+		Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("queued behind %s: %w", customerID, mapErr(err))
+	}
+	out := make([]Sync, len(rows))
+	for i, r := range rows {
+		out[i] = r.toSync()
+	}
+	return out, nil
+}
