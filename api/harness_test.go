@@ -193,3 +193,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// navertestCustomer is a small simulated customer with the keys the tests use.
+func navertestCustomer(id string) navertest.Customer {
+	return navertest.Customer{ID: id, APIKey: "key-" + id, SecretKey: "secret-" + id,
+		Campaigns: 1, AdgroupsPerCampaign: 1, KeywordsPerAdgroup: 2, Seed: 7}
+}

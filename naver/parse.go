@@ -77,15 +77,16 @@ var ErrColumns = errors.New("too few columns")
 // maxFields is the most columns a parser looks at; extra ones are ignored.
 const maxFields = 16
 
-// tsvReader splits a TSV stream into reused field slices, interns
-// repeated strings (ids repeat on every day's rows) and caches dates.
+// tsvReader splits a TSV stream into reused field slices, reuses a
+// column's string while it repeats from row to row (ids come in runs) and
+// caches dates.
 type tsvReader struct {
 	sc       *bufio.Scanner
 	name     string
 	line     int
 	fields   [maxFields][]byte
 	n        int // fields on this line (capped at maxFields)
-	intern   map[string]string
+	prev     [maxFields]string
 	lastDate []byte
 	date     time.Time
 }
@@ -93,7 +94,7 @@ type tsvReader struct {
 func newTSVReader(r io.Reader, name string) *tsvReader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	return &tsvReader{sc: sc, name: name, intern: make(map[string]string, 1024)}
+	return &tsvReader{sc: sc, name: name}
 }
 
 // next reads the next non-empty line into t.fields.
@@ -145,21 +146,21 @@ func (t *tsvReader) need(n int) error {
 	return nil
 }
 
-// str returns field i as an interned string.
+// str returns field i as a string, the previous row's when it is equal.
 func (t *tsvReader) str(i int) string {
 	b := t.fields[i]
-	if s, ok := t.intern[string(b)]; ok {
-		return s
+	if string(b) == t.prev[i] {
+		return t.prev[i]
 	}
 	s := string(b)
-	if len(t.intern) >= 1<<20 {
-		clear(t.intern)
-	}
-	t.intern[s] = s
+	t.prev[i] = s
 	return s
 }
 
 func (t *tsvReader) int(i int, col string) (int64, error) {
+	if v, ok := fastUint(t.fields[i]); ok {
+		return int64(v), nil
+	}
 	v, err := strconv.ParseInt(string(t.fields[i]), 10, 64)
 	if err != nil {
 		return 0, t.fail(fmt.Errorf("column %d (%s): bad integer %q", i+1, col, t.fields[i]))
@@ -168,11 +169,60 @@ func (t *tsvReader) int(i int, col string) (int64, error) {
 }
 
 func (t *tsvReader) float(i int, col string) (float64, error) {
+	if v, ok := fastDecimal(t.fields[i]); ok {
+		return v, nil
+	}
 	v, err := strconv.ParseFloat(string(t.fields[i]), 64)
 	if err != nil {
 		return 0, t.fail(fmt.Errorf("column %d (%s): bad number %q", i+1, col, t.fields[i]))
 	}
 	return v, nil
+}
+
+// fastUint parses 1 to 15 ASCII digits; anything else is left to strconv.
+func fastUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, true
+}
+
+// pow10 are the powers of ten a fast decimal may divide by.
+func pow10(k int) float64 {
+	p := 1.0
+	for range k {
+		p *= 10
+	}
+	return p
+}
+
+// fastDecimal parses "digits[.digits]" with at most 15 digits in all. The
+// result equals strconv.ParseFloat's: the integer m < 2^53 and 10^k are
+// exact doubles, and IEEE division rounds m/10^k correctly.
+func fastDecimal(b []byte) (float64, bool) {
+	dot := bytes.IndexByte(b, '.')
+	if dot < 0 {
+		v, ok := fastUint(b)
+		return float64(v), ok
+	}
+	if dot == 0 || dot == len(b)-1 || len(b)-1 > 15 {
+		return 0, false
+	}
+	ip, ok1 := fastUint(b[:dot])
+	fp, ok2 := fastUint(b[dot+1:])
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	k := len(b) - dot - 1
+	scale := pow10(k)
+	return float64(ip*uint64(scale)+fp) / scale, true
 }
 
 // day parses field i as yyyyMMdd.

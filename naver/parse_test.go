@@ -2,6 +2,7 @@ package naver_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,21 @@ func TestConversionTypeName(t *testing.T) {
 	} {
 		if got := naver.ConversionTypeName(code); got != want {
 			t.Errorf("ConversionTypeName(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+func TestFastNumbersMatchStrconv(t *testing.T) {
+	for _, s := range []string{"0", "7", "636.36", "0.1", "909.09", "123456789012.345", "1.5", "99999999999999.9", "0.000000000000001"} {
+		in := "20260509\t1\tc\tg\tk\ta\tb\tm\tP\t1\t1\t" + s + "\t" + s + "\t0\n"
+		want, _ := strconv.ParseFloat(s, 64)
+		if err := naver.ParseAD(strings.NewReader(in), "f", func(r *naver.ADRow) error {
+			if r.Cost != want || r.RankSum != want {
+				t.Errorf("%s parsed as %v, strconv says %v", s, r.Cost, want)
+			}
+			return nil
+		}); err != nil {
+			t.Errorf("%s: %v", s, err)
 		}
 	}
 }

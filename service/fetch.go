@@ -75,6 +75,10 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, lease store.Lease
 		s.heartbeat(fctx, cancel, sy.ID, lease, log)
 	}()
 	err := s.fetchAll(fctx, sy, lease, log)
+	var legacyRows int64
+	if err == nil && s.cfg.HoldLeaseThroughProcessing {
+		legacyRows, err = s.process(fctx, sy, lease.Owner, log)
+	}
 	if err == nil {
 		err = context.Cause(fctx) // the lease may have been lost after the last call
 	}
@@ -89,6 +93,13 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, lease store.Lease
 	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	switch {
+	case err == nil && s.cfg.HoldLeaseThroughProcessing:
+		if ferr := s.store.CompleteUnderLease(bg, lease, sy.ID, legacyRows); ferr != nil {
+			log.Error("complete under lease", "err", ferr)
+			return
+		}
+		s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
+		log.Info("fetched and processed under the lease (old design)", "held", held.Round(time.Millisecond))
 	case err == nil:
 		if ferr := s.store.FinishFetch(bg, lease, sy.ID); ferr != nil {
 			log.Error("finish fetch", "err", ferr)
@@ -237,7 +248,7 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 		day := d.Format(dayLayout)
 		for _, tp := range s.cfg.ReportTypes {
 			total++
-			if f, ok := held[tp+"|"+day]; ok && f.State != "pending" && (day < sy.ReuseBefore || !f.FetchedAt.Before(sy.FreshAfter)) {
+			if f, ok := held[tp+"|"+day]; ok && reusable(f, sy, day) {
 				s.met.naverReports.WithLabelValues("reused").Inc()
 				continue
 			}
@@ -287,6 +298,22 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 		return fmt.Errorf("%w: progress: %v", errStorage, err)
 	}
 	return nil
+}
+
+// reusable says whether a held file serves this sync without asking Naver again: a file this
+// sync (or the sync it retries) already downloaded, a settled day (older than reuse_before), or a
+// file fetched after the sync was asked for (by another sync of the same customer). Days Naver
+// had not made ready ("pending") are always asked again.
+func reusable(f store.ReportFile, sy store.Sync, day string) bool {
+	switch {
+	case f.State == "pending":
+		return false
+	case f.SyncID == sy.ID, sy.RetryOf != "" && f.SyncID == sy.RetryOf:
+		return true
+	case day < sy.ReuseBefore:
+		return true
+	}
+	return !f.FetchedAt.Before(sy.FreshAfter)
 }
 
 // errStorage marks failures of our own database or file store (retried: they are usually brief).

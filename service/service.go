@@ -71,6 +71,9 @@ type Config struct {
 	DataDir string
 	// Files is where downloaded reports live (gocloud.dev/blob). Required.
 	Files *blob.Bucket
+	// HoldLeaseThroughProcessing reproduces the design naversync replaces: the fetch worker keeps
+	// the customer's lease while it processes and writes. Only for benchmarks that compare.
+	HoldLeaseThroughProcessing bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger; default discards.

@@ -12,6 +12,9 @@ import (
 
 const dayLayout = "2006-01-02"
 
+// fullRefetch as a sync's FreshAfter means no file fetched by another sync counts as fresh.
+var fullRefetch = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // today is the current day in Naver's time zone, as a date at 00:00 UTC.
 func (s *Service) today() time.Time {
 	n := s.cfg.Now().In(s.cfg.Location)
@@ -113,7 +116,10 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 		MaxAttempts:    s.cfg.MaxAttempts,
 		RunAfter:       now,
 	}
-	if !req.Full {
+	if req.Full {
+		// Every report of the range is fetched again by this sync.
+		row.FreshAfter = fullRefetch
+	} else {
 		// Days older than the settle window cannot have changed: reuse the files already held.
 		row.ReuseBefore = s.today().AddDate(0, 0, -s.cfg.SettleDays).Format(dayLayout)
 	}

@@ -38,6 +38,7 @@ type app struct {
 type appOptions struct {
 	naverRate  float64 // per-customer Naver calls per second; 0 = the client's default (10/s)
 	naverPoll  time.Duration
+	sheetWPM   int // Sheets writes per minute; 0 = Google's per-user quota (60)
 	uiHandler  http.Handler
 	sheetsHTTP *http.Client
 	noAuth     bool
@@ -68,7 +69,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, fmt.Errorf("naver client: %w", err)
 	}
-	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, HTTPClient: o.sheetsHTTP})
+	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("google sheets: %w", err)

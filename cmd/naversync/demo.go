@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -114,7 +115,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	log := newLogger(logOut, cfg.LogLevel)
 	// The simulator's latencies are scaled down, and so is Naver's per-customer rate limit.
-	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, uiHandler: newConsole(), noAuth: true})
+	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, sheetWPM: 6000, uiHandler: newConsole(), noAuth: true})
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,9 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		if err != nil {
 			return fmt.Errorf("create account %s: %w", d.name, err)
 		}
-		sy, _, err := a.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: acct.ID, Days: *days, Trigger: service.TriggerBackfill})
+		// Full: each backfill asks Naver for every report itself, even where the other account
+		// of the same customer id already downloaded it, so both syncs need the lease.
+		sy, _, err := a.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: acct.ID, Days: *days, Trigger: service.TriggerBackfill, Full: true})
 		if err != nil {
 			return fmt.Errorf("enqueue %s: %w", d.name, err)
 		}
@@ -275,8 +278,17 @@ func printSheets(w io.Writer, ssim *sheetstest.Server, sheetsURL string, account
 				break
 			}
 			cells := make([]string, 0, len(row))
-			for _, v := range row {
-				cells = append(cells, fmt.Sprint(v))
+			for j, v := range row {
+				switch x := v.(type) {
+				case float64:
+					if j == 0 && i > 0 { // the date column holds Sheets' serial day numbers
+						cells = append(cells, time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(x)).Format("2006-01-02"))
+						continue
+					}
+					cells = append(cells, strconv.FormatFloat(x, 'f', -1, 64)[:min(len(strconv.FormatFloat(x, 'f', -1, 64)), 8)])
+				default:
+					cells = append(cells, fmt.Sprint(v))
+				}
 			}
 			fmt.Fprintln(w, "  "+strings.Join(cells, " | "))
 		}
