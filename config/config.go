@@ -32,7 +32,7 @@ type Config struct {
 	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
 	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
 	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
-	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: keep downloaded files this long after a successful write, default 0 (keep; refresh reuses them)
+	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: how long a superseded download (an older version of a day) is kept, default 1h; current files are kept for refreshes
 	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
 }
 
@@ -93,7 +93,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LeaseTTL < time.Second {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_LEASE_TTL=%s: want at least 1s", c.LeaseTTL))
 	}
-	c.FileRetention = durVar("NAVERSYNC_FILE_RETENTION", 0)
+	c.FileRetention = durVar("NAVERSYNC_FILE_RETENTION", time.Hour)
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_TIMEZONE=%q: %w", c.Timezone, err))
 	}

@@ -13,7 +13,9 @@ import (
 
 	"golang.org/x/time/rate"
 	"google.golang.org/api/option"
+	"google.golang.org/api/option/internaloption"
 	"google.golang.org/api/sheets/v4"
+	htransport "google.golang.org/api/transport/http"
 )
 
 // Defaults for Config's zero fields.
@@ -30,6 +32,9 @@ const (
 	// DefaultStatusTab is the tab recording each tab's last successful sync.
 	DefaultStatusTab = "naversync status"
 )
+
+// sheetsEndpoint is Google's Sheets API base URL (sheets/v4's basePath).
+const sheetsEndpoint = "https://sheets.googleapis.com/"
 
 // Config configures a Writer. The zero value writes to Google with
 // application default credentials.
@@ -68,6 +73,8 @@ type Config struct {
 // writes to the same spreadsheet are serialized.
 type Writer struct {
 	svc      *sheets.Service
+	hc       *http.Client // svc's authenticated client, also used for raw batchUpdates
+	base     string       // svc's base URL, ending in "/"
 	email    string
 	log      *slog.Logger
 	now      func() time.Time
@@ -146,11 +153,27 @@ func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 	if cfg.HTTPClient != nil {
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
 	}
-	svc, err := sheets.NewService(ctx, opts...)
+	// One authenticated client serves both the typed client (reads and
+	// small requests) and the hand-encoded batchUpdate bodies (batch.go), so
+	// it is built here with sheets.NewService's own defaults and handed to it.
+	opts = append(opts,
+		internaloption.WithDefaultEndpoint(sheetsEndpoint),
+		internaloption.WithDefaultEndpointTemplate("https://sheets.UNIVERSE_DOMAIN/"),
+		internaloption.WithDefaultMTLSEndpoint("https://sheets.mtls.googleapis.com/"),
+		internaloption.EnableNewAuthLibrary(),
+	)
+	hc, endpoint, err := htransport.NewClient(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("google: sheets http client: %w", err)
+	}
+	if endpoint == "" {
+		endpoint = sheetsEndpoint
+	}
+	svc, err := sheets.NewService(ctx, option.WithHTTPClient(hc), option.WithEndpoint(endpoint))
 	if err != nil {
 		return nil, fmt.Errorf("google: sheets client: %w", err)
 	}
-	w.svc = svc
+	w.svc, w.hc, w.base = svc, hc, svc.BasePath
 	return w, nil
 }
 

@@ -2,7 +2,6 @@ package google
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -14,10 +13,6 @@ import (
 // cellFields is the updateCells mask: every written cell's value and format
 // are replaced (an empty CellData clears both).
 const cellFields = "userEnteredValue,userEnteredFormat"
-
-// envelopeSlack covers the JSON around a chunk's rows (request wrapper,
-// fields, start coordinate) in the size estimate.
-const envelopeSlack = 1024
 
 // tabInfo is what the writer learned about a spreadsheet's tabs.
 type tabInfo struct {
@@ -34,7 +29,7 @@ type tabInfo struct {
 // in MaxRequestBytes is written in one atomic batchUpdate; a bigger one in
 // several (the first resizes and writes the header, the status row goes with
 // the last), so a failure part-way can leave the tab partly written but the
-// status tab unchanged.
+// status tab unchanged. Each batch's body is at most MaxRequestBytes.
 func (w *Writer) WriteTable(ctx context.Context, spreadsheetID, tab string, t Table, st Status) (WriteResult, error) {
 	var res WriteResult
 	if err := w.validate(spreadsheetID, tab, t); err != nil {
@@ -73,24 +68,31 @@ func (w *Writer) WriteTable(ctx context.Context, spreadsheetID, tab string, t Ta
 
 	sheetID, prefix := w.tabRequests(info, tab, t, gridRows)
 	res.SheetID = sheetID
+	prefix = append(prefix, formatRequests(sheetID, t, gridRows)...)
 	status := w.statusRequests(info, tab, st, statusRow, statusRows, statusCols)
-	prefixSize, err := jsonSize(prefix)
-	if err != nil {
-		return res, fmt.Errorf("google: write %q: %w", tab, err)
+	statusJSON := make([][]byte, len(status))
+	s := newStream(ctx, w, spreadsheetID, tab, sheetID, cols, gridRows, &res)
+	for i, r := range status {
+		if statusJSON[i], err = marshalRequest(r); err != nil {
+			return res, fmt.Errorf("google: write %q: %w", tab, err)
+		}
+		s.reserve += 1 + len(statusJSON[i])
 	}
-	statusSize, err := jsonSize(status)
-	if err != nil {
-		return res, fmt.Errorf("google: write %q: %w", tab, err)
-	}
-
-	s := &stream{
-		w: w, ctx: ctx, id: spreadsheetID, tab: tab, sheetID: sheetID, res: &res,
-		pending: prefix, pendingSize: prefixSize, reserve: statusSize + envelopeSlack,
+	for _, r := range prefix {
+		b, err := marshalRequest(r)
+		if err != nil {
+			return res, fmt.Errorf("google: write %q: %w", tab, err)
+		}
+		if err := s.add(b); err != nil {
+			return res, err
+		}
 	}
 	if err := s.rows(t); err != nil {
 		return res, err
 	}
-	s.pending = append(s.pending, status...)
+	for _, b := range statusJSON {
+		s.addFinal(b)
+	}
 	if err := s.flush(); err != nil {
 		return res, err
 	}
@@ -216,6 +218,35 @@ func (w *Writer) tabRequests(info tabInfo, tab string, t Table, gridRows int) (i
 	return sheetID, reqs
 }
 
+// formatRequests set each data column's number format once, with one
+// repeatCell per run of adjacent columns of the same type, instead of in
+// every cell; a Text run gets no format (its old formats are cleared).
+func formatRequests(sheetID int64, t Table, gridRows int) []*sheets.Request {
+	if t.NumRows == 0 {
+		return nil // the cleared row under the header has no format
+	}
+	var reqs []*sheets.Request
+	for start := 0; start < len(t.Columns); {
+		typ := t.Columns[start].Type
+		end := start + 1
+		for end < len(t.Columns) && t.Columns[end].Type == typ {
+			end++
+		}
+		cell := &sheets.CellData{}
+		if nf := typ.numberFormat(); nf != nil {
+			cell.UserEnteredFormat = &sheets.CellFormat{NumberFormat: nf}
+		}
+		reqs = append(reqs, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+			Range: &sheets.GridRange{SheetId: sheetID, StartRowIndex: 1, EndRowIndex: int64(gridRows),
+				StartColumnIndex: int64(start), EndColumnIndex: int64(end)},
+			Cell:   cell,
+			Fields: "userEnteredFormat",
+		}})
+		start = end
+	}
+	return reqs
+}
+
 // headerRequest writes a bold header row at the top of a tab.
 func headerRequest(sheetID int64, names []string) *sheets.Request {
 	bold := &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}
@@ -229,12 +260,4 @@ func headerRequest(sheetID int64, names []string) *sheets.Request {
 		Rows:   []*sheets.RowData{row},
 		Fields: cellFields,
 	}}
-}
-
-func jsonSize(v any) (int, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return 0, fmt.Errorf("encode request: %w", err)
-	}
-	return len(b), nil
 }

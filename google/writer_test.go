@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -170,29 +171,65 @@ func TestWriteTableKeepsSheetIDAndShrinks(t *testing.T) {
 }
 
 func TestWriteTableChunked(t *testing.T) {
-	const limit = 16 << 10
-	// The stand-in refuses anything above the writer's budget.
-	e := setup(t, google.Config{MaxRequestBytes: limit}, sheetstest.Options{MaxRequestBytes: limit})
-	var data [][]any
-	want := [][]any{{"Date", "Campaign", "Clicks", "Avg. rank", "Cost", "CTR"}}
-	for i := range 600 {
-		d := day(2024, 1, 1).AddDate(0, 0, i%365)
-		data = append(data, []any{d, fmt.Sprintf("campaign %d", i), int64(i), float64(i) / 4, int64(i * 100), 0.5})
-		want = append(want, []any{float64(45292 + i%365), fmt.Sprintf("campaign %d", i), float64(i), float64(i) / 4, float64(i * 100), 0.5})
+	// The stand-in refuses anything above the writer's budget, so every
+	// limit checks that the budget is kept exactly.
+	for _, limit := range []int{4 << 10, 9_999, 16 << 10} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			e := setup(t, google.Config{MaxRequestBytes: limit}, sheetstest.Options{MaxRequestBytes: limit})
+			var data [][]any
+			want := [][]any{{"Date", "Campaign", "Clicks", "Avg. rank", "Cost", "CTR"}}
+			for i := range 600 {
+				d := day(2024, 1, 1).AddDate(0, 0, i%365)
+				data = append(data, []any{d, fmt.Sprintf("campaign \"%d\"", i), int64(i), float64(i) / 4, int64(i * 100), 0.5})
+				want = append(want, []any{float64(45292 + i%365), fmt.Sprintf("campaign \"%d\"", i), float64(i), float64(i) / 4, float64(i * 100), 0.5})
+			}
+			res, err := e.w.WriteTable(t.Context(), book, "Big", table(allTypes, data), google.Status{SyncID: "s-big", Rows: 600})
+			if err != nil {
+				t.Fatalf("WriteTable: %v", err)
+			}
+			t.Logf("result: %+v", res)
+			if res.Chunks < 2 || e.srv.BatchUpdateCount() != res.Chunks {
+				t.Errorf("chunks = %d, batchUpdates = %d; want several, equal", res.Chunks, e.srv.BatchUpdateCount())
+			}
+			if got := e.srv.Values(book, "Big"); !reflect.DeepEqual(got, want) {
+				t.Errorf("read back %d rows, want %d equal rows", len(got), len(want))
+			}
+			wantFormats := []string{"yyyy-mm-dd", "", "#,##0", "#,##0.00", "₩#,##0", "0.00%"}
+			for _, row := range []int{1, 300, 600} {
+				for col, pattern := range wantFormats {
+					if c, _ := e.srv.Cell(book, "Big", row, col); c.Pattern != pattern {
+						t.Errorf("cell (%d,%d) pattern %q, want %q", row, col, c.Pattern, pattern)
+					}
+				}
+			}
+			if st := e.srv.Values(book, google.DefaultStatusTab); len(st) != 2 || st[1][5] != "s-big" {
+				t.Errorf("status tab = %v", st)
+			}
+		})
 	}
-	res, err := e.w.WriteTable(t.Context(), book, "Big", table(allTypes, data), google.Status{SyncID: "s-big", Rows: 600})
-	if err != nil {
-		t.Fatalf("WriteTable: %v", err)
+}
+
+// TestWriteTableRewriteClears checks that a rewrite leaves nothing of the
+// previous table: values the new rows leave empty (trailing ones included,
+// which the writer does not send) and formats of columns that became text.
+func TestWriteTableRewriteClears(t *testing.T) {
+	e := setup(t, google.Config{}, sheetstest.Options{})
+	cols := []google.Column{{Name: "A", Type: google.Integer}, {Name: "B", Type: google.Decimal}, {Name: "C", Type: google.Percent}}
+	full := [][]any{{1, 2.5, 0.5}, {3, 4.5, 0.25}, {5, 6.5, 0.75}}
+	if _, err := e.w.WriteTable(t.Context(), book, "T", table(cols, full), google.Status{}); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("result: %+v", res)
-	if res.Chunks < 2 || e.srv.BatchUpdateCount() != res.Chunks {
-		t.Errorf("chunks = %d, batchUpdates = %d; want several, equal", res.Chunks, e.srv.BatchUpdateCount())
+	cols[2].Type = google.Text
+	sparse := [][]any{{1, nil, nil}, {nil, 4.5}, {"x", math.NaN(), ""}}
+	if _, err := e.w.WriteTable(t.Context(), book, "T", table(cols, sparse), google.Status{}); err != nil {
+		t.Fatal(err)
 	}
-	if got := e.srv.Values(book, "Big"); !reflect.DeepEqual(got, want) {
-		t.Errorf("read back %d rows, want %d equal rows", len(got), len(want))
+	want := [][]any{{"A", "B", "C"}, {1.0}, {nil, 4.5}, {"x"}}
+	if got := e.srv.Values(book, "T"); !reflect.DeepEqual(got, want) {
+		t.Errorf("values = %#v, want %#v", got, want)
 	}
-	if st := e.srv.Values(book, google.DefaultStatusTab); len(st) != 2 || st[1][5] != "s-big" {
-		t.Errorf("status tab = %v", st)
+	if got, want := e.srv.Formats(book, "T"), []string{"#,##0", "#,##0.00", ""}; !reflect.DeepEqual(got, want) {
+		t.Errorf("formats = %q, want %q", got, want)
 	}
 }
 

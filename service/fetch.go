@@ -263,8 +263,12 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 	s.events.publish(sy.ID)
 	log.Info("reports to fetch", "total", total, "to_fetch", len(tasks))
 
-	if err := s.refreshMasters(ctx, cred, lease); err != nil {
-		return err
+	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
+	// all: the sync it retries refreshed the names moments ago.
+	if len(tasks) > 0 || sy.RetryOf == "" {
+		if err := s.refreshMasters(ctx, cred, lease); err != nil {
+			return err
+		}
 	}
 
 	g, gctx := errgroup.WithContext(ctx)

@@ -94,6 +94,8 @@ type engineOptions struct {
 	now                          func() time.Time
 	window                       int
 	noStart                      bool
+	// logHook sees every log message of this engine (tests wait on them).
+	logHook func(msg string)
 }
 
 // engine is one replica: its own store connection and service.
@@ -105,7 +107,11 @@ type engine struct {
 func (w *world) engine(o engineOptions) *engine {
 	t := w.t
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var h slog.Handler = slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})
+	if o.logHook != nil {
+		h = hookHandler{Handler: h, hook: o.logHook}
+	}
+	log := slog.New(h)
 	st := storetest.Open(t, w.db, store.Options{Logger: log, Now: o.now})
 	u := url.URL{Scheme: "file", Path: w.filesDir, RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
 	files, err := blob.OpenBucket(t.Context(), u.String())
@@ -170,6 +176,25 @@ func waitTerminal(t *testing.T, svc *service.Service, ids ...string) map[string]
 		}
 	}
 	return out
+}
+
+// hookHandler passes every record's message to hook, then on.
+type hookHandler struct {
+	slog.Handler
+	hook func(string)
+}
+
+func (h hookHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.hook(r.Message)
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h hookHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return hookHandler{Handler: h.Handler.WithAttrs(as), hook: h.hook}
+}
+
+func (h hookHandler) WithGroup(name string) slog.Handler {
+	return hookHandler{Handler: h.Handler.WithGroup(name), hook: h.hook}
 }
 
 type testWriter struct{ t *testing.T }

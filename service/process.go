@@ -68,10 +68,13 @@ func (s *Service) runProcess(ctx context.Context, sy store.Sync, owner string) {
 		}
 		s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
 		log.Info("sync succeeded", "rows", rows, "took", s.cfg.Now().Sub(sy.CreatedAt).Round(time.Millisecond))
-		if sy.Trigger != "" {
-			if aerr := s.store.SetAccountError(bg, sy.AccountID, ""); aerr != nil {
-				log.Warn("clear account error", "err", aerr)
-			}
+		if aerr := s.store.SetAccountError(bg, sy.AccountID, ""); aerr != nil {
+			log.Warn("clear account error", "err", aerr)
+		}
+		if n, perr := s.pruneSuperseded(bg, sy.CustomerID); perr != nil {
+			log.Warn("prune superseded files", "err", perr)
+		} else if n > 0 {
+			log.Info("pruned superseded files", "count", n)
 		}
 	case errors.Is(err, errLeaseLost):
 		log.Warn("processing claim lost; another worker took the sync")
@@ -122,7 +125,14 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 		}
 		return 0, fmt.Errorf("%w: account: %v", errStorage, err)
 	}
-	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, sy.From, sy.To)
+	// The sheet always holds the account's whole table: every day Naver serves that the service
+	// holds, not just the days this sync fetched. A "last 7 days" update thus refreshes those
+	// days and keeps the rest of the history in place.
+	from, to := s.ServedWindow()
+	if sf, err := time.Parse(dayLayout, sy.From); err == nil && sf.Before(from) {
+		from = sf // a sync queued yesterday may reach one day further back
+	}
+	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, from.Format(dayLayout), to.Format(dayLayout))
 	if err != nil {
 		return 0, fmt.Errorf("%w: report files: %v", errStorage, err)
 	}
@@ -144,8 +154,6 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 			d.conv = f.Key
 		}
 	}
-	from, _ := time.Parse(dayLayout, sy.From)
-	to, _ := time.Parse(dayLayout, sy.To)
 	var days []dayFiles
 	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
 		if f := byDay[d.Format(dayLayout)]; f != nil {

@@ -58,15 +58,19 @@ func (s *Service) StartScheduler(ctx context.Context, cfg SchedulerConfig) error
 	sc := &scheduler{cfg: cfg, cron: c}
 	bg := context.WithoutCancel(ctx)
 	sc.global, err = c.NewJob(gocron.CronJob(cfg.Schedule, false), gocron.NewTask(func() {
-		s.runRefresh(bg, "refresh", func(a store.Account) bool { return a.RefreshTime == "" })
+		s.runRefresh(bg, "refresh", false, globalSchedule)
 	}), gocron.WithName("refresh"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	// Accounts with their own refresh time: checked every minute.
 	if _, err := c.NewJob(gocron.CronJob("* * * * *", false), gocron.NewTask(func() {
+		// Accounts whose time has come today; each gets one scheduled sync a day however
+		// often this runs, so a minute missed (a restart, a slow tick) is made up.
 		hhmm := s.cfg.Now().In(s.cfg.Location).Format("15:04")
-		s.runRefresh(bg, "refresh-"+hhmm, func(a store.Account) bool { return a.RefreshTime == hhmm })
+		s.runRefresh(bg, "own-time refresh", false, func(a store.Account) bool { return a.RefreshTime != "" && a.RefreshTime <= hhmm })
+		// A run that no replica made (all were down at the hour) is caught up within a minute.
+		s.catchUp(bg, cfg.Schedule)
 	}), gocron.WithName("own-time refresh"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
@@ -110,28 +114,51 @@ func (s *Service) catchUp(ctx context.Context, schedule string) {
 	now := s.cfg.Now().In(s.cfg.Location)
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.cfg.Location)
 	if first := sched.Next(midnight.Add(-time.Second)); !first.After(now) {
-		s.runRefresh(ctx, "refresh(catch-up)", func(a store.Account) bool { return a.RefreshTime == "" })
+		s.runRefresh(ctx, "refresh", true, globalSchedule)
 	}
 }
 
 // RunRefreshNow enqueues a refresh of every active account now (operators' button). Accounts
 // that already have an equal sync queued are not queued twice. It returns how many were queued.
 func (s *Service) RunRefreshNow(ctx context.Context) (int, error) {
-	return s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
+	_, n, err := s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
+	return n, err
 }
 
-// runRefresh is a scheduled run; the first replica to claim the run's key records its outcome.
-func (s *Service) runRefresh(ctx context.Context, name string, pick func(store.Account) bool) {
+// globalSchedule picks the accounts refreshed at the service-wide time.
+func globalSchedule(a store.Account) bool { return a.RefreshTime == "" }
+
+// runRefresh is a scheduled run. Every replica that fires enqueues (a scheduled sync is unique
+// per account and day, so that is safe, and a replica dying half way through loses nothing); the
+// first replica to claim the run's key records its outcome. A catch-up runs only when no replica
+// has claimed the day's run yet.
+func (s *Service) runRefresh(ctx context.Context, name string, catchUp bool, pick func(store.Account) bool) {
 	day := s.today().Format(dayLayout)
 	key := name + ":" + day
-	won, err := s.store.ClaimRun(ctx, key, s.cfg.ReplicaID)
-	if err != nil {
-		s.log.Warn("scheduler: claim run", "key", key, "err", err)
+	won := false
+	claim := func() {
+		var err error
+		if won, err = s.store.ClaimRun(ctx, key, s.cfg.ReplicaID); err != nil {
+			s.log.Warn("scheduler: claim run", "key", key, "err", err)
+		}
 	}
-	n, err := s.refresh(ctx, name, day, pick)
-	outcome := fmt.Sprintf("queued %d syncs", n)
+	if catchUp {
+		if claim(); !won {
+			return
+		}
+		s.log.Info("catching up a refresh no replica ran", "run", key)
+	}
+	picked, n, err := s.refresh(ctx, name, day, pick)
+	if n == 0 && err == nil && !catchUp && name != "refresh" {
+		return // an own-time minute with nothing new to queue: nothing to record
+	}
+	s.log.Info("refresh run", "run", key, "accounts", picked, "queued", n)
+	if !catchUp {
+		claim()
+	}
+	outcome := fmt.Sprintf("queued %d syncs for %d accounts", n, picked)
 	if err != nil {
-		outcome = fmt.Sprintf("queued %d syncs, then failed: %v", n, err)
+		outcome = fmt.Sprintf("queued %d syncs for %d accounts; errors: %v", n, picked, err)
 		s.log.Error("scheduled refresh", "run", key, "err", err)
 	}
 	if won {
@@ -143,14 +170,14 @@ func (s *Service) runRefresh(ctx context.Context, name string, pick func(store.A
 
 // refresh enqueues one sync per picked account, interleaving customers so that each customer's
 // first refresh is near the head of the queue and no fetch worker idles behind one customer.
-func (s *Service) refresh(ctx context.Context, name, day string, pick func(store.Account) bool) (int, error) {
+func (s *Service) refresh(ctx context.Context, name, day string, pick func(store.Account) bool) (picked, queued int, err error) {
 	var accts []store.Account
 	after := ""
 	enabled := true
 	for {
 		page, err := s.store.ListAccounts(ctx, store.AccountFilter{Limit: 500, After: after, RefreshEnabled: &enabled})
 		if err != nil {
-			return 0, fmt.Errorf("refresh: %w", err)
+			return 0, 0, fmt.Errorf("refresh: %w", err)
 		}
 		for _, a := range page {
 			if pick(a) {
@@ -162,7 +189,6 @@ func (s *Service) refresh(ctx context.Context, name, day string, pick func(store
 		}
 		after = page[len(page)-1].ID
 	}
-	queued := 0
 	var errs []error
 	for _, a := range interleaveByCustomer(accts) {
 		trigger := TriggerScheduled
@@ -175,10 +201,7 @@ func (s *Service) refresh(ctx context.Context, name, day string, pick func(store
 			queued++
 		}
 	}
-	if len(accts) > 0 {
-		s.log.Info("refresh queued", "run", name, "day", day, "accounts", len(accts), "queued", queued)
-	}
-	return queued, errors.Join(errs...)
+	return len(accts), queued, errors.Join(errs...)
 }
 
 // runPendingRetry refreshes accounts whose recent days were not ready at the morning refresh.
@@ -186,7 +209,7 @@ func (s *Service) runPendingRetry(ctx context.Context) {
 	from := s.today().AddDate(0, 0, -s.cfg.PendingDays).Format(dayLayout)
 	to := s.today().AddDate(0, 0, -1).Format(dayLayout)
 	pending := map[string]bool{}
-	_, err := s.refresh(ctx, "pending retry", "", func(a store.Account) bool {
+	_, _, err := s.refresh(ctx, "pending retry", "", func(a store.Account) bool {
 		if v, ok := pending[a.CustomerID]; ok {
 			return v
 		}

@@ -67,6 +67,9 @@ type Config struct {
 	Location *time.Location
 	// SecretKey is the AES-256 key for Naver secret keys at rest (32 bytes).
 	SecretKey []byte
+	// FileRetention is how long a superseded download (an older version of a day) is kept
+	// after a newer one replaced it; default 1h. Current files are kept: refreshes reuse them.
+	FileRetention time.Duration
 	// DataDir holds temporary downloads; default os.TempDir()/naversync.
 	DataDir string
 	// Files is where downloaded reports live (gocloud.dev/blob). Required.
@@ -126,6 +129,9 @@ func (c *Config) setDefaults() error {
 			loc = time.FixedZone("KST", 9*3600)
 		}
 		c.Location = loc
+	}
+	if c.FileRetention <= 0 {
+		c.FileRetention = time.Hour
 	}
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(os.TempDir(), "naversync")

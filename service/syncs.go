@@ -156,9 +156,10 @@ func (s *Service) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, 
 	if err != nil {
 		return nil, "", mapStoreErr("list syncs", err)
 	}
+	busy := s.busyCustomers(ctx)
 	out := make([]Sync, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, s.view(r))
+		out = append(out, s.viewWith(r, busy))
 	}
 	return out, next, nil
 }
@@ -247,6 +248,29 @@ func (s *Service) Leases(ctx context.Context) ([]Lease, error) {
 
 // view turns a stored sync into what clients see.
 func (s *Service) view(r store.Sync) Sync {
+	var busy map[string]bool
+	if r.Status == StatusQueued {
+		busy = s.busyCustomers(context.Background())
+	}
+	return s.viewWith(r, busy)
+}
+
+// busyCustomers is the set of customers whose lease is held (for display only).
+func (s *Service) busyCustomers(ctx context.Context) map[string]bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	leases, err := s.store.Leases(ctx)
+	if err != nil {
+		return nil
+	}
+	busy := make(map[string]bool, len(leases))
+	for _, l := range leases {
+		busy[l.CustomerID] = true
+	}
+	return busy
+}
+
+func (s *Service) viewWith(r store.Sync, busy map[string]bool) Sync {
 	v := Sync{
 		ID: r.ID, AccountID: r.AccountID, CustomerID: r.CustomerID, From: r.From, To: r.To,
 		Trigger: r.Trigger, Status: r.Status, Phase: r.Phase, Attempts: r.Attempts, RetryOf: r.RetryOf,
@@ -258,10 +282,8 @@ func (s *Service) view(r store.Sync) Sync {
 			WriteStartedAt: r.WriteStartedAt, FinishedAt: r.FinishedAt,
 		},
 	}
-	if v.Status == StatusQueued && v.Phase == PhaseQueued {
-		if held, _ := s.customerBusy(r.CustomerID); held {
-			v.Phase = PhaseWaitingCustomer
-		}
+	if v.Status == StatusQueued && v.Phase == PhaseQueued && busy[r.CustomerID] {
+		v.Phase = PhaseWaitingCustomer
 	}
 	if r.Error != "" {
 		v.Error = &SyncError{Kind: r.ErrorKind, Message: r.Error}
@@ -280,22 +302,6 @@ func (s *Service) view(r store.Sync) Sync {
 	v.Timings.ProcessingMS = ms(r.ProcessingStartedAt, firstNonNil(r.WriteStartedAt, r.FinishedAt))
 	v.Timings.WriteMS = ms(r.WriteStartedAt, r.FinishedAt)
 	return v
-}
-
-// customerBusy is a cheap, best-effort check used only for display.
-func (s *Service) customerBusy(customerID string) (bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	leases, err := s.store.Leases(ctx)
-	if err != nil {
-		return false, err
-	}
-	for _, l := range leases {
-		if l.CustomerID == customerID {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // percent weighs fetching as 60% of a sync and processing/writing as the rest.

@@ -58,12 +58,18 @@ func TestConcurrentClaims(t *testing.T) {
 			finished  atomic.Int64
 			released  = newBell()
 			done      = make(chan struct{})
+			abort     = make(chan struct{})
+			abortOnce sync.Once
 			wg        sync.WaitGroup
 		)
+		// fail records a problem and stops every worker: a worker that
+		// could not release its lease would otherwise leave the others
+		// waiting for a customer that never frees up.
 		fail := func(format string, args ...any) {
 			mu.Lock()
-			defer mu.Unlock()
 			problems = append(problems, fmt.Sprintf(format, args...))
+			mu.Unlock()
+			abortOnce.Do(func() { close(abort) })
 		}
 		for w := range workers {
 			s := replicas[w%len(replicas)]
@@ -76,12 +82,13 @@ func TestConcurrentClaims(t *testing.T) {
 					sy, l, err := s.ClaimFetch(ctx, owner, ttl)
 					if err != nil {
 						fail("%s: claim: %v", owner, err)
-						released.ring()
 						return
 					}
 					if sy == nil {
 						select {
 						case <-done:
+							return
+						case <-abort:
 							return
 						case <-ring:
 							continue
@@ -102,12 +109,14 @@ func TestConcurrentClaims(t *testing.T) {
 
 					if err := s.PutReportFile(ctx, *l, store.ReportFile{ReportType: "AD", StatDate: sy.From, Key: sy.ID, State: store.FileBuilt, SyncID: sy.ID}); err != nil {
 						fail("%s: put file: %v", owner, err)
+						return
 					}
 					mu.Lock()
 					delete(holding, l.CustomerID)
 					mu.Unlock()
 					if err := s.FinishFetch(ctx, *l, sy.ID); err != nil {
 						fail("%s: finish: %v", owner, err)
+						return
 					}
 					if finished.Add(1) == total {
 						close(done)

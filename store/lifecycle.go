@@ -126,7 +126,8 @@ func (s *Store) CancelSync(ctx context.Context, id string) (Sync, error) {
 
 // RetrySync queues a new sync (trigger retry, RetryOf=id) over the same range
 // as a failed or canceled sync, keeping its FreshAfter so the files it already
-// fetched are reused. An idempotencyKey already used returns that sync.
+// fetched are reused. An idempotencyKey already used returns that sync, and
+// EnqueueSync's dedupe applies (an equal sync still queued is returned).
 // ErrConflict for a sync in any other state.
 func (s *Store) RetrySync(ctx context.Context, id, idempotencyKey string) (Sync, error) {
 	var out Sync

@@ -28,8 +28,11 @@ type Options struct {
 	// Logger receives background problems (wake listener reconnects, failed
 	// notifications); discarded when nil. Errors that are returned are not logged.
 	Logger *slog.Logger
-	// MaxOpenConns caps the connection pool; 0 means 10 on PostgreSQL and 4
-	// on SQLite (1 for an in-memory SQLite database).
+	// MaxOpenConns caps the connection pool; 0 means 10 on PostgreSQL and 1
+	// on SQLite. SQLite has one writer at a time anyway: one connection per
+	// process queues writers fairly in Go instead of in SQLite's sleeping
+	// busy handler, which starves under contention. An in-memory SQLite
+	// database always uses 1.
 	MaxOpenConns int
 }
 
@@ -88,7 +91,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		if memory {
 			maxConns = 1 // every connection would get its own empty database
 		} else if maxConns <= 0 {
-			maxConns = 4
+			maxConns = 1
 		}
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{

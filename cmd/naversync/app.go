@@ -85,6 +85,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		LeaseTTL:       cfg.LeaseTTL,
 		ReportWindow:   cfg.ReportWindow,
 		SettleDays:     cfg.SettleDays,
+		FileRetention:  cfg.FileRetention,
 		Location:       loc,
 		SecretKey:      cfg.SecretKey,
 		DataDir:        cfg.DataDir,

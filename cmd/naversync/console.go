@@ -1,6 +1,10 @@
 package main
 
-import "net/http"
+import (
+	"net/http"
 
-// newConsole returns the operator's console (issue 11); nil until it exists.
-func newConsole() http.Handler { return nil }
+	"github.com/naversync/naversync/console"
+)
+
+// newConsole returns the operator's console (issue 11), served by the API at /ui/.
+func newConsole() http.Handler { return console.Handler() }

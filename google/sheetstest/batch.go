@@ -1,8 +1,6 @@
 package sheetstest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,19 +10,19 @@ import (
 )
 
 // handleBatchUpdate serves spreadsheets.batchUpdate. Requests are applied in
-// order to a copy of the spreadsheet which replaces the original only when
-// every request succeeded and the result is within Google's limits.
+// order to a working copy of the spreadsheet which replaces the original only
+// when every request succeeded and the result is within Google's limits. The
+// copy is made lazily (spreadsheet.edit): a batch costs what it touches, not
+// the size of the spreadsheet.
 func (s *Server) handleBatchUpdate(r *http.Request, book *spreadsheet, body []byte) (int, any) {
-	var req sheets.BatchUpdateSpreadsheetRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	req, err := decodeBatch(body)
+	if err != nil {
 		return badRequest("Invalid JSON payload received. %v", err)
 	}
 	if len(req.Requests) == 0 {
 		return badRequest("Must specify at least one request.")
 	}
-	work := book.clone()
+	work := book.edit()
 	resp := &sheets.BatchUpdateSpreadsheetResponse{SpreadsheetId: book.id}
 	for i, rq := range req.Requests {
 		kind, reply, msg := apply(work, rq)
@@ -36,14 +34,17 @@ func (s *Server) handleBatchUpdate(r *http.Request, book *spreadsheet, body []by
 	if work.cells() > MaxCells {
 		return badRequest("This action would increase the number of cells in the workbook above the limit of %d cells.", MaxCells)
 	}
+	work.commit()
 	s.books[book.id] = work
 	return http.StatusOK, resp
 }
 
 // apply runs one request against book; msg is Google's error text, or "".
-func apply(book *spreadsheet, rq *sheets.Request) (kind string, reply *sheets.Response, msg string) {
+func apply(book *spreadsheet, rq *request) (kind string, reply *sheets.Response, msg string) {
 	reply = &sheets.Response{}
 	switch {
+	case rq == nil:
+		return "request", nil, "empty request"
 	case rq.AddSheet != nil:
 		kind = "addSheet"
 		reply.AddSheet, msg = addSheet(book, rq.AddSheet)
@@ -56,6 +57,9 @@ func apply(book *spreadsheet, rq *sheets.Request) (kind string, reply *sheets.Re
 	case rq.AppendCells != nil:
 		kind = "appendCells"
 		msg = appendCells(book, rq.AppendCells)
+	case rq.RepeatCell != nil:
+		kind = "repeatCell"
+		msg = repeatCell(book, rq.RepeatCell)
 	case rq.AppendDimension != nil:
 		kind = "appendDimension"
 		msg = appendDimension(book, rq.AppendDimension)
@@ -73,7 +77,7 @@ func addSheet(book *spreadsheet, rq *sheets.AddSheetRequest) (*sheets.AddSheetRe
 	if p == nil {
 		p = &sheets.SheetProperties{}
 	}
-	g := &grid{id: p.SheetId, title: p.Title, rows: DefaultRows, cols: DefaultCols}
+	g := &grid{id: p.SheetId, title: p.Title, rows: DefaultRows, cols: DefaultCols, batch: book.batch}
 	if g.id == 0 {
 		g.id = book.nextID()
 	} else if g.id < 0 {
@@ -130,7 +134,7 @@ func updateSheetProperties(book *spreadsheet, rq *sheets.UpdateSheetPropertiesRe
 	if p == nil {
 		return "properties are required"
 	}
-	g := book.byID(p.SheetId)
+	g := book.editByID(p.SheetId)
 	if g == nil {
 		return fmt.Sprintf("No grid with id: %d", p.SheetId)
 	}
@@ -196,7 +200,7 @@ func parseCellFields(fields string) (fieldMask, string) {
 }
 
 // toCell converts one CellData, checking Google's per-cell limits.
-func toCell(cd *sheets.CellData) (cell, string) {
+func toCell(cd *cellData) (cell, string) {
 	var c cell
 	if cd == nil {
 		return c, ""
@@ -238,7 +242,7 @@ func put(g *grid, r, col int64, c cell, m fieldMask) {
 	g.set(r, col, old)
 }
 
-func updateCells(book *spreadsheet, rq *sheets.UpdateCellsRequest) string {
+func updateCells(book *spreadsheet, rq *updateCellsRequest) string {
 	m, msg := parseCellFields(rq.Fields)
 	if msg != "" {
 		return msg
@@ -247,7 +251,7 @@ func updateCells(book *spreadsheet, rq *sheets.UpdateCellsRequest) string {
 	case rq.Start != nil && rq.Range != nil:
 		return "Only one of start or range may be set."
 	case rq.Start != nil:
-		g := book.byID(rq.Start.SheetId)
+		g := book.editByID(rq.Start.SheetId)
 		if g == nil {
 			return fmt.Sprintf("No grid with id: %d", rq.Start.SheetId)
 		}
@@ -258,62 +262,39 @@ func updateCells(book *spreadsheet, rq *sheets.UpdateCellsRequest) string {
 				return fmt.Sprintf("Requested writing within range [%s], but tried writing to row [%d]",
 					a1(g.title, 0, g.rows, 0, g.cols), r+1)
 			}
-			if row == nil {
-				continue
-			}
-			for j, cd := range row.Values {
+			for j, ic := range row {
 				col := c0 + int64(j)
 				if col >= g.cols {
 					return fmt.Sprintf("Requested writing within range [%s], but tried writing to column [%s]",
 						a1(g.title, 0, g.rows, 0, g.cols), columnName(col))
 				}
-				c, msg := toCell(cd)
-				if msg != "" {
-					return msg
+				if ic.msg != "" {
+					return ic.msg
 				}
-				put(g, r, col, c, m)
+				put(g, r, col, ic.c, m)
 			}
 		}
 		return ""
 	case rq.Range != nil:
-		gr := rq.Range
-		g := book.byID(gr.SheetId)
-		if g == nil {
-			return fmt.Sprintf("No grid with id: %d", gr.SheetId)
-		}
-		// Missing (zero) end indexes mean unbounded.
-		r1, c1 := gr.EndRowIndex, gr.EndColumnIndex
-		if r1 == 0 {
-			r1 = g.rows
-		}
-		if c1 == 0 {
-			c1 = g.cols
-		}
-		if gr.StartRowIndex < 0 || gr.StartColumnIndex < 0 || r1 <= gr.StartRowIndex || c1 <= gr.StartColumnIndex {
-			return "Invalid range."
-		}
-		if r1 > g.rows || c1 > g.cols {
-			return fmt.Sprintf("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d",
-				a1(g.title, gr.StartRowIndex, r1, gr.StartColumnIndex, c1), g.rows, g.cols)
+		g, r0, r1, c0, c1, msg := gridRange(book, rq.Range)
+		if msg != "" {
+			return msg
 		}
 		// Every cell of the range is written; cells the rows do not cover are cleared.
-		for r := gr.StartRowIndex; r < r1; r++ {
-			var row *sheets.RowData
-			if i := r - gr.StartRowIndex; i < int64(len(rq.Rows)) {
+		for r := r0; r < r1; r++ {
+			var row inRow
+			if i := r - r0; i < int64(len(rq.Rows)) {
 				row = rq.Rows[i]
 			}
-			for col := gr.StartColumnIndex; col < c1; col++ {
-				var cd *sheets.CellData
-				if row != nil {
-					if j := col - gr.StartColumnIndex; j < int64(len(row.Values)) {
-						cd = row.Values[j]
-					}
+			for col := c0; col < c1; col++ {
+				var ic inCell
+				if j := col - c0; j < int64(len(row)) {
+					ic = row[j]
 				}
-				c, msg := toCell(cd)
-				if msg != "" {
-					return msg
+				if ic.msg != "" {
+					return ic.msg
 				}
-				put(g, r, col, c, m)
+				put(g, r, col, ic.c, m)
 			}
 		}
 		return ""
@@ -322,12 +303,62 @@ func updateCells(book *spreadsheet, rq *sheets.UpdateCellsRequest) string {
 	}
 }
 
-func appendCells(book *spreadsheet, rq *sheets.AppendCellsRequest) string {
+// gridRange resolves a GridRange to a tab (made writable) and bounds, with
+// Google's messages for a bad range.
+func gridRange(book *spreadsheet, gr *sheets.GridRange) (g *grid, r0, r1, c0, c1 int64, msg string) {
+	g = book.editByID(gr.SheetId)
+	if g == nil {
+		return nil, 0, 0, 0, 0, fmt.Sprintf("No grid with id: %d", gr.SheetId)
+	}
+	// Missing (zero) end indexes mean unbounded.
+	r0, r1, c0, c1 = gr.StartRowIndex, gr.EndRowIndex, gr.StartColumnIndex, gr.EndColumnIndex
+	if r1 == 0 {
+		r1 = g.rows
+	}
+	if c1 == 0 {
+		c1 = g.cols
+	}
+	if r0 < 0 || c0 < 0 || r1 <= r0 || c1 <= c0 {
+		return nil, 0, 0, 0, 0, "Invalid range."
+	}
+	if r1 > g.rows || c1 > g.cols {
+		return nil, 0, 0, 0, 0, fmt.Sprintf("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d",
+			a1(g.title, r0, r1, c0, c1), g.rows, g.cols)
+	}
+	return g, r0, r1, c0, c1, ""
+}
+
+// repeatCell writes one cell through the mask to every cell of a range.
+func repeatCell(book *spreadsheet, rq *repeatCellRequest) string {
 	m, msg := parseCellFields(rq.Fields)
 	if msg != "" {
 		return msg
 	}
-	g := book.byID(rq.SheetId)
+	if rq.Range == nil {
+		return "range is required"
+	}
+	g, r0, r1, c0, c1, msg := gridRange(book, rq.Range)
+	if msg != "" {
+		return msg
+	}
+	c, msg := toCell(rq.Cell)
+	if msg != "" {
+		return msg
+	}
+	for r := r0; r < r1; r++ {
+		for col := c0; col < c1; col++ {
+			put(g, r, col, c, m)
+		}
+	}
+	return ""
+}
+
+func appendCells(book *spreadsheet, rq *appendCellsRequest) string {
+	m, msg := parseCellFields(rq.Fields)
+	if msg != "" {
+		return msg
+	}
+	g := book.editByID(rq.SheetId)
 	if g == nil {
 		return fmt.Sprintf("No grid with id: %d", rq.SheetId)
 	}
@@ -337,27 +368,23 @@ func appendCells(book *spreadsheet, rq *sheets.AppendCellsRequest) string {
 		if r >= g.rows {
 			g.rows = r + 1 // appendCells grows rows, never columns
 		}
-		if row == nil {
-			continue
-		}
-		for j, cd := range row.Values {
+		for j, ic := range row {
 			col := int64(j)
 			if col >= g.cols {
 				return fmt.Sprintf("Requested writing within range [%s], but tried writing to column [%s]",
 					a1(g.title, 0, g.rows, 0, g.cols), columnName(col))
 			}
-			c, msg := toCell(cd)
-			if msg != "" {
-				return msg
+			if ic.msg != "" {
+				return ic.msg
 			}
-			put(g, r, col, c, m)
+			put(g, r, col, ic.c, m)
 		}
 	}
 	return ""
 }
 
 func appendDimension(book *spreadsheet, rq *sheets.AppendDimensionRequest) string {
-	g := book.byID(rq.SheetId)
+	g := book.editByID(rq.SheetId)
 	if g == nil {
 		return fmt.Sprintf("No grid with id: %d", rq.SheetId)
 	}
@@ -380,7 +407,7 @@ func deleteDimension(book *spreadsheet, rq *sheets.DeleteDimensionRequest) strin
 	if dr == nil {
 		return "range is required"
 	}
-	g := book.byID(dr.SheetId)
+	g := book.editByID(dr.SheetId)
 	if g == nil {
 		return fmt.Sprintf("No grid with id: %d", dr.SheetId)
 	}

@@ -4,17 +4,22 @@
 //
 // It implements what naversync's writer uses (spreadsheets.get,
 // spreadsheets.batchUpdate with addSheet, updateSheetProperties, updateCells,
-// appendCells, appendDimension and deleteDimension, and values.get) with
-// Google's contracts: batchUpdate is all-or-nothing, writes outside a tab's
-// grid fail with Google's messages, a spreadsheet holds at most 10,000,000
-// cells, request payloads are limited, and only the accounts a spreadsheet is
-// shared with may use it (403 PERMISSION_DENIED otherwise, 404 NOT_FOUND for an
-// unknown id). Errors use Google's body {"error":{"code","message","status"}}.
+// appendCells, repeatCell, appendDimension and deleteDimension, and
+// values.get) with Google's contracts: batchUpdate is all-or-nothing, writes
+// outside a tab's grid fail with Google's messages, a spreadsheet holds at
+// most 10,000,000 cells, request payloads are limited, and only the accounts
+// a spreadsheet is shared with may use it (403 PERMISSION_DENIED otherwise,
+// 404 NOT_FOUND for an unknown id). Errors use Google's body {"error":{"code","message","status"}}.
 //
 // The caller's identity is, in order: the e-mail behind a bearer token issued
 // by the server's own OAuth token endpoint (POST /token, so a service-account
 // key whose token_uri points at the server works end to end), the
 // X-Sheetstest-Caller header, or Options.Caller.
+//
+// A batchUpdate costs what it carries and touches, not the spreadsheet's
+// size: cell rows are decoded by a fast path (falling back to strict
+// decoding with the sheets/v4 types for anything unusual), and the
+// all-or-nothing working copy is copy-on-write per tab and per row.
 //
 // Test helpers (CreateSpreadsheet, Share, Values, Formats, Sheet, InjectErrors,
 // counters) let tests arrange state and assert on what was written.

@@ -1,7 +1,6 @@
 package sheetstest
 
 import (
-	"maps"
 	"slices"
 	"strings"
 
@@ -30,6 +29,12 @@ type cell struct {
 }
 
 // grid is one tab.
+//
+// Grids are copy-on-write between batches: a batch's working copy of a
+// spreadsheet shares its grids with the committed one until it changes
+// them (spreadsheet.editByID copies the grid struct and its row index), and
+// a copied grid shares row arrays until it writes to them (set copies the
+// row first). So a failed batch leaves the committed grids untouched.
 type grid struct {
 	id         int64
 	title      string
@@ -37,25 +42,43 @@ type grid struct {
 	frozenRows int64
 	frozenCols int64
 	data       [][]cell // data[r] may be shorter than cols; len(data) <= rows
+
+	batch int64          // the batch (spreadsheet.batch) this copy belongs to
+	own   map[*cell]bool // first elements of the row arrays this copy allocated
 }
 
-func (g *grid) clone() *grid {
+// copyFor returns a copy of g for batch: its own row index, shared rows.
+func (g *grid) copyFor(batch int64) *grid {
 	c := *g
-	c.data = make([][]cell, len(g.data))
-	for i, r := range g.data {
-		c.data[i] = slices.Clone(r)
-	}
+	c.data = slices.Clone(g.data)
+	c.batch, c.own = batch, map[*cell]bool{}
 	return &c
 }
 
-// set stores v at (r, c), growing the backing slices; the caller checks bounds.
+// owns reports whether row's array was allocated by this copy.
+func (g *grid) owns(row []cell) bool {
+	return cap(row) > 0 && g.own[&row[:1][0]]
+}
+
+// set stores v at (r, c), growing the backing slices; the caller checks
+// bounds. A row shared with another copy is copied before it is changed.
 func (g *grid) set(r, c int64, v cell) {
 	for int64(len(g.data)) <= r {
 		g.data = append(g.data, nil)
 	}
 	row := g.data[r]
-	for int64(len(row)) <= c {
-		row = append(row, cell{})
+	switch n := int64(len(row)); {
+	case !g.owns(row) || int64(cap(row)) <= c:
+		fresh := make([]cell, max(n, c+1), max(n, c+1, g.cols))
+		copy(fresh, row)
+		row = fresh
+		if g.own == nil {
+			g.own = map[*cell]bool{}
+		}
+		g.own[&row[0]] = true
+	case n <= c:
+		row = row[:c+1]
+		clear(row[n:]) // left over from a truncate
 	}
 	row[c] = v
 	g.data[r] = row
@@ -112,14 +135,39 @@ type spreadsheet struct {
 	id     string
 	shared map[string]bool
 	grids  []*grid
+	batch  int64 // serial of the batch that made this version
 }
 
-func (s *spreadsheet) clone() *spreadsheet {
-	c := &spreadsheet{id: s.id, shared: maps.Clone(s.shared)}
-	for _, g := range s.grids {
-		c.grids = append(c.grids, g.clone())
+// edit returns a working copy for the next batch. It shares the grids (and
+// the sharing set, which batches do not change); editByID copies a grid on
+// its first change.
+func (s *spreadsheet) edit() *spreadsheet {
+	return &spreadsheet{id: s.id, shared: s.shared, grids: slices.Clone(s.grids), batch: s.batch + 1}
+}
+
+// editByID returns the tab with sheetId id, copied for this version's batch
+// if it is still shared with the committed version; nil if none.
+func (s *spreadsheet) editByID(id int64) *grid {
+	for i, g := range s.grids {
+		if g.id == id {
+			if g.batch != s.batch {
+				g = g.copyFor(s.batch)
+				s.grids[i] = g
+			}
+			return g
+		}
 	}
-	return c
+	return nil
+}
+
+// commit ends the batch that made s: its grids' ownership records are no
+// longer needed (the next batch copies them again before changing them).
+func (s *spreadsheet) commit() {
+	for _, g := range s.grids {
+		if g.batch == s.batch {
+			g.own = nil
+		}
+	}
 }
 
 func (s *spreadsheet) byID(id int64) *grid {

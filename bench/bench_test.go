@@ -1,0 +1,178 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/naversync/naversync/naver/navertest"
+	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store/storetest"
+)
+
+// TestRunTiny runs every scenario in a tiny configuration and checks only structure: every sync
+// succeeded (Run fails otherwise) and every number that must be positive is.
+func TestRunTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	pg := os.Getenv(storetest.EnvDatabaseURL)
+	cfg := Config{
+		PostgresURL: pg, SkipPostgres: pg == "", TempDir: t.TempDir(),
+		LockSyncs: 2, LockDays: 3, ProcessRatio: 2,
+		IdleWorkers: 2, IdleCustomers: 3, IdleSyncs: 2, IdleDays: 3,
+		HandoffCustomers: 2, HandoffSyncs: 3,
+		ProcDays: 3, ProcCampaigns: 2, ProcAdgroups: 2, ProcKeywords: 3, ProcProcs: 2,
+		APIRequests: 20, APIConcurrency: 4,
+		Progress: func(msg string) { t.Log(msg) },
+	}
+	rep, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, d := range rep.Databases {
+		if d.Skipped != "" {
+			t.Logf("%s: %s", d.Name, d.Skipped)
+			continue
+		}
+		ran++
+		l := d.LockScope
+		positive(t, d.Name+" lock scope", l.Fetch, l.Process, l.Makespan, l.Bound, l.OldMakespan)
+		if want := 2 * cfg.LockSyncs * cfg.LockDays; l.Calls.Reports < want {
+			t.Errorf("%s: %d reports counted, want at least %d: %+v", d.Name, l.Calls.Reports, want, l.Calls)
+		}
+		if l.Calls.SheetRequests <= 0 || l.RowsPerSync <= 0 {
+			t.Errorf("%s: sheets requests %d, rows %d", d.Name, l.Calls.SheetRequests, l.RowsPerSync)
+		}
+		if u := d.Idle.Utilization(); u <= 0 || u > 1.0001 {
+			t.Errorf("%s: utilization %v out of (0, 1]", d.Name, u)
+		}
+		if want := cfg.HandoffCustomers * (cfg.HandoffSyncs - 1); d.Handoff.Gaps.N != want {
+			t.Errorf("%s: %d hand-offs, want %d", d.Name, d.Handoff.Gaps.N, want)
+		}
+		if d.API.Create.Latency.N != cfg.APIRequests || d.API.Get.Latency.N != cfg.APIRequests {
+			t.Errorf("%s: API requests measured %d and %d, want %d", d.Name, d.API.Create.Latency.N, d.API.Get.Latency.N, cfg.APIRequests)
+		}
+		positive(t, d.Name+" api", d.API.Create.Latency.P50, d.API.Get.Latency.P50)
+	}
+	if ran == 0 {
+		t.Fatal("no database ran")
+	}
+	p := rep.Processing
+	if p.InputRows <= 0 || p.SheetRows <= 0 || p.Elapsed <= 0 || p.PeakHeapInUse == 0 || p.Calls.Reports != 2*cfg.ProcDays {
+		t.Errorf("processing: %+v", p)
+	}
+	var text, md bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md, "naversync bench"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"lock scope", "hand-off", "processing", "API GET"} {
+		if !strings.Contains(text.String(), want) || !strings.Contains(md.String(), want) {
+			t.Errorf("output lacks %q:\n%s\n%s", want, text.String(), md.String())
+		}
+	}
+	t.Logf("\n%s", text.String())
+}
+
+func positive(t *testing.T, what string, ds ...time.Duration) {
+	t.Helper()
+	for i, d := range ds {
+		if d <= 0 {
+			t.Errorf("%s: value %d is %v, want > 0", what, i, d)
+		}
+	}
+}
+
+// at is a time offset from a fixed origin, for synthetic timings.
+func at(ms int) *time.Time {
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	return &t
+}
+
+func syncOf(customer string, queued, acquired, released int) service.Sync {
+	return service.Sync{CustomerID: customer, Timings: service.Timings{QueuedAt: *at(queued), LockAcquiredAt: at(acquired), LockReleasedAt: at(released)}}
+}
+
+func TestUtilization(t *testing.T) {
+	tests := []struct {
+		name           string
+		workers        int
+		syncs          []service.Sync
+		busy, possible time.Duration
+	}{
+		{"two workers, both always busy", 2, []service.Sync{
+			syncOf("a", 0, 0, 100), syncOf("b", 0, 0, 100),
+		}, 200 * time.Millisecond, 200 * time.Millisecond},
+		{"a slow hand-off is idle time", 1, []service.Sync{
+			syncOf("a", 0, 0, 100), syncOf("a", 0, 150, 250),
+		}, 200 * time.Millisecond, 250 * time.Millisecond},
+		{"one customer cannot use two workers", 2, []service.Sync{
+			syncOf("a", 0, 0, 100), syncOf("a", 0, 100, 200),
+		}, 200 * time.Millisecond, 200 * time.Millisecond},
+		{"a second worker idle while a customer waits", 2, []service.Sync{
+			syncOf("a", 0, 0, 100), syncOf("b", 0, 50, 100),
+		}, 150 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			busy, possible := utilization(tt.syncs, tt.workers)
+			if busy != tt.busy || possible != tt.possible {
+				t.Errorf("busy %v possible %v, want %v and %v", busy, possible, tt.busy, tt.possible)
+			}
+		})
+	}
+}
+
+func TestHandoffGaps(t *testing.T) {
+	syncs := []service.Sync{
+		syncOf("a", 0, 0, 100),
+		syncOf("a", 0, 103, 200),   // waited: gap 3ms
+		syncOf("a", 500, 500, 600), // queued after the release: not a hand-off
+		syncOf("b", 0, 10, 50),
+		syncOf("b", 20, 60, 70), // waited: gap 10ms
+	}
+	got := quantiles(handoffGaps(syncs))
+	if got.N != 2 || got.P50 != 3*time.Millisecond || got.Max != 10*time.Millisecond {
+		t.Errorf("got %+v, want 2 gaps of 3ms and 10ms", got)
+	}
+}
+
+func TestQuantiles(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	q := quantiles(ds)
+	if q.N != 100 || q.P50 != 50*time.Millisecond || q.P99 != 99*time.Millisecond || q.Max != 100*time.Millisecond {
+		t.Errorf("got %+v", q)
+	}
+	if z := quantiles(nil); z != (Quantiles{}) {
+		t.Errorf("empty sample: %+v", z)
+	}
+}
+
+func TestCountCalls(t *testing.T) {
+	reqs := []navertest.Request{
+		{Customer: "1", Method: "POST", Path: "/stat-reports", ReportType: "AD", Status: 200},
+		{Customer: "1", Method: "GET", Path: "/stat-reports/7", Status: 200},
+		{Customer: "1", Method: "GET", Path: "/report-download", ReportType: "AD", Status: 200},
+		{Customer: "1", Method: "DELETE", Path: "/stat-reports/7", Status: 204},
+		{Customer: "1", Method: "POST", Path: "/master-reports", ReportType: "Keyword", Status: 200},
+		{Customer: "1", Method: "GET", Path: "/report-download", ReportType: "Keyword", Status: 200},
+		{Customer: "2", Method: "POST", Path: "/stat-reports", ReportType: "AD", Status: 200},
+	}
+	c := countCalls(reqs, "1")
+	want := Calls{Reports: 1, StatCalls: 4, Polls: 1, Deletes: 1, MasterCalls: 2}
+	if c != want {
+		t.Fatalf("got %+v, want %+v", c, want)
+	}
+	if c.PerReport() != 4 || c.PerReportNoDelete() != 3 {
+		t.Errorf("per report %v, without delete %v", c.PerReport(), c.PerReportNoDelete())
+	}
+}

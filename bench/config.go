@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"log/slog"
+	"time"
+)
+
+// DefaultPostgresURL is the database the benchmark creates its temporary schemas in.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Config sizes the benchmark. Zero values take the defaults noted on each field, which keep a
+// whole run (both databases) within a minute or two on a small machine.
+type Config struct {
+	// PostgresURL is where a fresh schema per scenario is created (search_path) and dropped;
+	// default DefaultPostgresURL. When it cannot be reached the PostgreSQL runs are skipped.
+	PostgresURL string
+	// SkipPostgres runs SQLite only.
+	SkipPostgres bool
+	// TempDir holds the SQLite databases, files and spills; default os.MkdirTemp.
+	TempDir string
+
+	// NaverLatency is the simulator's latency per API call; default 1ms.
+	NaverLatency time.Duration
+	// BuildDelay is how long the simulator takes to build a stat report; default 10ms.
+	BuildDelay time.Duration
+	// ReportWindow is the engine's outstanding Naver jobs per sync; default the service's (20).
+	ReportWindow int
+
+	// LockSyncs (K) full syncs of one customer, each of LockDays days; defaults 4 and 120
+	// (365 is the configuration; it takes about three times as long).
+	LockSyncs, LockDays int
+	// ProcessRatio is processing time over fetch time the Sheets latency is calibrated to;
+	// default 4 (the seed: fetch 3 min, processing 12 min per 50 days).
+	ProcessRatio float64
+
+	// IdleWorkers (W) fetch workers; IdleCustomers (C > W) customers with IdleSyncs syncs of
+	// IdleDays days each; defaults 4, 8, 3, 20.
+	IdleWorkers, IdleCustomers, IdleSyncs, IdleDays int
+
+	// HandoffCustomers customers with HandoffSyncs queued syncs of 2 days each, and twice as
+	// many fetch workers so a free worker always waits; defaults 4 and 26 (100 hand-offs).
+	HandoffCustomers, HandoffSyncs int
+
+	// ProcDays of a large account (ProcCampaigns × ProcAdgroups ad groups × ProcKeywords
+	// keywords) are fetched and then processed with GOMAXPROCS = ProcProcs; defaults 365,
+	// 10, 20, 12 (2,400 keywords, 5,200 AD rows a day) and 2.
+	ProcDays, ProcCampaigns, ProcAdgroups, ProcKeywords, ProcProcs int
+
+	// APIRequests of each kind (POST /syncs, GET /syncs/{id}) sent by APIConcurrency
+	// goroutines; defaults 2000 and 16.
+	APIRequests, APIConcurrency int
+
+	// Progress, when set, gets a line as each scenario starts.
+	Progress func(msg string)
+	// Logger receives the engine's logs; default discards.
+	Logger *slog.Logger
+	// Now is the clock of the report's date; default time.Now. Measurements use real time.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	if c.PostgresURL == "" {
+		c.PostgresURL = DefaultPostgresURL
+	}
+	if c.NaverLatency <= 0 {
+		c.NaverLatency = time.Millisecond
+	}
+	if c.BuildDelay <= 0 {
+		c.BuildDelay = 10 * time.Millisecond
+	}
+	def(&c.LockSyncs, 4)
+	def(&c.LockDays, 120)
+	if c.ProcessRatio <= 0 {
+		c.ProcessRatio = 4
+	}
+	def(&c.IdleWorkers, 4)
+	def(&c.IdleCustomers, 8)
+	def(&c.IdleSyncs, 3)
+	def(&c.IdleDays, 20)
+	def(&c.HandoffCustomers, 4)
+	def(&c.HandoffSyncs, 26)
+	def(&c.ProcDays, 365)
+	def(&c.ProcCampaigns, 10)
+	def(&c.ProcAdgroups, 20)
+	def(&c.ProcKeywords, 12)
+	def(&c.ProcProcs, 2)
+	def(&c.APIRequests, 2000)
+	def(&c.APIConcurrency, 16)
+	if c.Progress == nil {
+		c.Progress = func(string) {}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}

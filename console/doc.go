@@ -1,0 +1,26 @@
+// Package console is the operator's web console of naversync: a small single page, served
+// from files embedded in the binary, that shows the accounts (with a Sync now button), the
+// syncs as a live list with their progress, cancel and retry, who holds each Naver customer's
+// lease, and a per-customer timeline of lock wait, fetch, processing and writing.
+//
+// The page is plain HTML, CSS and vanilla JavaScript modules (no build step, nothing loaded
+// from the internet). It talks only to the service's own JSON API, with the same bearer
+// tokens: it asks for a token once when the API answers 401, keeps it in sessionStorage and
+// sends it as "Authorization: Bearer" on every fetch(). With authentication off (the demo)
+// it never asks. The event streams of GET /syncs/{id}/events are read with fetch() and a
+// stream reader, because EventSource cannot send the header; the list of all syncs and the
+// leases are polled (GET /syncs, GET /leases) every 1.5 s, because the API has no stream of
+// all syncs. A future "GET /events" (SSE of every sync change and lease change, backed by the
+// store's wake-ups) would let the page drop the polling.
+//
+// Security. The handler serves only static files and no secret: the page sees what the API
+// answers, and the API never returns Naver secret keys. Every answer carries a
+// Content-Security-Policy that allows only the service's own scripts, styles, images and
+// connections (default-src 'self', no inline script or style, frame-ancestors 'none'), plus
+// X-Content-Type-Options: nosniff and Referrer-Policy: no-referrer.
+//
+// CSRF. The API authenticates with a bearer token that the page adds to each request itself;
+// the browser never attaches it on its own (there is no cookie and no HTTP authentication),
+// so a foreign site cannot make a logged-in browser send an authenticated state-changing
+// request (POST /syncs, cancel, retry). That is why the console needs no CSRF token.
+package console

@@ -1,0 +1,47 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"gocloud.dev/blob"
+)
+
+// pruneSuperseded deletes a customer's downloaded files that no longer back any day: older
+// versions of a day that a later fetch replaced. Current files stay, because a refresh reuses
+// settled days from them. A superseded file is kept for FileRetention after it was written, so a
+// sync still processing it (the previous sync of the same customer) is not disturbed.
+func (s *Service) pruneSuperseded(ctx context.Context, customerID string) (int, error) {
+	files, err := s.store.ReportFiles(ctx, customerID, s.cfg.ReportTypes, "0000-01-01", "9999-12-31")
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	live := make(map[string]bool, len(files))
+	for _, f := range files {
+		if f.Key != "" {
+			live[f.Key] = true
+		}
+	}
+	cutoff := s.cfg.Now().Add(-s.cfg.FileRetention)
+	it := s.cfg.Files.List(&blob.ListOptions{Prefix: "reports/" + customerID + "/"})
+	n := 0
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("prune: list: %w", err)
+		}
+		if obj.IsDir || live[obj.Key] || !strings.HasSuffix(obj.Key, ".tsv") || obj.ModTime.After(cutoff) {
+			continue
+		}
+		if err := s.cfg.Files.Delete(ctx, obj.Key); err != nil {
+			return n, fmt.Errorf("prune: delete %s: %w", obj.Key, err)
+		}
+		n++
+	}
+}

@@ -1,0 +1,202 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store"
+	"github.com/naversync/naversync/store/storetest"
+)
+
+// Two replicas on one database both fire the 06:00 (Asia/Seoul) refresh: each active account
+// gets exactly one scheduled sync; an opted-out account none; an account with its own time
+// gets its sync at that time; a restart after the hour does not run the refresh again, and a
+// day on which no replica was up at the hour is caught up at start.
+func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			// 05:59:30 in Seoul on 2026-11-27 is 20:59:30 UTC on the 26th.
+			clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 26, 20, 59, 30, 0, time.UTC))
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 1, 1, 1)
+			w.customer("2002", 1, 1, 1)
+			done := make(chan string, 64)
+			hook := func(replica string) func(string) {
+				return func(msg string) {
+					if msg == "refresh run" {
+						select {
+						case done <- replica:
+						default:
+						}
+					}
+				}
+			}
+			e1 := w.engine(engineOptions{replica: "r1", fetchWorkers: 1, processWorkers: 1, now: clock.Now, noStart: true, logHook: hook("r1")})
+			e2 := w.engine(engineOptions{replica: "r2", fetchWorkers: 1, processWorkers: 1, now: clock.Now, noStart: true, logHook: hook("r2")})
+			a1 := w.account(e1, "A1", "1001", "s1", service.LevelCampaign)
+			a2 := w.account(e1, "A2", "1001", "s2", service.LevelCampaign)
+			a3 := w.account(e1, "A3", "2002", "s3", service.LevelCampaign)
+			off := w.account(e1, "Off", "2002", "s4", service.LevelCampaign)
+			own := w.account(e1, "Own", "2002", "s5", service.LevelCampaign)
+			ctx := t.Context()
+			if _, err := e1.svc.UpdateAccount(ctx, off.ID, service.AccountPatch{RefreshEnabled: ptr(false)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e1.svc.UpdateAccount(ctx, own.ID, service.AccountPatch{RefreshTime: ptr("07:30")}); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range []*engine{e1, e2} {
+				if err := e.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = e.svc.StopScheduler() })
+			}
+			st, err := e1.svc.SchedulerStatus(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC); len(st.NextRuns) == 0 || !st.NextRuns[0].Equal(want) {
+				t.Fatalf("next runs %v, want first at %s (06:00 in Seoul)", st.NextRuns, want)
+			}
+			if n := countScheduled(t, e1.store, ""); n != 0 {
+				t.Fatalf("%d scheduled syncs before the hour", n)
+			}
+			// Each scheduler has two timers (the refresh and the own-time minute job).
+			waiters := func(n int) {
+				c, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				if err := clock.BlockUntilContext(c, n); err != nil {
+					t.Fatalf("schedulers did not arm their timers: %v", err)
+				}
+			}
+			waiters(4)
+			clock.Advance(31 * time.Second) // 06:00:01 KST: both replicas fire
+			waitFor(t, done, "r1", "r2")
+			if got := scheduledAccounts(t, e1.store, "2026-11-27"); !sameSet(got, a1.ID, a2.ID, a3.ID) {
+				t.Fatalf("scheduled syncs for %v, want exactly one each for A1, A2, A3", got)
+			}
+			syncs, _, err := e1.store.ListSyncs(ctx, store.SyncFilter{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range syncs {
+				if s.To != "2026-11-26" || s.Trigger != service.TriggerScheduled {
+					t.Errorf("sync %s: to %s trigger %s, want yesterday in Seoul (2026-11-26), scheduled", s.ID, s.To, s.Trigger)
+				}
+			}
+			// The account with its own time is refreshed at 07:30, not before.
+			if got := scheduledAccounts(t, e1.store, "2026-11-27"); sameSet(got, a1.ID, a2.ID, a3.ID, own.ID) {
+				t.Fatal("the account with its own time 07:30 was refreshed at 06:00")
+			}
+			_ = e2.svc.StopScheduler()
+			if err := e1.svc.StopScheduler(); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(89 * time.Minute) // 07:29:31
+			if err := e1.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
+				t.Fatal(err)
+			}
+			// Step the clock a minute at a time (up to 07:40) until a minute job has run: gocron
+			// arms its timers asynchronously, so one step may land before they exist.
+			stop := time.Date(2026, 11, 26, 22, 40, 0, 0, time.UTC)
+			waitUntil(t, func() bool {
+				if len(scheduledAccounts(t, e1.store, "2026-11-27")) == 4 {
+					return true
+				}
+				if clock.Now().Before(stop) {
+					clock.Advance(30 * time.Second)
+				}
+				return false
+			})
+			if got := scheduledAccounts(t, e1.store, "2026-11-27"); !sameSet(got, a1.ID, a2.ID, a3.ID, own.ID) {
+				t.Fatalf("scheduled syncs for %v, want A1, A2, A3 and Own once each", got)
+			}
+			// A restart after the hour (a new scheduler on r1) does not refresh again.
+			if err := e1.svc.StopScheduler(); err != nil {
+				t.Fatal(err)
+			}
+			if err := e1.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
+				t.Fatal(err)
+			}
+			if n := countScheduled(t, e1.store, "2026-11-27"); n != 4 {
+				t.Fatalf("%d scheduled syncs after the restart, want still 4", n)
+			}
+			// Both replicas are down across the next morning's hour; the first to start catches up.
+			_ = e1.svc.StopScheduler()
+			_ = e2.svc.StopScheduler()
+			clock.Advance(24 * time.Hour) // 07:30 KST on 2026-11-28
+			if err := e2.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := scheduledAccounts(t, e1.store, "2026-11-28"); !sameSet(got, a1.ID, a2.ID, a3.ID) {
+				t.Fatalf("caught-up syncs for %v, want A1, A2, A3", got)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func waitFor(t *testing.T, ch <-chan string, want ...string) {
+	t.Helper()
+	seen := map[string]bool{}
+	deadline := time.After(20 * time.Second)
+	for len(seen) < len(want) {
+		select {
+		case r := <-ch:
+			seen[r] = true
+		case <-deadline:
+			t.Fatalf("only %v of %v ran the refresh", seen, want)
+		}
+	}
+}
+
+func scheduledAccounts(t *testing.T, st *store.Store, day string) []string {
+	t.Helper()
+	syncs, _, err := st.ListSyncs(context.Background(), store.SyncFilter{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range syncs {
+		if s.ScheduledFor == day {
+			out = append(out, s.AccountID)
+		}
+	}
+	return out
+}
+
+func countScheduled(t *testing.T, st *store.Store, day string) int {
+	t.Helper()
+	n := 0
+	syncs, _, err := st.ListSyncs(context.Background(), store.SyncFilter{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syncs {
+		if s.Trigger == service.TriggerScheduled && (day == "" || s.ScheduledFor == day) {
+			n++
+		}
+	}
+	return n
+}
+
+func sameSet(got []string, want ...string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	m := map[string]int{}
+	for _, g := range got {
+		m[g]++
+	}
+	for _, w := range want {
+		if m[w] != 1 {
+			return false
+		}
+	}
+	return true
+}
