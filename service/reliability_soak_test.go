@@ -69,7 +69,7 @@ func TestReliabilitySoak(t *testing.T) {
 					if i%2 == 1 {
 						e = r2
 					}
-					s := enqueue(t, e, a.id, 3+(round+i)%5)
+					s := enqueue(t, e, a.id, 2+(round+i)%3)
 					ids = append(ids, s.ID)
 				}
 				got := waitTerminal(t, r1.svc, ids...)

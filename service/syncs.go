@@ -127,6 +127,11 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 	if err != nil {
 		return Sync{}, false, fmt.Errorf("enqueue: %w", err)
 	}
+	if !created && req.IdempotencyKey != "" && got.IdempotencyKey == req.IdempotencyKey &&
+		(got.AccountID != row.AccountID || got.From != row.From || got.To != row.To) {
+		// The same key for a different request is a client bug, not a replay.
+		return Sync{}, false, &ValidationError{Fields: []FieldError{{Field: "Idempotency-Key", Reason: "already used for a different request (sync " + got.ID + ")"}}}
+	}
 	if created {
 		s.log.Info("sync queued", "sync_id", got.ID, "account_id", got.AccountID, "customer_id", got.CustomerID, "from", got.From, "to", got.To, "trigger", got.Trigger)
 		s.wake.broadcast()
@@ -343,6 +348,8 @@ func mapStoreErr(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, ErrNotFound)
 	case errors.Is(err, store.ErrConflict):
 		return fmt.Errorf("%s: %w", op, ErrConflict)
+	case errors.Is(err, store.ErrBadCursor):
+		return &ValidationError{Fields: []FieldError{{Field: "cursor", Reason: "not a next_cursor this service handed out"}}}
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -18,6 +18,8 @@ var (
 	// ErrDuplicate means a unique key is already taken, for example two live
 	// accounts writing the same spreadsheet tab.
 	ErrDuplicate = errors.New("store: duplicate")
+	// ErrBadCursor means a list cursor was not one the store handed out.
+	ErrBadCursor = errors.New("store: bad cursor")
 )
 
 // mapErr turns gorm's errors into the package's sentinels, keeping the

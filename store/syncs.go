@@ -275,15 +275,15 @@ func encodeCursor(at time.Time, id string) string {
 func decodeCursor(c string) (time.Time, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("bad cursor: %w", err)
+		return time.Time{}, "", fmt.Errorf("%w: %v", ErrBadCursor, err)
 	}
 	ts, id, ok := strings.Cut(string(b), "|")
 	if !ok {
-		return time.Time{}, "", errors.New("bad cursor")
+		return time.Time{}, "", ErrBadCursor
 	}
 	at, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("bad cursor: %w", err)
+		return time.Time{}, "", fmt.Errorf("%w: %v", ErrBadCursor, err)
 	}
 	return utc(at), id, nil
 }

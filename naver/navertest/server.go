@@ -150,7 +150,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s.txSeq++
 	tx := fmt.Sprintf("%016x-sim", s.txSeq)
 	s.mu.Unlock()
-	rw.Header().Set("X-Transaction-ID", tx)
+	rw.Header()["X-Transaction-ID"] = []string{tx} // spelled as Naver does; clients that match case-sensitively (the official PHP sample) find it
 	w := &statusWriter{ResponseWriter: rw}
 	rec := &Request{
 		Customer: r.Header.Get("X-Customer"), Method: r.Method, Path: r.URL.Path,
