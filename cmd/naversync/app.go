@@ -15,6 +15,8 @@ import (
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets, the default file store
+	_ "gocloud.dev/blob/gcsblob"  // gs:// buckets, shared by several replicas
+	_ "gocloud.dev/blob/s3blob"   // s3:// buckets, shared by several replicas
 
 	"github.com/naversync/naversync/api"
 	"github.com/naversync/naversync/config"
