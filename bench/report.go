@@ -57,7 +57,8 @@ func (r *Report) engineRows() (names []string, rows []row) {
 		return fmt.Sprintf("%d × %d", d.LockScope.Syncs, d.LockScope.Days)
 	})
 	add("  fetch F / processing P per sync (mean)", "P ≈ ratio × F", func(d DatabaseReport) string {
-		return fmt.Sprintf("%s / %s", secs(d.LockScope.Fetch), secs(d.LockScope.Process))
+		l := d.LockScope
+		return fmt.Sprintf("%s / %s (P/F %.1f)", secs(l.Fetch), secs(l.Process), ratio(float64(l.Process), float64(l.Fetch)))
 	})
 	add("  makespan vs bound K·F + P", "≤ +5%", func(d DatabaseReport) string {
 		l := d.LockScope

@@ -25,7 +25,12 @@ func (s *Service) BuildTable(ctx context.Context, syncID string) (t google.Table
 	if err != nil {
 		return google.Table{}, nil, mapStoreErr("build table: account", err)
 	}
-	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, sy.From, sy.To)
+	// As process(): the account's whole table, every served day held, not only the sync's range.
+	from, to := s.ServedWindow()
+	if sf, err := time.Parse(dayLayout, sy.From); err == nil && sf.Before(from) {
+		from = sf
+	}
+	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, from.Format(dayLayout), to.Format(dayLayout))
 	if err != nil {
 		return google.Table{}, nil, fmt.Errorf("build table: %w: report files: %v", errStorage, err)
 	}
@@ -47,8 +52,6 @@ func (s *Service) BuildTable(ctx context.Context, syncID string) (t google.Table
 			d.conv = f.Key
 		}
 	}
-	from, _ := time.Parse(dayLayout, sy.From)
-	to, _ := time.Parse(dayLayout, sy.To)
 	var days []dayFiles
 	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
 		if f := byDay[d.Format(dayLayout)]; f != nil {

@@ -27,18 +27,29 @@ var (
 	errCancelRequest = errors.New("sync canceled")
 )
 
-// fetchLoop is one fetch worker: it claims the oldest queued sync whose customer is free, and
-// otherwise sleeps until woken (or the poll interval passes).
+// fetchLoop is one fetch worker: it claims the oldest queued sync whose customer is free.
 func (s *Service) fetchLoop(ctx context.Context, owner string) {
+	s.workLoop(ctx, func() (bool, error) {
+		sy, lease, err := s.store.ClaimFetch(ctx, owner, s.cfg.LeaseTTL)
+		if err != nil || sy == nil {
+			return false, err
+		}
+		s.runFetch(ctx, *sy, *lease)
+		return true, nil
+	}, "claim fetch", owner)
+}
+
+// workLoop runs claim until ctx ends. When there was nothing to claim it sleeps until woken (a
+// sync enqueued, a lease released, a fetch finished, here or on another replica) or, as a
+// fallback, until the poll interval passes.
+func (s *Service) workLoop(ctx context.Context, claim func() (bool, error), what, owner string) {
 	for ctx.Err() == nil {
 		wait := s.wake.wait() // taken before the claim, so a wake-up in between is not missed
-		sy, lease, err := s.store.ClaimFetch(ctx, owner, s.cfg.LeaseTTL)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("claim fetch", "owner", owner, "err", err)
-			}
-		} else if sy != nil {
-			s.runFetch(ctx, *sy, *lease)
+		worked, err := claim()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn(what, "owner", owner, "err", err)
+		}
+		if worked {
 			continue
 		}
 		timer := time.NewTimer(s.cfg.PollInterval)
@@ -79,8 +90,10 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, lease store.Lease
 	if err == nil && s.cfg.HoldLeaseThroughProcessing {
 		legacyRows, err = s.process(fctx, sy, lease.Owner, log)
 	}
-	if err == nil {
-		err = context.Cause(fctx) // the lease may have been lost after the last call
+	if cause := context.Cause(fctx); err == nil || errors.Is(cause, errLeaseLost) || errors.Is(cause, errCancelRequest) {
+		// The lease may have been lost after the last call; and a call aborted by a lost lease
+		// or a cancel (the master reports, say) failed because of that, not on its own.
+		err = cause
 	}
 	cancel(nil)
 	hb.Wait()

@@ -17,25 +17,14 @@ var errSheet = errors.New("sheet")
 
 // processLoop is one processing worker: files to rows to the sheet. It never holds a lease.
 func (s *Service) processLoop(ctx context.Context, owner string) {
-	for ctx.Err() == nil {
-		wait := s.wake.wait()
+	s.workLoop(ctx, func() (bool, error) {
 		sy, err := s.store.ClaimProcess(ctx, owner, s.cfg.LeaseTTL)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("claim process", "owner", owner, "err", err)
-			}
-		} else if sy != nil {
-			s.runProcess(ctx, *sy, owner)
-			continue
+		if err != nil || sy == nil {
+			return false, err
 		}
-		timer := time.NewTimer(s.cfg.PollInterval)
-		select {
-		case <-ctx.Done():
-		case <-wait:
-		case <-timer.C:
-		}
-		timer.Stop()
-	}
+		s.runProcess(ctx, *sy, owner)
+		return true, nil
+	}, "claim process", owner)
 }
 
 func (s *Service) runProcess(ctx context.Context, sy store.Sync, owner string) {

@@ -13,7 +13,7 @@ import (
 
 // Soak: two replicas share one database and work through rounds of syncs for many customers
 // (two accounts each, so syncs contend for the customer lease) while the simulator injects
-// 429, 1016, 500, cut downloads, vanishing jobs and changed data. Every sync ends succeeded,
+// 429, 1016, 500 and cut downloads. Every sync ends succeeded,
 // no lease is held, the simulator's own record shows no two syncs of one customer talking to
 // Naver at once, and each sheet holds exactly Naver's totals over its last range.
 //
@@ -53,9 +53,9 @@ func TestReliabilitySoak(t *testing.T) {
 				{Kind: navertest.TooManyConnections1016, Count: 20},
 				{Kind: navertest.ServerError500, Count: 30},
 				{Kind: navertest.CutDownload, Count: 30},
-				// Stat jobs only: a vanished master job fails the sync (see docs/reliability.md).
-				{Kind: navertest.VanishJob, Count: 15, Path: "/stat-reports"},
-				{Kind: navertest.DataChanged, Count: 10},
+				// Not here: VanishJob, DataChanged and ReportError, which the client survives only
+				// twice per job (TestFaultNaver covers them); at soak density one job can be hit
+				// three times and its sync then fails for good, as designed.
 			} {
 				w.naver.SetFault(f)
 			}

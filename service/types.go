@@ -1,34 +1,38 @@
 package service
 
-import "time"
+import (
+	"time"
 
-// Sync statuses a client sees.
+	"github.com/naversync/naversync/store"
+)
+
+// Sync statuses a client sees. They are the store's own words: one vocabulary, end to end.
 const (
-	StatusQueued     = "queued"
-	StatusFetching   = "fetching"
-	StatusProcessing = "processing"
-	StatusSucceeded  = "succeeded"
-	StatusFailed     = "failed"
-	StatusCanceled   = "canceled"
+	StatusQueued     = store.StatusQueued
+	StatusFetching   = store.StatusFetching
+	StatusProcessing = store.StatusProcessing
+	StatusSucceeded  = store.StatusSucceeded
+	StatusFailed     = store.StatusFailed
+	StatusCanceled   = store.StatusCanceled
 )
 
 // Phases refine a status.
 const (
-	PhaseQueued             = "queued"
-	PhaseWaitingCustomer    = "waiting_customer"
-	PhaseFetching           = "fetching"
-	PhaseAwaitingProcessing = "awaiting_processing"
-	PhaseProcessing         = "processing"
-	PhaseWriting            = "writing"
-	PhaseDone               = "done"
+	PhaseQueued             = store.PhaseQueued
+	PhaseWaitingCustomer    = store.PhaseWaitingCustomer
+	PhaseFetching           = store.PhaseFetching
+	PhaseAwaitingProcessing = store.PhaseAwaitingProcessing
+	PhaseProcessing         = store.PhaseProcessing
+	PhaseWriting            = store.PhaseWriting
+	PhaseDone               = store.PhaseDone
 )
 
 // Triggers say why a sync exists; all run the same flow.
 const (
-	TriggerManual    = "manual"
-	TriggerScheduled = "scheduled"
-	TriggerRetry     = "retry"
-	TriggerBackfill  = "backfill"
+	TriggerManual    = store.TriggerManual
+	TriggerScheduled = store.TriggerScheduled
+	TriggerRetry     = store.TriggerRetry
+	TriggerBackfill  = store.TriggerBackfill
 )
 
 // Levels at which rows are aggregated in the sheet.

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo runs end to end on its embedded defaults: SQLite, the Naver simulator and the
+// Sheets stand-in, and shows the lease hand-off.
+func TestDemoRunsEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	var out, errs bytes.Buffer
+	args := []string{"demo", "-days", "5", "-addr", "127.0.0.1:0", "-build-delay", "5ms", "-sheet-latency", "0", "-latency", "0"}
+	if err := run(ctx, args, func(string) string { return "" }, &out, &errs); err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errs.String())
+	}
+	for _, want := range []string{"console: http://", "When each customer's Naver lease was held", "released customer 1001's lease", "Acme Shoes:", "Blue Cafe:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Count(out.String(), "succeeded") < 3 {
+		t.Errorf("not every demo sync succeeded:\n%s", out.String())
+	}
+}
+
+func TestServeRefusesToStartWithoutSecrets(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "NAVERSYNC_SECRET_KEY is required"},
+		{map[string]string{"NAVERSYNC_SECRET_KEY": strings.Repeat("00", 32)}, "NAVERSYNC_API_TOKENS is required"},
+		{map[string]string{"NAVERSYNC_FETCH_WORKERS": "-1"}, "NAVERSYNC_FETCH_WORKERS"},
+	}
+	for _, c := range cases {
+		var errs bytes.Buffer
+		err := run(t.Context(), []string{"serve"}, func(k string) string { return c.env[k] }, &bytes.Buffer{}, &errs)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("serve with %v: err = %v, want %q", c.env, err, c.want)
+		}
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var errs bytes.Buffer
+	if err := run(t.Context(), []string{"frobnicate"}, func(string) string { return "" }, &bytes.Buffer{}, &errs); err == nil || !strings.Contains(errs.String(), "unknown command") {
+		t.Errorf("err = %v, stderr %q", err, errs.String())
+	}
+}
