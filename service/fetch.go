@@ -189,6 +189,11 @@ func classify(err error) (kind, msg string, transient bool) {
 		return sheetErrorKind(err), err.Error(), isTransientSheet(err)
 	case naver.IsTransient(err):
 		return kind, err.Error(), true
+	case errors.Is(err, naver.ErrNotFound), errors.Is(err, naver.ErrReportFailed), errors.Is(err, naver.ErrDataChanged):
+		// Jobs that vanished (the 100-job cap, another tool's delete-all), failed to build or
+		// changed under us more often than the client re-creates them: a later attempt, with
+		// fresh jobs, usually works (Naver's notices say as much for ERROR).
+		return kind, err.Error(), true
 	case errors.Is(err, errStorage):
 		return "storage", err.Error(), true
 	}
@@ -349,7 +354,13 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, lease store.Lease
 	s.met.naverCalls.Add(float64(res.Calls))
 	recent := !t.day.Before(s.today().AddDate(0, 0, -s.cfg.PendingDays))
 	rf := store.ReportFile{CustomerID: sy.CustomerID, ReportType: t.reportType, StatDate: day, SyncID: sy.ID, FetchedAt: s.cfg.Now()}
+	first, _ := s.ServedWindow()
 	switch {
+	case errors.Is(err, naver.ErrNotServed) && t.day.Before(first):
+		// The day fell out of Naver's window while the sync waited (a sync queued just before
+		// midnight): nothing to fetch, and nothing to record.
+		s.met.naverReports.WithLabelValues("not_served").Inc()
+		return nil
 	case errors.Is(err, naver.ErrNotReady) && recent:
 		// Naver has not aggregated this day yet: recorded as pending, fetched by the next refresh.
 		rf.State = "pending"
