@@ -12,7 +12,7 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 	c, m := r.Config, r.Machine
 	fmt.Fprintf(w, "# naversync benchmarks\n\n")
 	fmt.Fprintf(w, "Output of one run of `%s` (package `bench`), %s. Re-run it to refresh this file:\n", command, r.At.UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(w, "`go run ./cmd/naversync bench -md docs/benchmarks.md` (flags: `go run ./cmd/naversync bench -h`).\n\n")
+	fmt.Fprintf(w, "`go run ./cmd/%s` (flags: `go run ./cmd/naversync bench -h`).\n\n", command)
 	fmt.Fprintf(w, "Machine: %d CPUs (nproc), %s, %s %s/%s. The whole run took %s.\n\n", m.CPUs, m.CPUModel, m.GoVersion, m.OS, m.Arch, secs(r.Took))
 	fmt.Fprintf(w, "## How it runs\n\n")
 	fmt.Fprintf(w, "The real engine (`service`, `store`, `naver` client, `google` writer) runs against the Naver simulator "+
