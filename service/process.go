@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -114,52 +113,8 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 		}
 		return 0, fmt.Errorf("%w: account: %v", errStorage, err)
 	}
-	// The sheet always holds the account's whole table: every day Naver serves that the service
-	// holds, not just the days this sync fetched. A "last 7 days" update thus refreshes those
-	// days and keeps the rest of the history in place.
-	from, to := s.ServedWindow()
-	if sf, err := time.Parse(dayLayout, sy.From); err == nil && sf.Before(from) {
-		from = sf // a sync queued yesterday may reach one day further back
-	}
-	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, from.Format(dayLayout), to.Format(dayLayout))
-	if err != nil {
-		return 0, fmt.Errorf("%w: report files: %v", errStorage, err)
-	}
-	byDay := map[string]*dayFiles{}
-	for _, f := range files {
-		if f.State != "built" {
-			continue
-		}
-		d := byDay[f.StatDate]
-		if d == nil {
-			day, _ := time.Parse(dayLayout, f.StatDate)
-			d = &dayFiles{day: day}
-			byDay[f.StatDate] = d
-		}
-		switch f.ReportType {
-		case reportAD:
-			d.ad = f.Key
-		case reportConversion:
-			d.conv = f.Key
-		}
-	}
-	var days []dayFiles
-	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
-		if f := byDay[d.Format(dayLayout)]; f != nil {
-			days = append(days, *f)
-		}
-	}
-	nm, err := s.loadNames(ctx, sy.CustomerID)
-	if err != nil {
-		return 0, fmt.Errorf("%w: names: %v", errStorage, err)
-	}
-	sp, err := newSpill(filepath.Join(s.cfg.DataDir, "tmp"))
-	if err != nil {
-		return 0, err
-	}
-	defer sp.close()
 	lastReport := s.cfg.Now()
-	err = s.buildDays(ctx, acct.Level, days, sp, func(rows int) error {
+	bt, err := s.buildTable(ctx, sy, acct.Level, func(rows int) error {
 		if now := s.cfg.Now(); now.Sub(lastReport) >= 250*time.Millisecond {
 			lastReport = now
 			r := int64(rows)
@@ -173,10 +128,8 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 	if err != nil {
 		return 0, err
 	}
-	table, err := sp.table(acct.Level, nm)
-	if err != nil {
-		return 0, err
-	}
+	sp, table, from, to := bt.spill, bt.table, bt.from, bt.to
+	defer sp.close()
 	rows := int64(sp.rows)
 	s.met.rows.Add(float64(rows))
 	if err := s.store.UpdateProgress(ctx, sy.ID, store.Progress{RowsProcessed: &rows}); err != nil {
@@ -189,7 +142,7 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 		return 0, fmt.Errorf("%w: phase: %v", errStorage, err)
 	}
 	s.events.publish(sy.ID)
-	log.Info("rows built; writing the sheet", "rows", rows, "days", len(days))
+	log.Info("rows built; writing the sheet", "rows", rows, "days", bt.days)
 
 	unlock, err := s.sheetLocks.lock(ctx, acct.SpreadsheetID)
 	if err != nil {

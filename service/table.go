@@ -11,11 +11,14 @@ import (
 	"iter"
 	"math"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
 	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/store"
 )
 
 // vatSwitchDay is the first day whose cost Naver reports VAT-included and rounded to won;
@@ -31,7 +34,7 @@ func costVATIncluded(day time.Time, naverCost float64) float64 {
 	return naverCost
 }
 
-// rowKey identifies one sheet row within a day.
+// rowKey identifies one sheet row within a day (ids as Naver writes them).
 type rowKey struct {
 	campaign, adgroup, keyword, device string
 }
@@ -50,7 +53,7 @@ type dayTable struct {
 }
 
 func newDayTable(level string, day time.Time) *dayTable {
-	return &dayTable{level: level, day: day, rows: make(map[rowKey]*rowAgg, 256)}
+	return &dayTable{level: level, day: day, rows: make(map[rowKey]*rowAgg, 1024)}
 }
 
 func (t *dayTable) key(campaign, adgroup, keyword, device string) rowKey {
@@ -88,35 +91,44 @@ func (t *dayTable) addConversion(r *naver.ConversionRow) {
 	a.sales += r.Sales
 }
 
-// sortedKeys orders rows by campaign, ad group, keyword, device, for a stable sheet.
-func (t *dayTable) sortedKeys() []rowKey {
-	keys := make([]rowKey, 0, len(t.rows))
-	for k := range t.rows {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b rowKey) int {
-		return cmp.Or(cmp.Compare(a.campaign, b.campaign), cmp.Compare(a.adgroup, b.adgroup),
-			cmp.Compare(a.keyword, b.keyword), cmp.Compare(a.device, b.device))
-	})
-	return keys
+// interner numbers the ids of one table, so that the spill holds small fixed-size records and
+// each id's display name is made (and boxed for the sheet) once.
+type interner struct {
+	index map[string]uint32
+	ids   []string
 }
 
-// spill holds the processed rows on disk, newest day first, so that memory stays bounded by one
-// day's rows whatever the range.
+func newInterner() *interner { return &interner{index: map[string]uint32{"": 0}, ids: []string{""}} }
+
+func (in *interner) id(s string) uint32 {
+	if i, ok := in.index[s]; ok {
+		return i
+	}
+	i := uint32(len(in.ids))
+	in.index[s] = i
+	in.ids = append(in.ids, s)
+	return i
+}
+
+// spill holds the processed rows on disk, newest day first, as fixed-size records, so that memory
+// stays bounded by a few days' rows whatever the range and the account's size.
 type spill struct {
 	f       *os.File
 	w       *bufio.Writer
 	rows    int
-	buf     []byte
+	ids     *interner
 	readErr error // set when reading the rows back failed; the write must then not count
 }
+
+// recordSize: day int32, campaign/adgroup/keyword ids uint32, device byte, 4 int64, 4 float64.
+const recordSize = 4 + 3*4 + 1 + 4*8 + 4*8
 
 func newSpill(dir string) (*spill, error) {
 	f, err := os.CreateTemp(dir, "rows-*.bin")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errStorage, err)
 	}
-	return &spill{f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	return &spill{f: f, w: bufio.NewWriterSize(f, 256<<10), ids: newInterner()}, nil
 }
 
 func (sp *spill) close() {
@@ -124,36 +136,48 @@ func (sp *spill) close() {
 	_ = os.Remove(sp.f.Name())
 }
 
-// writeDay appends a day's rows in sorted order.
-func (sp *spill) writeDay(t *dayTable) error {
-	days := int64(t.day.Sub(sheetEpoch).Hours() / 24)
-	for _, k := range t.sortedKeys() {
-		a := t.rows[k]
-		b := sp.buf[:0]
-		b = binary.AppendVarint(b, days)
-		for _, s := range [...]string{k.campaign, k.adgroup, k.keyword, k.device} {
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
-		}
-		for _, v := range [...]int64{a.impressions, a.clicks, a.views, a.conversions} {
-			b = binary.AppendVarint(b, v)
-		}
-		for _, v := range [...]float64{a.cost, a.naverCost, a.rankSum, a.sales} {
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
-		}
-		sp.buf = b
-		if _, err := sp.w.Write(b); err != nil {
-			return fmt.Errorf("%w: %v", errStorage, err)
-		}
-		sp.rows++
-	}
-	return nil
+// internedRow is one aggregated row with its ids numbered.
+type internedRow struct {
+	c, a, k uint32
+	dev     byte
+	agg     *rowAgg
 }
 
-func (sp *spill) finish() error {
-	if err := sp.w.Flush(); err != nil {
-		return fmt.Errorf("%w: %v", errStorage, err)
+// writeDay appends a day's rows, ordered by campaign, ad group, keyword (in the order they were
+// first seen, newest day first) and device: stable from one run to the next.
+func (sp *spill) writeDay(t *dayTable) error {
+	days := int32(t.day.Sub(sheetEpoch).Hours() / 24)
+	rows := make([]internedRow, 0, len(t.rows))
+	for k, a := range t.rows {
+		dev := byte(0)
+		if k.device != "" {
+			dev = k.device[0]
+		}
+		rows = append(rows, internedRow{c: sp.ids.id(k.campaign), a: sp.ids.id(k.adgroup), k: sp.ids.id(k.keyword), dev: dev, agg: a})
 	}
+	slices.SortFunc(rows, func(x, y internedRow) int {
+		return cmp.Or(cmp.Compare(x.c, y.c), cmp.Compare(x.a, y.a), cmp.Compare(x.k, y.k), cmp.Compare(x.dev, y.dev))
+	})
+	var b [recordSize]byte
+	le := binary.LittleEndian
+	for _, r := range rows {
+		le.PutUint32(b[0:], uint32(days))
+		le.PutUint32(b[4:], r.c)
+		le.PutUint32(b[8:], r.a)
+		le.PutUint32(b[12:], r.k)
+		b[16] = r.dev
+		a := r.agg
+		for i, v := range [...]int64{a.impressions, a.clicks, a.views, a.conversions} {
+			le.PutUint64(b[17+8*i:], uint64(v))
+		}
+		for i, v := range [...]float64{a.cost, a.naverCost, a.rankSum, a.sales} {
+			le.PutUint64(b[49+8*i:], math.Float64bits(v))
+		}
+		if _, err := sp.w.Write(b[:]); err != nil {
+			return fmt.Errorf("%w: %v", errStorage, err)
+		}
+	}
+	sp.rows += len(rows)
 	return nil
 }
 
@@ -185,91 +209,97 @@ func columns(level string) []google.Column {
 }
 
 // deviceName spells Naver's PC/mobile code for people.
-func deviceName(code string) string {
+func deviceName(code byte) string {
 	switch code {
-	case "P":
+	case 'P':
 		return "PC"
-	case "M":
+	case 'M':
 		return "Mobile"
+	case 0:
+		return ""
 	}
-	return code
+	return string(rune(code))
 }
 
-// table reads the spill back as sheet rows; the yielded slice is reused between rows.
+// table reads the spill back as sheet rows; the yielded slice is reused between rows. Names and
+// dates are boxed once each, not once per row.
 func (sp *spill) table(level string, n names) (google.Table, error) {
-	if err := sp.finish(); err != nil {
-		return google.Table{}, err
+	if err := sp.w.Flush(); err != nil {
+		return google.Table{}, fmt.Errorf("%w: %v", errStorage, err)
 	}
 	cols := columns(level)
-	iterErr := &sp.readErr
+	display := func(m map[string]string, none string) []any {
+		out := make([]any, len(sp.ids.ids))
+		for i, id := range sp.ids.ids {
+			switch {
+			case id == "" || id == "-":
+				out[i] = none
+			case m[id] != "":
+				out[i] = m[id]
+			default:
+				out[i] = id
+			}
+		}
+		return out
+	}
+	campaigns := display(n.campaign, "(none)")
+	var adgroups, keywords []any
+	if level != LevelCampaign {
+		adgroups = display(n.adgroup, "(none)")
+	}
+	if level == LevelKeyword {
+		keywords = display(n.keyword, "(no keyword)")
+	}
+	devices := map[byte]any{}
 	seq := iter.Seq[[]any](func(yield func([]any) bool) {
 		if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
-			*iterErr = err
+			sp.readErr = err
 			return
 		}
 		r := bufio.NewReaderSize(sp.f, 256<<10)
 		row := make([]any, len(cols))
-		var strs [4]string
+		var b [recordSize]byte
+		le := binary.LittleEndian
+		lastDay := int32(math.MinInt32)
+		var dayValue any
 		for i := 0; i < sp.rows; i++ {
-			days, err := binary.ReadVarint(r)
-			if err != nil {
-				*iterErr = err
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				sp.readErr = err
 				return
 			}
-			for j := range strs {
-				l, err := binary.ReadUvarint(r)
-				if err != nil {
-					*iterErr = err
-					return
-				}
-				b := make([]byte, l)
-				if _, err := io.ReadFull(r, b); err != nil {
-					*iterErr = err
-					return
-				}
-				strs[j] = string(b)
+			if d := int32(le.Uint32(b[0:])); d != lastDay {
+				lastDay, dayValue = d, sheetEpoch.AddDate(0, 0, int(d))
 			}
-			var ints [4]int64
-			for j := range ints {
-				if ints[j], err = binary.ReadVarint(r); err != nil {
-					*iterErr = err
-					return
-				}
+			dev, ok := devices[b[16]]
+			if !ok {
+				dev = deviceName(b[16])
+				devices[b[16]] = dev
 			}
-			var fl [4]float64
-			var raw [8]byte
-			for j := range fl {
-				if _, err := io.ReadFull(r, raw[:]); err != nil {
-					*iterErr = err
-					return
-				}
-				fl[j] = math.Float64frombits(binary.LittleEndian.Uint64(raw[:]))
-			}
-			impr, clicks, views, conv := ints[0], ints[1], ints[2], ints[3]
-			cost, naverCost, rankSum, sales := fl[0], fl[1], fl[2], fl[3]
+			impr, clicks := int64(le.Uint64(b[17:])), int64(le.Uint64(b[25:]))
+			views, conv := int64(le.Uint64(b[33:])), int64(le.Uint64(b[41:]))
+			cost, naverCost := math.Float64frombits(le.Uint64(b[49:])), math.Float64frombits(le.Uint64(b[57:]))
+			rankSum, sales := math.Float64frombits(le.Uint64(b[65:])), math.Float64frombits(le.Uint64(b[73:]))
 			c := 0
-			row[c] = sheetEpoch.AddDate(0, 0, int(days))
+			row[c] = dayValue
 			c++
-			row[c] = nameOr(n.campaign, strs[0])
+			row[c] = campaigns[le.Uint32(b[4:])]
 			c++
-			if level != LevelCampaign {
-				row[c] = nameOr(n.adgroup, strs[1])
+			if adgroups != nil {
+				row[c] = adgroups[le.Uint32(b[8:])]
 				c++
 			}
-			if level == LevelKeyword {
-				row[c] = keywordName(n.keyword, strs[2])
+			if keywords != nil {
+				row[c] = keywords[le.Uint32(b[12:])]
 				c++
 			}
-			row[c] = deviceName(strs[3])
-			c++
-			row[c], row[c+1], row[c+2], row[c+3] = impr, clicks, views, cost
-			c += 4
-			row[c] = ratio(rankSum, float64(impr))
-			row[c+1], row[c+2] = conv, sales
-			row[c+3] = ratio(float64(clicks), float64(impr))
-			row[c+4] = ratio(cost, float64(clicks))
-			row[c+5] = ratio(sales, cost)
-			row[c+6] = naverCost
+			row[c] = dev
+			row[c+1], row[c+2], row[c+3], row[c+4] = impr, clicks, views, cost
+			row[c+5] = ratio(rankSum, float64(impr))
+			row[c+6], row[c+7] = conv, sales
+			row[c+8] = ratio(float64(clicks), float64(impr))
+			row[c+9] = ratio(cost, float64(clicks))
+			row[c+10] = ratio(sales, cost)
+			row[c+11] = naverCost
 			if !yield(row) {
 				return
 			}
@@ -286,45 +316,134 @@ func ratio(a, b float64) any {
 	return a / b
 }
 
-func nameOr(m map[string]string, id string) string {
-	if id == "" || id == "-" {
-		return "(none)"
-	}
-	if v, ok := m[id]; ok {
-		return v
-	}
-	return id
+// errBadFile marks a stored report file that cannot be parsed: retrying the same file cannot help.
+var errBadFile = errors.New("report file cannot be parsed")
+
+// dayFiles are the stored files of one day ("" when the day has none).
+type dayFiles struct {
+	day      time.Time
+	ad, conv string
 }
 
-func keywordName(m map[string]string, id string) string {
-	if id == "" || id == "-" {
-		return "(no keyword)"
-	}
-	return nameOr(m, id)
+// builtTable is a sync's table, ready to be written; done removes its spill.
+type builtTable struct {
+	table    google.Table
+	from, to time.Time
+	days     int
+	spill    *spill
 }
 
-// buildDays parses each day's files (newest first) into the spill.
+// buildTable turns a customer's stored files into the account's whole table: every day Naver
+// serves that the service holds (not only the days this sync fetched, so a "last 7 days" update
+// keeps the rest of the history in the sheet), newest day first, parsed as streams with a day
+// per core and spilled to disk in order. onRows reports progress.
+func (s *Service) buildTable(ctx context.Context, sy store.Sync, level string, onRows func(rows int) error) (*builtTable, error) {
+	from, to := s.ServedWindow()
+	if sf, err := time.Parse(dayLayout, sy.From); err == nil && sf.Before(from) {
+		from = sf // a sync queued yesterday may reach one day further back
+	}
+	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, from.Format(dayLayout), to.Format(dayLayout))
+	if err != nil {
+		return nil, fmt.Errorf("%w: report files: %v", errStorage, err)
+	}
+	byDay := map[string]*dayFiles{}
+	for _, f := range files {
+		if f.State != "built" {
+			continue
+		}
+		d := byDay[f.StatDate]
+		if d == nil {
+			day, _ := time.Parse(dayLayout, f.StatDate)
+			d = &dayFiles{day: day}
+			byDay[f.StatDate] = d
+		}
+		switch f.ReportType {
+		case reportAD:
+			d.ad = f.Key
+		case reportConversion:
+			d.conv = f.Key
+		}
+	}
+	var days []dayFiles
+	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
+		if f := byDay[d.Format(dayLayout)]; f != nil {
+			days = append(days, *f)
+		}
+	}
+	nm, err := s.loadNames(ctx, sy.CustomerID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: names: %v", errStorage, err)
+	}
+	sp, err := newSpill(filepath.Join(s.cfg.DataDir, "tmp"))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.buildDays(ctx, level, days, sp, onRows); err != nil {
+		sp.close()
+		return nil, err
+	}
+	t, err := sp.table(level, nm)
+	if err != nil {
+		sp.close()
+		return nil, err
+	}
+	return &builtTable{table: t, from: from, to: to, days: len(days), spill: sp}, nil
+}
+
+// buildDays parses and aggregates days in parallel (one per core) and writes them to the spill
+// in order, newest first. At most a few days are in memory at once.
 func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, sp *spill, onDay func(rows int) error) error {
-	for _, d := range days {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t := newDayTable(level, d.day)
-		if d.ad != "" {
-			if err := s.parseFile(ctx, d.ad, func(r io.Reader) error {
-				return naver.ParseAD(r, d.ad, func(row *naver.ADRow) error { t.addAD(row); return nil })
-			}); err != nil {
-				return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	type result struct {
+		t   *dayTable
+		err error
+	}
+	// One channel per day, filled by whichever worker parsed it; the writer reads them in order.
+	slots := make([]chan result, len(days))
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	// A token per day in flight bounds memory. The dispatcher takes the tokens in day order, so
+	// the day the writer waits for always has one.
+	inFlight := make(chan struct{}, 2*workers)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range days {
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
 			}
 		}
-		if d.conv != "" {
-			if err := s.parseFile(ctx, d.conv, func(r io.Reader) error {
-				return naver.ParseADConversion(r, d.conv, func(row *naver.ConversionRow) error { t.addConversion(row); return nil })
-			}); err != nil {
-				return err
+	}()
+	for w := 0; w < workers; w++ {
+		go func() {
+			for i := range next {
+				t, err := s.parseDay(ctx, level, days[i])
+				slots[i] <- result{t, err}
 			}
+		}()
+	}
+	for i := range days {
+		var res result
+		select {
+		case res = <-slots[i]:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		if err := sp.writeDay(t); err != nil {
+		<-inFlight
+		if res.err != nil {
+			return res.err
+		}
+		if err := sp.writeDay(res.t); err != nil {
 			return err
 		}
 		if err := onDay(sp.rows); err != nil {
@@ -334,8 +453,25 @@ func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, 
 	return nil
 }
 
-// errBadFile marks a stored report file that cannot be parsed: retrying the same file cannot help.
-var errBadFile = errors.New("report file cannot be parsed")
+// parseDay aggregates one day's AD and AD_CONVERSION files.
+func (s *Service) parseDay(ctx context.Context, level string, d dayFiles) (*dayTable, error) {
+	t := newDayTable(level, d.day)
+	if d.ad != "" {
+		if err := s.parseFile(ctx, d.ad, func(r io.Reader) error {
+			return naver.ParseAD(r, d.ad, func(row *naver.ADRow) error { t.addAD(row); return nil })
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if d.conv != "" {
+		if err := s.parseFile(ctx, d.conv, func(r io.Reader) error {
+			return naver.ParseADConversion(r, d.conv, func(row *naver.ConversionRow) error { t.addConversion(row); return nil })
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
 
 func (s *Service) parseFile(ctx context.Context, key string, parse func(io.Reader) error) error {
 	r, err := s.cfg.Files.NewReader(ctx, key, nil)
@@ -347,10 +483,4 @@ func (s *Service) parseFile(ctx context.Context, key string, parse func(io.Reade
 		return fmt.Errorf("%w: %v", errBadFile, err)
 	}
 	return nil
-}
-
-// dayFiles are the stored files of one day ("" when the day has none).
-type dayFiles struct {
-	day      time.Time
-	ad, conv string
 }
