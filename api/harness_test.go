@@ -2,25 +2,19 @@ package api_test
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob"
 
 	"github.com/naversync/naversync/api"
-	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/google/sheetstest"
-	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
-	"github.com/naversync/naversync/store"
+	"github.com/naversync/naversync/service/servicetest"
 	"github.com/naversync/naversync/store/storetest"
 )
 
@@ -58,52 +52,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if db == nil {
 		db = &storetest.Databases(t)[0]
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(servicetest.Writer(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	nv := navertest.New(navertest.Options{InstantBuild: true})
-	naverSrv := httptest.NewServer(nv)
-	t.Cleanup(naverSrv.Close)
-	sh := sheetstest.NewServer(sheetstest.Options{})
-	sheetSrv := httptest.NewServer(sh)
-	t.Cleanup(sheetSrv.Close)
-
-	st := storetest.Open(t, *db, store.Options{Logger: log})
-	u := url.URL{Scheme: "file", Path: filepath.Join(t.TempDir(), "files"), RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
-	files, err := blob.OpenBucket(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = files.Close() })
-	nc, err := naver.NewClient(naver.Options{BaseURL: naverSrv.URL, Logger: log, RatePerSecond: 1000, Burst: 1000,
-		PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := google.NewWriter(t.Context(), google.Config{Endpoint: sheetSrv.URL, Logger: log, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	svc, err := service.New(service.Config{
-		FetchWorkers: 2, ProcessWorkers: 1, PollInterval: 100 * time.Millisecond,
-		SecretKey: secret, DataDir: t.TempDir(), Files: files, Logger: log, RetryBase: 10 * time.Millisecond,
-	}, st, nc, gw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !o.noStart {
-		if err := svc.Start(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			if err := svc.Stop(ctx); err != nil {
-				t.Errorf("stop: %v", err)
-			}
-		})
-	}
+	w := servicetest.NewWorld(t, *db, servicetest.WorldOptions{})
+	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, NoStart: o.noStart, LogLevel: slog.LevelWarn})
+	svc, nv, sh := e.Service, w.Naver, w.Sheets
 	h := api.New(svc, api.Options{Tokens: o.tokens, Logger: log, Heartbeat: o.heartbeat, MaxBodyBytes: o.maxBody})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -182,14 +135,6 @@ func day(n int) string {
 	kst := time.FixedZone("KST", 9*3600)
 	t := time.Now().In(kst)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -n).Format("2006-01-02")
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(string(p))
-	return len(p), nil
 }
 
 func ptr[T any](v T) *T { return &v }

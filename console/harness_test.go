@@ -2,27 +2,21 @@ package console_test
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob"
 
 	"github.com/naversync/naversync/api"
 	"github.com/naversync/naversync/console"
-	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/google/sheetstest"
-	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
-	"github.com/naversync/naversync/store"
+	"github.com/naversync/naversync/service/servicetest"
 	"github.com/naversync/naversync/store/storetest"
 )
 
@@ -44,53 +38,14 @@ type env struct {
 func newEnv(t *testing.T, auth bool) *env {
 	t.Helper()
 	db := storetest.Databases(t)[0] // SQLite
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(servicetest.Writer(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	nv := navertest.New(navertest.Options{InstantBuild: true})
 	g := &gate{}
-	naverSrv := httptest.NewServer(g.wrap(nv))
-	t.Cleanup(naverSrv.Close)
 	t.Cleanup(g.release) // never leave a request blocked at shutdown
-	sh := sheetstest.NewServer(sheetstest.Options{})
-	sheetSrv := httptest.NewServer(sh)
-	t.Cleanup(sheetSrv.Close)
-
-	st := storetest.Open(t, db, store.Options{Logger: log})
-	u := url.URL{Scheme: "file", Path: filepath.Join(t.TempDir(), "files"), RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
-	files, err := blob.OpenBucket(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = files.Close() })
-	nc, err := naver.NewClient(naver.Options{BaseURL: naverSrv.URL, Logger: log, RatePerSecond: 1000, Burst: 1000,
-		PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := google.NewWriter(t.Context(), google.Config{Endpoint: sheetSrv.URL, Logger: log, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	svc, err := service.New(service.Config{
-		FetchWorkers: 2, ProcessWorkers: 1, PollInterval: 100 * time.Millisecond,
-		SecretKey: secret, DataDir: t.TempDir(), Files: files, Logger: log, RetryBase: 10 * time.Millisecond,
-	}, st, nc, gw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		g.release()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := svc.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	w := servicetest.NewWorld(t, db, servicetest.WorldOptions{WrapNaver: g.wrap})
+	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn})
+	t.Cleanup(g.release) // runs before the engine's stop (cleanups run last first)
+	svc, nv, sh := e.Service, w.Naver, w.Sheets
 	var tokens []string
 	if auth {
 		tokens = []string{testToken}
@@ -187,12 +142,4 @@ func (g *gate) wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(string(p))
-	return len(p), nil
 }

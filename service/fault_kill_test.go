@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/service/servicetest"
 	"github.com/naversync/naversync/store"
 	"github.com/naversync/naversync/store/storetest"
 )
@@ -43,11 +43,10 @@ func TestFaultKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, db: storetest.DB{Name: os.Getenv(envKillDBName), URL: os.Getenv(envKillDBURL)},
-		filesDir: os.Getenv(envKillFiles), secret: secret}
-	// Only the URLs of the parent's servers are used.
-	w.naverSrv = &httptest.Server{URL: os.Getenv(envKillNaver)}
-	w.sheetSrv = &httptest.Server{URL: os.Getenv(envKillSheets)}
+	db := storetest.DB{Name: os.Getenv(envKillDBName), URL: os.Getenv(envKillDBURL)}
+	// The parent's servers, file store and key: only their addresses cross the process boundary.
+	w := &world{t: t, db: db, World: &servicetest.World{T: t, DB: db, FilesDir: os.Getenv(envKillFiles), Secret: secret,
+		NaverURL: os.Getenv(envKillNaver), SheetsURL: os.Getenv(envKillSheets)}}
 	w.relEngine(relOptions{fetchWorkers: 2, processWorkers: 1, leaseTTL: killChildTTL, replica: "doomed"})
 	<-t.Context().Done() // until SIGKILL
 }
@@ -116,8 +115,8 @@ func killInPhase(t *testing.T, db storetest.DB, phase string) {
 
 	cmd := exec.Command(os.Args[0], "-test.run="+killChildMatch, "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), envKillChild+"=1", envKillDBName+"="+db.Name, envKillDBURL+"="+db.URL,
-		envKillNaver+"="+w.naverSrv.URL, envKillSheets+"="+w.sheetSrv.URL, envKillFiles+"="+w.filesDir,
-		envKillSecret+"="+hex.EncodeToString(w.secret))
+		envKillNaver+"="+w.NaverURL, envKillSheets+"="+w.SheetsURL, envKillFiles+"="+w.FilesDir,
+		envKillSecret+"="+hex.EncodeToString(w.Secret))
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -6,10 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,12 +16,10 @@ import (
 
 	_ "github.com/glebarez/go-sqlite"
 	_ "github.com/jackc/pgx/v5/stdlib"
-	"gocloud.dev/blob"
 
-	"github.com/naversync/naversync/google"
-	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/service/servicetest"
 	"github.com/naversync/naversync/store"
 	"github.com/naversync/naversync/store/storetest"
 )
@@ -69,75 +64,28 @@ func (b *syncBuffer) String() string {
 func (w *world) relEngine(o relOptions) *engine {
 	t := w.t
 	t.Helper()
-	if o.httpTimeout == 0 {
-		o.httpTimeout = 10 * time.Second
-	}
 	if o.leaseTTL == 0 {
 		o.leaseTTL = 3 * time.Second
 	}
-	if o.dataDir == "" {
-		o.dataDir = t.TempDir()
-	}
 	var outs []io.Writer
 	if !o.quiet {
-		outs = append(outs, testWriter{t})
+		outs = append(outs, servicetest.Writer(t))
 	}
 	if o.log != nil {
 		outs = append(outs, o.log)
 	}
-	log := slog.New(slog.NewTextHandler(io.MultiWriter(outs...), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	st := storetest.Open(t, w.db, store.Options{Logger: log})
-	files := w.bucket()
-	nv, err := naver.NewClient(naver.Options{
-		BaseURL: w.naverSrv.URL, Logger: log, HTTPClient: &http.Client{Timeout: o.httpTimeout},
-		RatePerSecond: 1000, Burst: 1000, PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond,
-		RetryMin: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond, RateLimitPause: 200 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := google.NewWriter(t.Context(), google.Config{Endpoint: w.sheetSrv.URL, Logger: log, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(service.Config{
-		ReplicaID: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
+	e := w.Engine(servicetest.EngineOptions{
+		Replica: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
 		LeaseTTL: o.leaseTTL, PollInterval: 100 * time.Millisecond, MaxAttempts: o.maxAttempts,
-		SecretKey: w.secret, DataDir: o.dataDir, Files: files, Logger: log, RetryBase: 10 * time.Millisecond,
-	}, st, nv, gw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !o.noStart {
-		startEngine(t, svc)
-	}
-	return &engine{svc: svc, store: st}
+		HTTPTimeout: o.httpTimeout, DataDir: o.dataDir, NoStart: o.noStart, Log: io.MultiWriter(outs...),
+	})
+	return &engine{svc: e.Service, store: e.Store}
 }
 
-// startEngine starts svc and stops it when the test ends.
+// startEngine starts an engine's workers and stops them when the test ends.
 func startEngine(t *testing.T, svc *service.Service) {
 	t.Helper()
-	if err := svc.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := svc.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
-}
-
-// bucket opens the world's shared file store.
-func (w *world) bucket() *blob.Bucket {
-	u := url.URL{Scheme: "file", Path: w.filesDir, RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
-	files, err := blob.OpenBucket(w.t.Context(), u.String())
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.t.Cleanup(func() { _ = files.Close() })
-	return files
+	(&servicetest.Engine{Service: svc}).Start(t)
 }
 
 // enqueue queues a sync of the last days days of an account.
