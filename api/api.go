@@ -29,6 +29,7 @@ type Service interface {
 	CancelSync(ctx context.Context, id string) (service.Sync, error)
 	RetrySync(ctx context.Context, id, idempotencyKey string) (service.Sync, error)
 	Follow(ctx context.Context, id string, fn func(service.Sync) error) error
+	Changes() (<-chan struct{}, func())
 	Leases(ctx context.Context) ([]service.Lease, error)
 	Ready(ctx context.Context) error
 	Gatherer() prometheus.Gatherer
@@ -123,7 +124,8 @@ func New(svc Service, opts Options) http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(h.authenticate)
-		// The event stream lives as long as its sync runs: no request timeout.
+		// Event streams live as long as their sync runs or their client stays: no request timeout.
+		r.Get("/syncs/events", h.syncListEvents)
 		r.Get("/syncs/{id}/events", h.syncEvents)
 		r.Group(func(r chi.Router) {
 			r.Use(h.withTimeout)

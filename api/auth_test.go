@@ -12,7 +12,7 @@ func TestAuthentication(t *testing.T) {
 	wrong := newClient(t, e.srv.URL, "token-three")
 	second := newClient(t, e.srv.URL, "token-two")
 
-	for _, path := range []string{"/accounts", "/syncs", "/leases", "/info", "/scheduler", "/syncs/0192f3c4-0000-7000-8000-000000000000/events"} {
+	for _, path := range []string{"/accounts", "/syncs", "/leases", "/info", "/scheduler", "/syncs/0192f3c4-0000-7000-8000-000000000000/events", "/syncs/events"} {
 		for _, c := range []*client{anon, wrong} {
 			r := c.do("GET", path, nil, nil).want(http.StatusUnauthorized)
 			if r.Header.Get("WWW-Authenticate") != "Bearer" {

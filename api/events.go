@@ -36,19 +36,16 @@ func (h *handler) syncEvents(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 
 	start := func() error {
-		// The stream outlives any server write timeout.
-		_ = rc.SetWriteDeadline(time.Time{})
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Accel-Buffering", "no")
-		w.WriteHeader(http.StatusOK)
 		started = true
+		if err := startEventStream(w, rc); err != nil {
+			return err
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			h.heartbeats(ctx, cancel, &mu, w, rc)
 		}()
-		return rc.Flush()
+		return nil
 	}
 	err := h.svc.Follow(ctx, id, func(s service.Sync) error {
 		data, err := json.Marshal(s)

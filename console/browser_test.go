@@ -253,6 +253,9 @@ func TestConsoleLive(t *testing.T) {
 	if n := eval[string](b, `document.getElementById("syncs").dataset.events || "0"`); n == "0" {
 		t.Error("no event arrived on the syncs' event streams")
 	}
+	if n := eval[string](b, `document.getElementById("syncs").dataset.listEvents || "0"`); n == "0" {
+		t.Error("no event arrived on the sync list's event stream")
+	}
 	if !eval[bool](b, `window.__notReloaded === true`) {
 		t.Error("the page was reloaded")
 	}

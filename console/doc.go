@@ -8,10 +8,10 @@
 // tokens: it asks for a token once when the API answers 401, keeps it in sessionStorage and
 // sends it as "Authorization: Bearer" on every fetch(). With authentication off (the demo)
 // it never asks. The event streams of GET /syncs/{id}/events are read with fetch() and a
-// stream reader, because EventSource cannot send the header; the list of all syncs and the
-// leases are polled (GET /syncs, GET /leases) every 1.5 s, because the API has no stream of
-// all syncs. A future "GET /events" (SSE of every sync change and lease change, backed by the
-// store's wake-ups) would let the page drop the polling.
+// stream reader, because EventSource cannot send the header. The sync list (with the page's
+// filters) is kept live the same way by GET /syncs/events; while that stream is down the page
+// polls GET /syncs every 1.5 s and reopens the stream with a backoff. The leases are polled
+// (GET /leases) every 1.5 s and the accounts every 10 s.
 //
 // Security. The handler serves only static files and no secret: the page sees what the API
 // answers, and the API never returns Naver secret keys. Every answer carries a

@@ -61,9 +61,25 @@ export function newKey() {
  * follow reads GET /syncs/{id}/events and calls onSync with each "sync" event's data until the
  * stream ends (the sync is terminal) or signal aborts.
  */
-export async function follow(id, onSync, signal) {
+export function follow(id, onSync, signal) {
+  return stream(`/syncs/${encodeURIComponent(id)}/events`, "sync", onSync, signal);
+}
+
+/**
+ * followList reads GET /syncs/events?query and calls onList with each "syncs" event's data
+ * (a page like GET /syncs answers) until the stream ends or signal aborts.
+ */
+export function followList(query, onList, signal) {
+  return stream("/syncs/events?" + query, "syncs", onList, signal);
+}
+
+/**
+ * stream reads the Server-Sent Events at path and calls onData with the JSON data of each event
+ * named name, until the stream ends or signal aborts. A non-2xx answer throws an ApiError.
+ */
+async function stream(path, name, onData, signal) {
   const sentToken = getToken() !== "";
-  const res = await fetch(`/syncs/${encodeURIComponent(id)}/events`, {
+  const res = await fetch(path, {
     headers: headers({ Accept: "text/event-stream" }), signal, cache: "no-store",
   });
   if (!res.ok || !res.body) {
@@ -92,8 +108,8 @@ export async function follow(id, onSync, signal) {
         if (field === "event") event = v;
         else if (field === "data") data.push(v);
       }
-      if (event === "sync" && data.length) {
-        try { onSync(JSON.parse(data.join("\n"))); } catch { /* a malformed event is skipped */ }
+      if (event === name && data.length) {
+        try { onData(JSON.parse(data.join("\n"))); } catch { /* a malformed event is skipped */ }
       }
     }
   }

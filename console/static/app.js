@@ -1,11 +1,13 @@
-// The console's page logic: token prompt, polling of accounts, syncs and leases, event
-// streams of running syncs, and the Sync now / cancel / retry actions.
-import { ApiError, request, follow, getToken, setToken, newKey } from "./api.js";
+// The console's page logic: token prompt, the live sync list (an event stream, polling while
+// it is down), polling of accounts and leases, event streams of running syncs, and the
+// Sync now / cancel / retry actions.
+import { ApiError, request, follow, followList, getToken, setToken, newKey } from "./api.js";
 import { duration, ago, clock, time, short, num, el } from "./format.js";
 import { render as renderTimeline } from "./timeline.js";
 
 const pollMs = 1500;
 const accountsEveryMs = 10000;
+const listRetryMaxMs = 30000; // longest wait before reopening the list stream
 const maxStreams = 3; // a browser opens at most 6 connections per host over HTTP/1.1
 const terminal = new Set(["succeeded", "failed", "canceled"]);
 const statusRank = { queued: 0, fetching: 1, processing: 2 };
@@ -22,6 +24,9 @@ const state = {
   lastGood: new Map(),   // account id -> newest "to" of a succeeded sync seen
   leases: [],
   streams: new Map(),    // sync id -> AbortController
+  list: null,            // {gen, ctl}: the list stream of poll loop gen
+  listLive: false,       // the list stream delivers: GET /syncs polling pauses
+  listFailures: 0,       // list streams in a row that ended before an event
   pending: new Map(),    // account id -> {key, sig, syncId, inflight, done}
   retryKeys: new Map(),  // sync id -> Idempotency-Key of its retry
 };
@@ -122,7 +127,9 @@ async function tick(gen) {
   if (gen !== state.loop) return;
   try {
     const now = Date.now();
-    const jobs = [loadSyncs(), loadLeases()];
+    startList(gen);
+    const jobs = [loadLeases()];
+    if (!state.listLive) jobs.push(loadSyncs());
     if (now - state.accountsAt > accountsEveryMs) jobs.push(loadAccounts());
     await Promise.all(jobs);
     if (gen !== state.loop) return;
@@ -153,14 +160,68 @@ async function loadAccounts() {
   fillFilters();
 }
 
-async function loadSyncs() {
+/** syncsQuery is the query of the sync list: the filters of the page. */
+function syncsQuery() {
   const q = new URLSearchParams({ limit: "100" });
   for (const [param, id] of [["status", "f-status"], ["account_id", "f-account"], ["customer_id", "f-customer"]]) {
     if ($(id).value) q.set(param, $(id).value);
   }
-  const page = await request("GET", "/syncs?" + q);
-  state.syncs = page.items.map(pick);
+  return q;
+}
+
+async function loadSyncs() {
+  const page = await request("GET", "/syncs?" + syncsQuery());
+  if (state.listLive) return; // the stream took over meanwhile and is fresher
+  setSyncs(page.items);
+}
+
+/** setSyncs replaces the list with a fetched or streamed page. */
+function setSyncs(items) {
+  state.syncs = items.map(pick);
   for (const s of state.syncs) noteSync(s);
+}
+
+// ---------- the live list ----------
+
+/**
+ * startList opens the list stream (GET /syncs/events with the filters) of poll loop gen, unless
+ * it is open or waiting to reopen. While it delivers, tick stops polling GET /syncs; when it
+ * fails or ends, polling takes over and it is reopened after a backoff (1 s, 2 s, … 30 s).
+ */
+function startList(gen) {
+  if (gen !== state.loop || (state.list && state.list.gen === gen)) return;
+  stopList();
+  const list = { gen, ctl: new AbortController() };
+  state.list = list;
+  followList(syncsQuery(), (page) => {
+    if (state.list !== list) return;
+    state.listLive = true;
+    state.listFailures = 0;
+    // Counted on the page, so that a test can see the list stream deliver.
+    $("syncs").dataset.listEvents = String(Number($("syncs").dataset.listEvents || 0) + 1);
+    setSyncs(page.items);
+    showError("");
+    renderSyncs();
+    renderTimelines();
+    followActive();
+  }, list.ctl.signal)
+    .catch(() => { /* polling shows the list meanwhile; a 401 is handled there */ })
+    .finally(() => {
+      if (state.list !== list) return;
+      state.listLive = false;
+      const wait = Math.min(listRetryMaxMs, 1000 * 2 ** state.listFailures++) * (0.75 + Math.random() / 2);
+      setTimeout(() => {
+        if (state.list !== list) return;
+        state.list = null;
+        startList(gen);
+      }, wait);
+    });
+}
+
+function stopList() {
+  if (state.list) state.list.ctl.abort();
+  state.list = null;
+  state.listLive = false;
 }
 
 async function loadLeases() {
@@ -235,6 +296,7 @@ function followActive() {
 }
 
 function stopStreams() {
+  stopList();
   for (const ctl of state.streams.values()) ctl.abort();
   state.streams.clear();
 }
