@@ -29,33 +29,33 @@ var (
 
 // fetchLoop is one fetch worker: it claims the oldest queued sync whose customer is free.
 func (s *Service) fetchLoop(ctx context.Context, owner string) {
-	s.workLoop(ctx, func() (bool, error) {
+	s.workLoop(ctx, func() (func(), error) {
 		sy, lease, err := s.store.ClaimFetch(ctx, owner, s.cfg.LeaseTTL)
 		if err != nil || sy == nil {
-			return false, err
+			return nil, err
 		}
-		s.runFetch(ctx, *sy, *lease)
-		return true, nil
-	}, "claim fetch", owner)
+		return func() { s.runFetch(ctx, *sy, *lease) }, nil
+	}, s.wake.fetch, "claim fetch", owner)
 }
 
-// workLoop runs claim until ctx ends. When there was nothing to claim it sleeps until woken (a
-// sync enqueued, a lease released, a fetch finished, here or on another replica) or, as a
-// fallback, until the poll interval passes.
-func (s *Service) workLoop(ctx context.Context, claim func() (bool, error), what, owner string) {
+// workLoop claims and does work until ctx ends. When there was nothing to claim it sleeps until
+// its pool's token arrives (a sync enqueued, a lease released, a fetch finished, here or on another
+// replica) or, as a fallback, until the poll interval passes.
+func (s *Service) workLoop(ctx context.Context, claim func() (work func(), err error), token chan struct{}, what, owner string) {
 	for ctx.Err() == nil {
-		wait := s.wake.wait() // taken before the claim, so a wake-up in between is not missed
-		worked, err := claim()
+		work, err := claim()
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn(what, "owner", owner, "err", err)
 		}
-		if worked {
+		if work != nil {
+			signal(token) // there may be more: let the next idle worker look while this one works
+			work()
 			continue
 		}
 		timer := time.NewTimer(s.cfg.PollInterval)
 		select {
 		case <-ctx.Done():
-		case <-wait:
+		case <-token: // a token sent during the claim is still here: no wake-up is lost
 		case <-timer.C:
 		}
 		timer.Stop()

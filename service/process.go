@@ -16,14 +16,13 @@ var errSheet = errors.New("sheet")
 
 // processLoop is one processing worker: files to rows to the sheet. It never holds a lease.
 func (s *Service) processLoop(ctx context.Context, owner string) {
-	s.workLoop(ctx, func() (bool, error) {
+	s.workLoop(ctx, func() (func(), error) {
 		sy, err := s.store.ClaimProcess(ctx, owner, s.cfg.LeaseTTL)
 		if err != nil || sy == nil {
-			return false, err
+			return nil, err
 		}
-		s.runProcess(ctx, *sy, owner)
-		return true, nil
-	}, "claim process", owner)
+		return func() { s.runProcess(ctx, *sy, owner) }, nil
+	}, s.wake.process, "claim process", owner)
 }
 
 func (s *Service) runProcess(ctx context.Context, sy store.Sync, owner string) {

@@ -6,30 +6,34 @@ import (
 )
 
 // wakeup lets idle workers sleep until something may have become runnable: a sync enqueued, a
-// lease released, a fetch finished — on this replica or (PostgreSQL NOTIFY) on another.
+// lease released, a fetch finished — on this replica or (PostgreSQL NOTIFY) on another. Each pool
+// (fetch, process) has one token: an event wakes one idle worker of each pool, not all of them
+// (all would race for the same sync). A worker that found work passes the token on, so a burst of
+// runnable syncs wakes workers one after another; a token sent while every worker is busy waits
+// in the channel for the next one to look.
 type wakeup struct {
-	mu sync.Mutex
-	ch chan struct{}
+	fetch, process chan struct{}
 }
 
-func newWakeup() *wakeup { return &wakeup{ch: make(chan struct{})} }
-
-// wait returns a channel closed at the next broadcast.
-func (w *wakeup) wait() <-chan struct{} {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.ch
+func newWakeup() *wakeup {
+	return &wakeup{fetch: make(chan struct{}, 1), process: make(chan struct{}, 1)}
 }
 
-// broadcast wakes every waiter.
+// broadcast signals both pools.
 func (w *wakeup) broadcast() {
-	w.mu.Lock()
-	close(w.ch)
-	w.ch = make(chan struct{})
-	w.mu.Unlock()
+	signal(w.fetch)
+	signal(w.process)
 }
 
-// run forwards the store's wake-ups to the waiters until ctx ends.
+// signal leaves a token in ch unless one is already there.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// run forwards the store's wake-ups to the pools until ctx ends.
 func (w *wakeup) run(ctx context.Context, src <-chan struct{}) {
 	for {
 		select {
