@@ -67,9 +67,8 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Level: in.Level,
 		RefreshEnabled: refresh, RefreshTime: in.RefreshTime,
 	}
-	// The secret is sealed with the account id as associated data; the id is assigned by the
-	// store, so create first with an empty secret in one step would expose a window. Instead the
-	// id is chosen here.
+	// The secret is sealed with the account id as associated data (a ciphertext cannot be moved
+	// to another account), so the id is chosen here, before the row exists.
 	row.ID = newID()
 	sealed, err := s.crypt.seal(in.SecretKey, row.ID)
 	if err != nil {

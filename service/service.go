@@ -153,17 +153,16 @@ func (c *Config) setDefaults() error {
 
 // Service is the engine. Create with New, run with Start, end with Stop.
 type Service struct {
-	cfg        Config
-	store      *store.Store
-	naver      NaverAPI
-	sheets     SheetWriter
-	log        *slog.Logger
-	crypt      *secretBox
-	events     *broker
-	wake       *wakeup
-	met        *metrics
-	sheetLocks keyedMutex
-	sched      *scheduler
+	cfg    Config
+	store  *store.Store
+	naver  NaverAPI
+	sheets SheetWriter
+	log    *slog.Logger
+	crypt  *secretBox
+	events *broker
+	wake   *wakeup
+	met    *metrics
+	sched  *scheduler
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -298,47 +297,6 @@ func (s *Service) rescueLoop(ctx context.Context) {
 			s.log.Info("rescued syncs whose lease expired", "count", n)
 			s.wake.broadcast()
 		}
-	}
-}
-
-// keyedMutex serializes work per key (writes to one spreadsheet).
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	ch   chan struct{}
-	refs int
-}
-
-// lock takes the key's mutex, honouring ctx; the returned func releases it.
-func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyedEntry{}
-	}
-	e := k.locks[key]
-	if e == nil {
-		e = &keyedEntry{ch: make(chan struct{}, 1)}
-		k.locks[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	unref := func() {
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
-	select {
-	case e.ch <- struct{}{}:
-		return func() { <-e.ch; unref() }, nil
-	case <-ctx.Done():
-		unref()
-		return nil, ctx.Err()
 	}
 }
 
