@@ -130,12 +130,9 @@ func (e *env) waitTerminal(id string) service.Sync {
 	return last
 }
 
-// day is the Naver (KST) day n days before today, as YYYY-MM-DD.
-func day(n int) string {
-	kst := time.FixedZone("KST", 9*3600)
-	t := time.Now().In(kst)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -n).Format("2006-01-02")
-}
+// day is the Naver (KST) day n days before today, as YYYY-MM-DD. Today is the world's:
+// servicetest.DefaultStart's day, whatever day the suite runs.
+func day(n int) string { return servicetest.Day(servicetest.DefaultStart(), n) }
 
 func ptr[T any](v T) *T { return &v }
 

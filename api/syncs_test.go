@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/service/servicetest"
 )
 
 func TestCreateSyncRunsToSuccess(t *testing.T) {
@@ -154,7 +155,7 @@ func TestListSyncsFiltersAndPagination(t *testing.T) {
 	if got := list(url.Values{"status": {"canceled", "failed"}}); len(got) != 1 {
 		t.Fatalf("repeated status: %d", len(got))
 	}
-	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	future := servicetest.DefaultStart().Add(time.Hour).UTC().Format(time.RFC3339)
 	if got := list(url.Values{"created_after": {future}}); len(got) != 0 {
 		t.Fatalf("created_after: %d", len(got))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/service/servicetest"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser.
@@ -326,9 +327,5 @@ func TestConsoleNoAuthPhone(t *testing.T) {
 	}
 }
 
-// dayBefore is the Naver (KST) day n days before today, as YYYY-MM-DD.
-func dayBefore(n int) string {
-	kst := time.FixedZone("KST", 9*3600)
-	t := time.Now().In(kst)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -n).Format("2006-01-02")
-}
+// dayBefore is the Naver (KST) day n days before the world's today, as YYYY-MM-DD.
+func dayBefore(n int) string { return servicetest.Day(servicetest.DefaultStart(), n) }

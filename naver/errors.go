@@ -48,7 +48,17 @@ var (
 	ErrBadRequest = errors.New("naver: bad request")
 	// ErrServer: any 5xx other than 503.
 	ErrServer = errors.New("naver: server error")
+	// ErrUncertain: a create whose answer was lost (the connection failed or the context
+	// ended after the request was sent, or a 5xx came back), so a job may or may not exist;
+	// also several jobs that could be that create's. Never retried blindly: see Journal.
+	ErrUncertain = errors.New("naver: create answer lost; the job may exist")
 )
+
+// uncertainError marks a create whose answer was lost; it matches ErrUncertain and its cause.
+type uncertainError struct{ cause error }
+
+func (e *uncertainError) Error() string   { return e.cause.Error() + " (the job may exist)" }
+func (e *uncertainError) Unwrap() []error { return []error{ErrUncertain, e.cause} }
 
 // APIError is a non-2xx answer of the Naver API. Message never contains the
 // secret key or the request signature.
@@ -152,6 +162,9 @@ func IsTransient(err error) bool {
 // retryable reports whether an operation should be repeated at once (after a
 // backoff) inside one call: rate limits, 5xx and transport failures.
 func retryable(err error) bool {
+	if errors.Is(err, ErrUncertain) {
+		return false
+	}
 	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrMaintenance) ||
 		errors.Is(err, ErrServer) || errors.Is(err, ErrTransport)
 }

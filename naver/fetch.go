@@ -69,47 +69,217 @@ type jobKind struct {
 	get    func(ctx context.Context, id string, n *int) (job, error)
 	del    func(ctx context.Context, id string, n *int) error
 	attrs  []slog.Attr
+	// journal says a Journal hears of this kind's jobs: gone is called once a job is deleted.
+	// Without one, a job is still deleted after the fetch's context ended (bounded), since
+	// nothing else would ever delete it.
+	journal bool
+	gone    func(ctx context.Context) error
+	// keep is StatRequest.Keep.
+	keep func(ctx context.Context, res FetchResult) error
 }
 
-// FetchStatReport gets the report of reportType for one KST day into w:
-// it creates the job, downloads at once if the answer is already BUILT
-// (else polls with capped backoff while the job builds), streams the file
-// to w and deletes the job. NONE is a result, not an error. ERROR jobs are
-// re-created twice before ErrReportFailed; a job that vanished (20011) or
-// whose data changed is re-created. Each HTTP call is signed afresh,
-// rate-limited per customer, and retried on transient failures.
-func (c *Client) FetchStatReport(ctx context.Context, cred Credentials, reportType string, day time.Time, w Sink) (FetchResult, error) {
+// StatRequest asks FetchStatReport for one stat report.
+type StatRequest struct {
+	// ReportType is the report (e.g. "AD"); Day its KST day (only year, month and day count).
+	ReportType string
+	Day        time.Time
+	// JobID continues a job made earlier (its answer was lost, or its fetch was cut short)
+	// instead of creating one; when Naver no longer has it, a new job is created.
+	JobID int64
+	// Journal, when set, hears of every create before it is sent and of every job made or
+	// gone, so that nothing this fetch makes is left unaccounted at Naver (see Journal).
+	Journal Journal
+	// Keep, when set, is called once the report is in the sink (or Naver answered NONE),
+	// before the job is deleted: the caller stores the file then. An error ends the fetch
+	// with the job kept (with a Journal, it stays recorded there for later).
+	Keep func(ctx context.Context, res FetchResult) error
+}
+
+// Journal records the stat report jobs a fetch makes. A create whose answer is lost may still
+// have made a job, which counts against the customer's 100 jobs until deleted, and a fetch cut
+// short (a shutdown, a lost lease) leaves its job behind: the engine keeps the journal in its
+// database and settles what it holds at the next fetch of the customer (adopting or deleting
+// the job), instead of creating it twice or leaving it there. A fetch with a journal never
+// calls Naver once its context is done, not even to delete.
+type Journal interface {
+	// Creating is called just before a create is sent; an error stops the fetch unsent (the
+	// engine refuses when its lease could lapse before the create is answered).
+	Creating(ctx context.Context, reportType string, day time.Time) error
+	// Created records the id of the job Naver made: answered, or found by listing the
+	// customer's jobs after a lost answer.
+	Created(ctx context.Context, reportType string, day time.Time, jobID int64) error
+	// Gone says the fetch holds no job for the report any more: it deleted it, found it
+	// deleted, or knows that a create made none.
+	Gone(ctx context.Context, reportType string, day time.Time) error
+}
+
+// regTimeSlack is how much earlier than our record of sending a create Naver's regTm of the job
+// may be: clocks differ. Naver refuses requests signed a minute off its clock, so a client
+// whose calls succeed is within about that of it.
+const regTimeSlack = time.Minute
+
+// FetchStatReport gets one stat report into w: it creates the job (or continues req.JobID),
+// downloads at once if the answer is already BUILT (else polls with capped backoff while the
+// job builds), streams the file to w and deletes the job. NONE is a result, not an error.
+// ERROR jobs are re-created twice before ErrReportFailed; a job that vanished (20011) or whose
+// data changed is re-created. Each HTTP call is signed afresh, rate-limited per customer, and
+// retried on transient failures, except a create whose answer was lost: the job may exist, so
+// instead of creating it again the customer's jobs are listed and the one job of that report
+// and day registered since (see FindStatJob) is used; with none, the create is sent again; with
+// several, the fetch fails with ErrUncertain.
+func (c *Client) FetchStatReport(ctx context.Context, cred Credentials, req StatRequest, w Sink) (FetchResult, error) {
+	reportType, day := req.ReportType, req.Day
+	journal := req.Journal
+	if journal == nil {
+		journal = noJournal{}
+	}
+	adopt := req.JobID
 	k := jobKind{
-		name: "stat report",
+		name:    "stat report",
+		journal: req.Journal != nil,
+		gone:    func(ctx context.Context) error { return journal.Gone(ctx, reportType, day) },
 		create: func(ctx context.Context, n *int) (job, error) {
-			r, err := c.createStat(ctx, cred, reportType, day, n)
+			if adopt != 0 {
+				id := adopt
+				adopt = 0
+				r, err := c.getStat(ctx, cred, id, n)
+				switch {
+				case err == nil:
+					return job{strconv.FormatInt(id, 10), r.Status, r.DownloadURL}, nil
+				case !errors.Is(err, ErrNotFound):
+					return job{}, err
+				}
+				if err := journal.Gone(ctx, reportType, day); err != nil {
+					return job{}, err
+				}
+			}
+			r, err := c.createStatOnce(ctx, cred, reportType, day, journal, n)
 			if err != nil {
 				return job{}, err
 			}
 			return job{strconv.FormatInt(r.ReportJobID, 10), r.Status, r.DownloadURL}, nil
 		},
 		get: func(ctx context.Context, id string, n *int) (job, error) {
-			jid, _ := strconv.ParseInt(id, 10, 64)
-			r, err := c.getStat(ctx, cred, jid, n)
+			r, err := c.getStat(ctx, cred, parseJobID(id), n)
 			if err != nil {
 				return job{}, err
 			}
 			return job{id, r.Status, r.DownloadURL}, nil
 		},
 		del: func(ctx context.Context, id string, n *int) error {
-			jid, _ := strconv.ParseInt(id, 10, 64)
-			return c.deleteStat(ctx, cred, jid, n)
+			return c.deleteStat(ctx, cred, parseJobID(id), n)
 		},
 		attrs: []slog.Attr{
 			slog.String("customer_id", cred.CustomerID), slog.String("report_type", reportType),
 			slog.String("stat_date", day.Format(time.DateOnly)),
 		},
 	}
+	k.keep = req.Keep
 	res, err := c.fetch(ctx, cred, k, w)
 	if err != nil {
 		return res, fmt.Errorf("fetch %s %s: %w", reportType, day.Format(time.DateOnly), err)
 	}
 	return res, nil
+}
+
+func parseJobID(id string) int64 {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return n
+}
+
+// noJournal is the journal of a fetch without one.
+type noJournal struct{}
+
+func (noJournal) Creating(context.Context, string, time.Time) error       { return nil }
+func (noJournal) Created(context.Context, string, time.Time, int64) error { return nil }
+func (noJournal) Gone(context.Context, string, time.Time) error           { return nil }
+
+// createStatOnce creates a stat job, telling the journal before and after. A create that surely
+// made no job (refused, or never written to the connection) is retried like any call. One
+// whose answer was lost is not: the customer's jobs are listed, and the one job of this report
+// and day registered since the create was sent is taken as its answer; with none the create is
+// sent again; with several, or when the context ended first, the result is ErrUncertain and the
+// journal keeps the create for the engine to settle later.
+func (c *Client) createStatOnce(ctx context.Context, cred Credentials, reportType string, day time.Time, journal Journal, n *int) (*StatReport, error) {
+	for attempt := 1; ; attempt++ {
+		if err := journal.Creating(ctx, reportType, day); err != nil {
+			return nil, err
+		}
+		sent := c.now()
+		r, err := c.createStat(ctx, cred, reportType, day, n)
+		if err == nil {
+			if err := journal.Created(ctx, reportType, day, r.ReportJobID); err != nil {
+				return nil, err
+			}
+			return r, nil
+		}
+		if !errors.Is(err, ErrUncertain) {
+			if gerr := journal.Gone(ctx, reportType, day); gerr != nil {
+				return nil, errors.Join(err, gerr)
+			}
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		found, ok, ferr := c.findStatJob(ctx, cred, reportType, day, sent, n)
+		switch {
+		case ferr != nil:
+			return nil, errors.Join(err, ferr)
+		case ok:
+			c.log.LogAttrs(ctx, slog.LevelInfo, "naver create answer lost; found the job it made",
+				slog.String("customer_id", cred.CustomerID), slog.String("report_type", reportType),
+				slog.String("stat_date", day.Format(time.DateOnly)), slog.Int64("job_id", found.ReportJobID))
+			if err := journal.Created(ctx, reportType, day, found.ReportJobID); err != nil {
+				return nil, err
+			}
+			return &found, nil
+		case attempt >= c.opts.MaxAttempts:
+			return nil, err
+		}
+		// The create made no job: send it again, after a backoff.
+		if err := journal.Gone(ctx, reportType, day); err != nil {
+			return nil, err
+		}
+		if serr := sleep(ctx, c.backoff(attempt)); serr != nil {
+			return nil, errors.Join(err, serr)
+		}
+	}
+}
+
+// FindStatJob lists the customer's stat jobs and returns the one job of reportType and day
+// registered (regTm) no earlier than since less a minute of clock difference. ok is false when
+// there is none; ErrUncertain when there are several, since Naver's jobs carry no mark of the
+// tool that made them and another tool may have asked for the same report.
+func (c *Client) FindStatJob(ctx context.Context, cred Credentials, reportType string, day, since time.Time) (StatReport, bool, error) {
+	return c.findStatJob(ctx, cred, reportType, day, since, nil)
+}
+
+func (c *Client) findStatJob(ctx context.Context, cred Credentials, reportType string, day, since time.Time, n *int) (StatReport, bool, error) {
+	jobs, err := c.listStat(ctx, cred, n)
+	if err != nil {
+		return StatReport{}, false, err
+	}
+	return MatchStatJob(jobs, reportType, day, since)
+}
+
+// MatchStatJob is FindStatJob on a listing already made (ListStatReports).
+func MatchStatJob(jobs []StatReport, reportType string, day, since time.Time) (StatReport, bool, error) {
+	d := day.Format(time.DateOnly)
+	var match []StatReport
+	for _, j := range jobs {
+		if j.ReportType == reportType && j.Day.Format(time.DateOnly) == d && !j.RegTime.Before(since.Add(-regTimeSlack)) {
+			match = append(match, j)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return StatReport{}, false, nil
+	case 1:
+		return match[0], true, nil
+	}
+	return StatReport{}, false, fmt.Errorf("%d jobs of %s %s registered since %s, ours cannot be told apart: %w",
+		len(match), reportType, d, since.UTC().Format(time.RFC3339), ErrUncertain)
 }
 
 // FetchMasterReport is FetchStatReport for a master report of item (all
@@ -164,6 +334,14 @@ func (c *Client) fetch(ctx context.Context, cred Credentials, k jobKind, w Sink)
 		switch {
 		case err == nil:
 			res.Status = st
+			if k.keep != nil {
+				if err := k.keep(ctx, res); err != nil {
+					if !k.journal {
+						c.deleteJob(ctx, k, j.id, &res)
+					}
+					return res, err
+				}
+			}
 			c.deleteJob(ctx, k, j.id, &res)
 			return res, nil
 		case errors.As(err, &rc) && errors.Is(err, ErrReportFailed):
@@ -175,13 +353,19 @@ func (c *Client) fetch(ctx context.Context, cred Credentials, k jobKind, w Sink)
 		case errors.As(err, &rc):
 			if !errors.Is(err, ErrNotFound) {
 				c.deleteJob(ctx, k, j.id, &res)
+			} else if k.gone != nil {
+				if gerr := k.gone(ctx); gerr != nil {
+					return res, gerr
+				}
 			}
 			if vanishRecreates >= maxVanishRecreates {
 				return res, rc.cause
 			}
 			vanishRecreates++
 		default:
-			c.deleteJob(ctx, k, j.id, &res)
+			if ctx.Err() == nil || !k.journal {
+				c.deleteJob(ctx, k, j.id, &res)
+			}
 			return res, err
 		}
 		c.log.LogAttrs(ctx, slog.LevelInfo, "naver job re-created",
@@ -239,14 +423,27 @@ func (c *Client) runJob(ctx context.Context, cred Credentials, k jobKind, j job,
 	return "", err
 }
 
-// deleteJob deletes a finished job; a failure is logged, not returned. It
-// still runs when ctx is canceled (bounded), so that jobs do not pile up
-// toward the per-customer cap.
+// deleteJob deletes a finished job; a failure is logged, not returned. With a journal, a job
+// that could not be deleted (or whose fetch's context ended) stays in it, and the engine
+// deletes it at the customer's next fetch; without one, the delete still runs when ctx is
+// canceled (bounded), so that jobs do not pile up toward the per-customer cap.
 func (c *Client) deleteJob(ctx context.Context, k jobKind, id string, res *FetchResult) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := k.del(dctx, id, &res.Calls); err != nil && !errors.Is(err, ErrNotFound) {
+	dctx := ctx
+	if !k.journal {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+	}
+	err := k.del(dctx, id, &res.Calls)
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "naver job delete failed",
 			append(k.attrs, slog.String("job_id", id), slog.String("error", err.Error()))...)
+		return
+	}
+	if k.gone != nil {
+		if err := k.gone(ctx); err != nil {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "naver job deleted but not unrecorded",
+				append(k.attrs, slog.String("job_id", id), slog.String("error", err.Error()))...)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 func TestFetchStatReportPollsUntilBuilt(t *testing.T) {
 	e := setup(t, navertest.Options{BuildDelay: 30 * time.Millisecond}, naver.Options{})
 	var sink memSink
-	res, err := e.client.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink)
+	res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestFetchStatReportPollsUntilBuilt(t *testing.T) {
 func TestFetchStatReportBuiltAtCreate(t *testing.T) {
 	e := setup(t, navertest.Options{InstantBuild: true}, naver.Options{})
 	var sink memSink
-	res, err := e.client.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink)
+	res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestFetchStatReportNone(t *testing.T) {
 	e := setup(t, navertest.Options{BuildDelay: 5 * time.Millisecond}, naver.Options{})
 	day := e.noDataDay(t, e.a.CustomerID)
 	var sink memSink
-	res, err := e.client.FetchStatReport(t.Context(), e.a, "AD", day, &sink)
+	res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: day}, &sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestFetchStatReportRecreates(t *testing.T) {
 			e := setup(t, navertest.Options{BuildDelay: 5 * time.Millisecond}, naver.Options{})
 			e.sim.SetFault(tt.fault)
 			var sink memSink
-			res, err := e.client.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink)
+			res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -150,7 +150,7 @@ func TestFetchStatReportFaults(t *testing.T) {
 				day = yesterday()
 			}
 			var sink memSink
-			res, err := e.client.FetchStatReport(t.Context(), e.a, "AD", day, &sink)
+			res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: day}, &sink)
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -176,11 +176,11 @@ func TestPrematureNoneThenBuilt(t *testing.T) {
 	e := setup(t, navertest.Options{InstantBuild: true}, naver.Options{})
 	e.sim.SetFault(navertest.Fault{Kind: navertest.PrematureNone, Count: 1})
 	var sink memSink
-	res, err := e.client.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink)
+	res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 	if err != nil || res.Status != naver.StatusNone {
 		t.Fatalf("first fetch: %+v, %v; want NONE", res, err)
 	}
-	res, err = e.client.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink)
+	res, err = e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 	if err != nil || res.Status != naver.StatusBuilt {
 		t.Fatalf("second fetch: %+v, %v; want BUILT", res, err)
 	}
@@ -191,7 +191,7 @@ func TestRateLimitBurstPausesOnlyThatCustomer(t *testing.T) {
 	e := setup(t, navertest.Options{InstantBuild: true}, naver.Options{RateLimitPause: time.Hour})
 	e.sim.SetFault(navertest.Fault{Customer: e.a.CustomerID, Kind: navertest.RateLimit429, Count: 5})
 	var sink memSink
-	_, err := e.client.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink)
+	_, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 	var rl *naver.RateLimitError
 	if !errors.Is(err, naver.ErrRateLimited) || !errors.As(err, &rl) {
 		t.Fatalf("err = %v, want a *RateLimitError", err)
@@ -202,13 +202,13 @@ func TestRateLimitBurstPausesOnlyThatCustomer(t *testing.T) {
 	if until := e.client.PausedUntil(e.b.CustomerID); !until.IsZero() {
 		t.Errorf("customer b paused until %v", until)
 	}
-	if _, err := e.client.FetchStatReport(t.Context(), e.b, "AD", yesterday(), &sink); err != nil {
+	if _, err := e.client.FetchStatReport(t.Context(), e.b, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink); err != nil {
 		t.Fatalf("customer b: %v", err)
 	}
 	before := len(e.requests(e.a.CustomerID))
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := e.client.FetchStatReport(ctx, e.a, "AD", yesterday(), &sink); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := e.client.FetchStatReport(ctx, e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("paused customer: err = %v", err)
 	}
 	if after := len(e.requests(e.a.CustomerID)); after != before {
@@ -299,7 +299,7 @@ func TestBaseURLTrailingSlash(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sink memSink
-	if _, err := c.FetchStatReport(t.Context(), e.a, "AD", yesterday(), &sink); err != nil {
+	if _, err := c.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range e.sim.Requests() {
@@ -389,7 +389,7 @@ func TestCallsPerReportOverManyDays(t *testing.T) {
 		day := yesterday().AddDate(0, 0, -d)
 		for _, typ := range []string{"AD", "AD_CONVERSION"} {
 			var sink memSink
-			res, err := e.client.FetchStatReport(t.Context(), e.a, typ, day, &sink)
+			res, err := e.client.FetchStatReport(t.Context(), e.a, naver.StatRequest{ReportType: typ, Day: day}, &sink)
 			if err != nil {
 				t.Fatalf("%s %s: %v", typ, day.Format(time.DateOnly), err)
 			}
@@ -510,7 +510,7 @@ func TestFetchHonoursContext(t *testing.T) {
 	var sink memSink
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.FetchStatReport(ctx, e.a, "AD", yesterday(), &sink)
+		_, err := c.FetchStatReport(ctx, e.a, naver.StatRequest{ReportType: "AD", Day: yesterday()}, &sink)
 		done <- err
 	}()
 	select {

@@ -2,10 +2,15 @@ package naver
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -97,10 +102,34 @@ func (c *Client) CreateStatReport(ctx context.Context, cred Credentials, reportT
 	return c.createStat(ctx, cred, reportType, day, nil)
 }
 
+// createStat sends a create, retrying only attempts that surely made no job: refused by Naver
+// (4xx, 429, 503 maintenance) or never written to the connection. An attempt whose answer was lost after the
+// request went out (transport failure, the context ending, a 5xx, a cut body) returns an error
+// matching ErrUncertain.
 func (c *Client) createStat(ctx context.Context, cred Credentials, reportType string, day time.Time, n *int) (*StatReport, error) {
-	in := map[string]string{"reportTp": reportType, "statDt": day.Format("20060102")}
+	const path = "/stat-reports"
+	body, err := json.Marshal(map[string]string{"reportTp": reportType, "statDt": day.Format("20060102")})
+	if err != nil {
+		return nil, err
+	}
 	var out statReportJSON
-	if _, err := c.doJSON(ctx, cred, http.MethodPost, "/stat-reports", in, &out, n); err != nil {
+	err = c.retry(ctx, func() error {
+		var wrote atomic.Bool
+		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }})
+		resp, err := c.send(tctx, cred, http.MethodPost, c.baseStr+path, path, body, n)
+		if err != nil {
+			if wrote.Load() && (errors.Is(err, ErrTransport) || errors.Is(err, ErrServer) || ctx.Err() != nil) {
+				return &uncertainError{err}
+			}
+			return err
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONBody)).Decode(&out); err != nil {
+			return &uncertainError{fmt.Errorf("naver: POST %s: read answer: %w: %w", path, ErrTransport, err)}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create stat report %s %s: %w", reportType, day.Format(time.DateOnly), err)
 	}
 	r := out.report()

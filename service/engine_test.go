@@ -117,7 +117,7 @@ func TestWorkerTakesOtherCustomerWhileOneIsLocked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			other := storetest.Open(t, db, store.Options{})
+			other := storetest.Open(t, db, store.Options{Clock: w.Clock})
 			held, lease, err := other.ClaimFetch(ctx, "other-replica/fetch-0", time.Hour)
 			if err != nil || held == nil || held.ID != sa.ID {
 				t.Fatalf("claim by the other replica: %v %+v", err, held)
@@ -151,7 +151,7 @@ func TestWorkerTakesOtherCustomerWhileOneIsLocked(t *testing.T) {
 				t.Errorf("A's second sync: %s/%s, want queued/waiting_customer while 1001 is held", cur.Status, cur.Phase)
 			}
 			// Once the other replica lets go, A's second sync runs at once.
-			if err := other.ReleaseLease(ctx, *lease); err != nil {
+			if err := other.ReleaseLease(ctx, lease.Lease()); err != nil {
 				t.Fatal(err)
 			}
 			got = waitTerminal(t, e.svc, sa2.ID)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -29,6 +30,7 @@ const (
 	envKillSheets  = "NAVERSYNC_KILL_SHEETS_URL"
 	envKillFiles   = "NAVERSYNC_KILL_FILES_DIR"
 	envKillSecret  = "NAVERSYNC_KILL_SECRET"
+	envKillOffset  = "NAVERSYNC_KILL_CLOCK_OFFSET" // the world clock's offset, in nanoseconds
 	killChildTTL   = 2 * time.Second
 	killChildMatch = "^TestFaultKillChild$"
 )
@@ -44,8 +46,14 @@ func TestFaultKillChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := storetest.DB{Name: os.Getenv(envKillDBName), URL: os.Getenv(envKillDBURL)}
+	offset, err := time.ParseDuration(os.Getenv(envKillOffset) + "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &store.Clock{}
+	clock.Advance(offset)
 	// The parent's servers, file store and key: only their addresses cross the process boundary.
-	w := &world{t: t, db: db, World: &servicetest.World{T: t, DB: db, FilesDir: os.Getenv(envKillFiles), Secret: secret,
+	w := &world{t: t, db: db, World: &servicetest.World{T: t, DB: db, Clock: clock, FilesDir: os.Getenv(envKillFiles), Secret: secret,
 		NaverURL: os.Getenv(envKillNaver), SheetsURL: os.Getenv(envKillSheets)}}
 	w.relEngine(relOptions{fetchWorkers: 2, processWorkers: 1, leaseTTL: killChildTTL, replica: "doomed"})
 	<-t.Context().Done() // until SIGKILL
@@ -116,7 +124,7 @@ func killInPhase(t *testing.T, db storetest.DB, phase string) {
 	cmd := exec.Command(os.Args[0], "-test.run="+killChildMatch, "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), envKillChild+"=1", envKillDBName+"="+db.Name, envKillDBURL+"="+db.URL,
 		envKillNaver+"="+w.NaverURL, envKillSheets+"="+w.SheetsURL, envKillFiles+"="+w.FilesDir,
-		envKillSecret+"="+hex.EncodeToString(w.Secret))
+		envKillSecret+"="+hex.EncodeToString(w.Secret), envKillOffset+"="+strconv.FormatInt(int64(w.Clock.Offset()), 10))
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -99,7 +99,7 @@ func TestFaultNaver(t *testing.T) {
 					e := w.relEngine(relOptions{fetchWorkers: 2, processWorkers: 1, leaseTTL: ttl,
 						httpTimeout: c.httpTimeout, maxAttempts: c.maxAttempts, dataDir: dataDir})
 					a := w.account(e, "Faulty", "3003", "sheet-f", service.LevelAdgroup)
-					w.naver.SetFault(c.fault(time.Now()))
+					w.naver.SetFault(c.fault(w.Clock.Now()))
 					s := enqueue(t, e, a.ID, 6)
 					got := waitTerminal(t, e.svc, s.ID)[s.ID]
 

@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"math/rand/v2"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,162 +20,62 @@ import (
 	"github.com/naversync/naversync/store"
 )
 
-// Reasons a fetch stops early; they decide what happens to the sync and its lease.
-var (
-	errLeaseLost     = errors.New("lease lost: another worker holds this customer now")
-	errCancelRequest = errors.New("sync canceled")
-)
-
 // fetchLoop is one fetch worker: it claims the oldest queued sync whose customer is free.
 func (s *Service) fetchLoop(ctx context.Context, owner string) {
 	s.workLoop(ctx, func() (func(), error) {
-		sy, lease, err := s.store.ClaimFetch(ctx, owner, s.cfg.LeaseTTL)
+		sent := time.Now()
+		sy, c, err := s.store.ClaimFetch(ctx, owner, s.cfg.LeaseTTL)
 		if err != nil || sy == nil {
 			return nil, err
 		}
-		return func() { s.runFetch(ctx, *sy, *lease) }, nil
+		return func() { s.runFetch(ctx, *sy, *c, sent) }, nil
 	}, s.wake.fetch, "claim fetch", owner)
-}
-
-// workLoop claims and does work until ctx ends. When there was nothing to claim it sleeps until
-// its pool's token arrives (a sync enqueued, a lease released, a fetch finished, here or on another
-// replica) or, as a fallback, until the poll interval passes.
-func (s *Service) workLoop(ctx context.Context, claim func() (work func(), err error), token chan struct{}, what, owner string) {
-	for ctx.Err() == nil {
-		work, err := claim()
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn(what, "owner", owner, "err", err)
-		}
-		if work != nil {
-			signal(token) // there may be more: let the next idle worker look while this one works
-			work()
-			continue
-		}
-		timer := time.NewTimer(s.cfg.PollInterval)
-		select {
-		case <-ctx.Done():
-		case <-token: // a token sent during the claim is still here: no wake-up is lost
-		case <-timer.C:
-		}
-		timer.Stop()
-	}
 }
 
 // fetchTask is one report of one day.
 type fetchTask struct {
 	reportType string
 	day        time.Time
+	jobID      int64 // a job already made at Naver to continue (0: create one)
 }
 
-// runFetch talks to Naver for one sync while holding its customer's lease, then releases the
-// lease and hands the sync to the processing pool.
-func (s *Service) runFetch(ctx context.Context, sy store.Sync, lease store.Lease) {
-	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", lease.Owner, "token", lease.Token)
-	start := s.cfg.Now()
-	s.met.lockWait.Observe(start.Sub(sy.CreatedAt).Seconds())
+// runFetch talks to Naver for one sync while holding its customer's lease, then gives the lease
+// back and hands the sync to the processing pool.
+func (s *Service) runFetch(ctx context.Context, sy store.Sync, c store.Claim, claimedAt time.Time) {
+	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", c.Owner, "token", c.Token)
+	start := time.Now()
+	s.met.lockWait.Observe(max(s.now().Sub(sy.CreatedAt), 0).Seconds())
 	log.Info("lease acquired; fetching", "from", sy.From, "to", sy.To, "attempt", sy.Attempts)
 	s.events.publish(sy.ID)
-
-	fctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var hb sync.WaitGroup
-	hb.Add(1)
-	go func() {
-		defer hb.Done()
-		s.heartbeat(fctx, cancel, sy.ID, lease, log)
-	}()
-	err := s.fetchAll(fctx, sy, lease, log)
 	var legacyRows int64
-	if err == nil && s.cfg.HoldLeaseThroughProcessing {
-		legacyRows, err = s.process(fctx, sy, lease.Owner, log)
-	}
-	if cause := context.Cause(fctx); err == nil || errors.Is(cause, errLeaseLost) || errors.Is(cause, errCancelRequest) {
-		// The lease may have been lost after the last call; and a call aborted by a lost lease
-		// or a cancel (the master reports, say) failed because of that, not on its own.
-		err = cause
-	}
-	cancel(nil)
-	hb.Wait()
-	held := s.cfg.Now().Sub(start)
-	s.met.lockHold.Observe(held.Seconds())
-	s.met.phase.WithLabelValues("fetch").Observe(held.Seconds())
-
-	// Writes below use a context that outlives a shutdown, so the lease is released and the
-	// sync left resumable even when the process is stopping.
-	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer done()
-	switch {
-	case err == nil && s.cfg.HoldLeaseThroughProcessing:
-		if ferr := s.store.CompleteUnderLease(bg, lease, sy.ID, legacyRows); ferr != nil {
-			log.Error("complete under lease", "err", ferr)
-			return
-		}
-		s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
-		log.Info("fetched and processed under the lease (old design)", "held", held.Round(time.Millisecond))
-	case err == nil:
-		if ferr := s.store.FinishFetch(bg, lease, sy.ID); ferr != nil {
-			log.Error("finish fetch", "err", ferr)
-			return
-		}
-		log.Info("fetched; lease released", "held", held.Round(time.Millisecond))
-	case errors.Is(err, errLeaseLost):
-		log.Warn("lease lost; stopped talking to Naver", "err", err)
-		return // someone else owns the customer (and the sync) now
-	case errors.Is(err, errCancelRequest):
-		s.release(bg, lease, log)
-		if merr := s.store.MarkCanceled(bg, sy.ID); merr != nil {
-			log.Error("mark canceled", "err", merr)
-		}
-		s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
-		log.Info("canceled while fetching; lease released")
-	case ctx.Err() != nil:
-		s.release(bg, lease, log)
-		if rerr := s.store.RequeueSync(bg, sy.ID, StatusQueued, s.cfg.Now(), "shutdown", "interrupted by shutdown; resumes from the files already downloaded"); rerr != nil {
-			log.Error("requeue after shutdown", "err", rerr)
-		}
-		log.Info("shutdown during fetch; sync requeued, lease released")
-	default:
-		s.release(bg, lease, log)
-		s.failOrRetry(bg, sy, StatusQueued, err, log)
-	}
-	s.wake.broadcast()
-	s.events.publish(sy.ID)
-}
-
-func (s *Service) release(ctx context.Context, lease store.Lease, log interface{ Warn(string, ...any) }) {
-	if err := s.store.ReleaseLease(ctx, lease); err != nil && !errors.Is(err, store.ErrLeaseLost) {
-		log.Warn("release lease", "err", err)
-	}
-}
-
-// failOrRetry records a failure: transient ones are retried with backoff (back to status), the
-// rest fail the sync with a message a user can act on.
-func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, status string, err error, log interface {
-	Warn(string, ...any)
-	Error(string, ...any)
-}) {
-	kind, msg, transient := classify(err)
-	s.met.naverErrors.WithLabelValues(kind).Inc()
-	if transient && sy.Attempts < sy.MaxAttempts {
-		delay := s.cfg.RetryBase << min(sy.Attempts, 7)
-		delay = min(delay, 10*time.Minute)
-		delay += time.Duration(rand.Int64N(int64(delay/4) + 1))
-		log.Warn("transient failure; will retry", "kind", kind, "err", err, "attempt", sy.Attempts, "retry_in", delay)
-		if rerr := s.store.RequeueSync(ctx, sy.ID, status, s.cfg.Now().Add(delay), kind, msg); rerr != nil {
-			log.Error("requeue", "err", rerr)
-		}
-		return
-	}
-	log.Error("sync failed", "kind", kind, "err", err, "attempt", sy.Attempts)
-	if ferr := s.store.FailSync(ctx, sy.ID, kind, msg); ferr != nil {
-		log.Error("fail sync", "err", ferr)
-	}
-	if kind == "auth" {
-		if aerr := s.store.SetAccountError(ctx, sy.AccountID, msg); aerr != nil {
-			log.Error("set account error", "err", aerr)
-		}
-	}
-	s.met.syncsDone.WithLabelValues(StatusFailed).Inc()
+	s.run(ctx, sy, c, claimedAt, work{
+		do: func(ctx context.Context, g *guard) error {
+			err := s.fetchAll(ctx, sy, c, g, log)
+			if err == nil && s.cfg.HoldLeaseThroughProcessing {
+				legacyRows, err = s.process(ctx, sy, c, log)
+			}
+			held := time.Since(start)
+			s.met.lockHold.Observe(held.Seconds())
+			s.met.phase.WithLabelValues("fetch").Observe(held.Seconds())
+			return err
+		},
+		finish: func(ctx context.Context) error {
+			if s.cfg.HoldLeaseThroughProcessing {
+				if err := s.store.CompleteUnderLease(ctx, c, legacyRows); err != nil {
+					return err
+				}
+				s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
+				log.Info("fetched and processed under the lease (old design)", "held", time.Since(start).Round(time.Millisecond))
+				return nil
+			}
+			if err := s.store.FinishFetch(ctx, c); err != nil {
+				return err
+			}
+			log.Info("fetched; lease released", "held", time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+		shutdownMessage: "interrupted by shutdown; resumes from the files already downloaded",
+	})
 }
 
 // classify names an error, gives the message a user sees, and says whether a retry may help.
@@ -196,52 +95,18 @@ func classify(err error) (kind, msg string, transient bool) {
 		return kind, err.Error(), true
 	case errors.Is(err, errStorage):
 		return "storage", err.Error(), true
+	case errors.Is(err, naver.ErrUncertain):
+		// A create whose answer was lost: the next attempt settles it from the journal.
+		return kind, err.Error(), true
 	}
 	return kind, err.Error(), false
 }
 
-// heartbeat renews the lease every TTL/3. When renewal is refused (lost) or the lease runs out
-// without a successful renewal, it cancels the fetch at once; a requested cancel stops it too.
-func (s *Service) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, syncID string, lease store.Lease, log interface{ Warn(string, ...any) }) {
-	every := s.cfg.LeaseTTL / 3
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		renewed, err := s.store.RenewLease(ctx, lease, s.cfg.LeaseTTL)
-		switch {
-		case errors.Is(err, store.ErrLeaseLost):
-			cancel(errLeaseLost)
-			return
-		case err != nil:
-			if ctx.Err() != nil {
-				return
-			}
-			log.Warn("renew lease", "err", err)
-			if !s.cfg.Now().Before(lease.ExpiresAt.Add(-every / 2)) {
-				cancel(fmt.Errorf("%w: could not renew before expiry: %v", errLeaseLost, err))
-				return
-			}
-		default:
-			lease = renewed
-		}
-		if cur, err := s.store.GetSync(ctx, syncID); err == nil && cur.CancelRequested {
-			cancel(errCancelRequest)
-			return
-		}
-	}
-}
-
-// fetchAll downloads every report of the sync's range that is not already held, at most
-// ReportWindow jobs outstanding, and refreshes the customer's master data (names).
-func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease, log interface {
-	Info(string, ...any)
-	Warn(string, ...any)
-}) error {
+// fetchAll downloads every report of the sync's range that is not already held, refreshes the
+// customer's master data (names), and first settles the jobs earlier fetches of the customer
+// left at Naver. It keeps as many jobs outstanding as the customer's share of Naver's 100 allows
+// (see jobSlots).
+func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g *guard, log *slog.Logger) error {
 	acct, err := s.store.GetAccount(ctx, sy.AccountID)
 	if err != nil {
 		return fmt.Errorf("account %s: %w", sy.AccountID, err)
@@ -275,48 +140,71 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 	}
 	var fetched atomic.Int64
 	fetched.Store(int64(total - len(tasks)))
-	if err := s.store.UpdateProgress(ctx, sy.ID, store.Progress{ReportsTotal: &total, ReportsFetched: ptr(int(fetched.Load()))}); err != nil {
-		return fmt.Errorf("%w: progress: %v", errStorage, err)
+	if err := s.progress(ctx, c, store.Progress{ReportsTotal: &total, ReportsFetched: ptr(int(fetched.Load()))}); err != nil {
+		return err
 	}
 	s.events.publish(sy.ID)
 	log.Info("reports to fetch", "total", total, "to_fetch", len(tasks))
 
+	// Jobs earlier fetches of this customer left at Naver (a lost answer, a shutdown, a crash)
+	// are continued by the task that needs them or deleted; the listing also tells how many
+	// jobs other tools hold.
+	journal := &jobJournal{s: s, claim: c, syncID: sy.ID, guard: g, ours: map[string]int64{}}
+	slots, err := s.settleJobs(ctx, sy, c, cred, tasks, journal, log)
+	if err != nil {
+		return err
+	}
 	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
 	// all: the sync it retries refreshed the names moments ago.
 	if len(tasks) > 0 || sy.RetryOf == "" {
-		if err := s.refreshMasters(ctx, cred, lease); err != nil {
+		if err := s.refreshMasters(ctx, cred, c); err != nil {
 			return err
 		}
 	}
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.ReportWindow)
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(s.cfg.ReportWindow)
 	var lastProgress atomic.Int64
 	for _, t := range tasks {
-		g.Go(func() error {
-			if err := s.fetchOne(gctx, sy, lease, cred, t); err != nil {
+		if err := slots.acquire(gctx); err != nil {
+			break // the group's error (or the context's) is what counts
+		}
+		eg.Go(func() error {
+			defer slots.release()
+			if err := s.fetchOne(gctx, sy, c, cred, t, journal); err != nil {
 				return fmt.Errorf("%s %s: %w", t.reportType, t.day.Format(dayLayout), err)
 			}
 			n := int(fetched.Add(1))
 			// Progress is written at most every 200ms (and at the end) to spare the database.
-			now := s.cfg.Now().UnixMilli()
+			now := time.Now().UnixMilli()
 			if last := lastProgress.Load(); n == total || now-last >= 200 && lastProgress.CompareAndSwap(last, now) {
-				if err := s.store.UpdateProgress(gctx, sy.ID, store.Progress{ReportsFetched: &n}); err != nil {
-					return fmt.Errorf("%w: progress: %v", errStorage, err)
+				if err := s.progress(gctx, c, store.Progress{ReportsFetched: &n}); err != nil {
+					return err
 				}
 				s.events.publish(sy.ID)
 			}
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = eg.Wait()
+	if err == nil {
+		err = slots.err()
+	}
+	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			return cause // lease lost or cancel requested: that is the reason, not the aborted call
 		}
 		return err
 	}
 	n := int(fetched.Load())
-	if err := s.store.UpdateProgress(ctx, sy.ID, store.Progress{ReportsFetched: &n}); err != nil {
+	return s.progress(ctx, c, store.Progress{ReportsFetched: &n})
+}
+
+// progress writes a sync's counters, fenced by its claim.
+func (s *Service) progress(ctx context.Context, c store.Claim, p store.Progress) error {
+	if err := s.store.UpdateProgress(ctx, c, p); err != nil {
+		if errors.Is(err, store.ErrLeaseLost) {
+			return fmt.Errorf("%w: %v", errLeaseLost, err)
+		}
 		return fmt.Errorf("%w: progress: %v", errStorage, err)
 	}
 	return nil
@@ -342,18 +230,44 @@ func reusable(f store.ReportFile, sy store.Sync, day string) bool {
 var errStorage = errors.New("storage")
 
 // fetchOne downloads one report of one day into the file store under its exact name and
-// records it, fenced by the lease token.
-func (s *Service) fetchOne(ctx context.Context, sy store.Sync, lease store.Lease, cred naver.Credentials, t fetchTask) error {
+// records it, fenced by the claim. The file is recorded before the job is deleted at Naver, so a
+// fetch cut short in between leaves a job for the next fetch to delete (the journal has its id),
+// never a download to make again.
+func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cred naver.Credentials, t fetchTask, journal naver.Journal) error {
 	day := t.day.Format(dayLayout)
 	sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
 	if err != nil {
 		return fmt.Errorf("%w: %v", errStorage, err)
 	}
 	defer sink.discard()
-	res, err := s.naver.FetchStatReport(ctx, cred, t.reportType, t.day, sink)
-	s.met.naverCalls.Add(float64(res.Calls))
 	recent := !t.day.Before(s.today().AddDate(0, 0, -s.cfg.PendingDays))
-	rf := store.ReportFile{CustomerID: sy.CustomerID, ReportType: t.reportType, StatDate: day, SyncID: sy.ID, FetchedAt: s.cfg.Now()}
+	file := func() store.ReportFile {
+		return store.ReportFile{CustomerID: sy.CustomerID, ReportType: t.reportType, StatDate: day, SyncID: sy.ID}
+	}
+	keep := func(ctx context.Context, res naver.FetchResult) error {
+		rf := file()
+		switch {
+		case res.Status == naver.StatusNone && recent:
+			rf.State = store.FilePending // NONE for a recent day can be premature
+			s.met.naverReports.WithLabelValues("pending").Inc()
+		case res.Status == naver.StatusNone:
+			rf.State = store.FileNone
+			s.met.naverReports.WithLabelValues("none").Inc()
+		default:
+			sum := sink.sum()
+			rf.State = store.FileBuilt
+			rf.SHA256 = sum
+			rf.Size = sink.size
+			rf.Key = fmt.Sprintf("reports/%s/%s/%s/%s-%s.tsv", sy.CustomerID, t.reportType, t.day.Format("2006"), t.day.Format("20060102"), sum[:16])
+			if err := s.putFile(ctx, rf.Key, sink); err != nil {
+				return fmt.Errorf("%w: %v", errStorage, err)
+			}
+			s.met.naverReports.WithLabelValues("built").Inc()
+		}
+		return s.recordFile(ctx, c, rf)
+	}
+	res, err := s.naver.FetchStatReport(ctx, cred, naver.StatRequest{ReportType: t.reportType, Day: t.day, JobID: t.jobID, Journal: journal, Keep: keep}, sink)
+	s.met.naverCalls.Add(float64(res.Calls))
 	first, _ := s.ServedWindow()
 	switch {
 	case errors.Is(err, naver.ErrNotServed) && t.day.Before(first):
@@ -363,30 +277,19 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, lease store.Lease
 		return nil
 	case errors.Is(err, naver.ErrNotReady) && recent:
 		// Naver has not aggregated this day yet: recorded as pending, fetched by the next refresh.
-		rf.State = "pending"
+		rf := file()
+		rf.State = store.FilePending
 		s.met.naverReports.WithLabelValues("pending").Inc()
-	case err != nil:
-		return err
-	case res.Status == naver.StatusNone && recent:
-		rf.State = "pending" // NONE for a recent day can be premature
-		s.met.naverReports.WithLabelValues("pending").Inc()
-	case res.Status == naver.StatusNone:
-		rf.State = "none"
-		s.met.naverReports.WithLabelValues("none").Inc()
-	default:
-		sum := sink.sum()
-		rf.State = "built"
-		rf.SHA256 = sum
-		rf.Size = sink.size
-		rf.Key = fmt.Sprintf("reports/%s/%s/%s/%s-%s.tsv", sy.CustomerID, t.reportType, t.day.Format("2006"), t.day.Format("20060102"), sum[:16])
-		if err := s.putFile(ctx, rf.Key, sink); err != nil {
-			return fmt.Errorf("%w: %v", errStorage, err)
-		}
-		s.met.naverReports.WithLabelValues("built").Inc()
+		return s.recordFile(ctx, c, rf)
 	}
-	if err := s.store.PutReportFile(ctx, lease, rf); err != nil {
+	return err
+}
+
+// recordFile records a fetched report, fenced by the claim.
+func (s *Service) recordFile(ctx context.Context, c store.Claim, rf store.ReportFile) error {
+	if err := s.store.PutReportFile(ctx, c, rf); err != nil {
 		if errors.Is(err, store.ErrLeaseLost) {
-			return errLeaseLost
+			return fmt.Errorf("%w: %v", errLeaseLost, err)
 		}
 		return fmt.Errorf("%w: record file: %v", errStorage, err)
 	}

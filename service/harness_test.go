@@ -31,7 +31,8 @@ type world struct {
 type worldOptions struct {
 	buildDelay time.Duration
 	latency    time.Duration
-	now        func() time.Time
+	// start is the instant the world's clock starts at; default servicetest.DefaultStart().
+	start time.Time
 }
 
 func newWorld(t *testing.T, db storetest.DB, o worldOptions) *world {
@@ -51,7 +52,7 @@ func newWorld(t *testing.T, db storetest.DB, o worldOptions) *world {
 		}
 	}
 	w.World = servicetest.NewWorld(t, db, servicetest.WorldOptions{
-		BuildDelay: o.buildDelay, NaverLatency: o.latency, Now: o.now,
+		BuildDelay: o.buildDelay, NaverLatency: o.latency, Start: o.start,
 		WrapNaver:  hooked(func() func(*http.Request) { return w.naverHook }),
 		WrapSheets: hooked(func() func(*http.Request) { return w.sheetGate }),
 	})
@@ -71,9 +72,10 @@ type engineOptions struct {
 	fetchWorkers, processWorkers int
 	leaseTTL                     time.Duration
 	replica                      string
-	now                          func() time.Time
-	window                       int
-	noStart                      bool
+	// hostNow is the replica's own clock (default time.Now): skewed, it plays a drifted host.
+	hostNow func() time.Time
+	window  int
+	noStart bool
 	// logHook sees every log message of this engine (tests wait on them).
 	logHook func(msg string)
 }
@@ -88,7 +90,7 @@ func (w *world) engine(o engineOptions) *engine {
 	w.t.Helper()
 	e := w.Engine(servicetest.EngineOptions{
 		Replica: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
-		LeaseTTL: o.leaseTTL, ReportWindow: o.window, Now: o.now, NoStart: o.noStart, LogHook: o.logHook,
+		LeaseTTL: o.leaseTTL, ReportWindow: o.window, Now: o.hostNow, NoStart: o.noStart, LogHook: o.logHook,
 	})
 	return &engine{svc: e.Service, store: e.Store}
 }

@@ -18,13 +18,13 @@ var masterItems = []string{"Campaign", "Adgroup", "Keyword"}
 
 // refreshMasters brings the customer's cached names up to date: a full master report the first
 // time, then only what changed since the last refresh (fromTime). Runs under the lease.
-func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, lease store.Lease) error {
+func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, c store.Claim) error {
 	for _, item := range masterItems {
 		since, err := s.store.MasterState(ctx, cred.CustomerID, item)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w: master state: %v", errStorage, err)
 		}
-		started := s.cfg.Now()
+		started := s.now()
 		sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
 		if err != nil {
 			return fmt.Errorf("%w: %v", errStorage, err)
@@ -36,22 +36,22 @@ func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, le
 			return fmt.Errorf("master report %s: %w", item, err)
 		}
 		if res.Status != naver.StatusNone {
-			if err := s.loadMaster(ctx, cred.CustomerID, item, sink.f); err != nil {
+			if err := s.loadMaster(ctx, c, item, sink.f); err != nil {
 				sink.discard()
 				return err
 			}
 		}
 		sink.discard()
 		// A small overlap guards against changes made while the report was built.
-		if err := s.store.SetMasterState(ctx, cred.CustomerID, item, started.Add(-time.Minute)); err != nil {
-			return fmt.Errorf("%w: master state: %v", errStorage, err)
+		if err := fence(s.store.SetMasterState(ctx, c, item, started.Add(-time.Minute))); err != nil {
+			return fmt.Errorf("master state: %w", err)
 		}
 	}
 	return nil
 }
 
 // loadMaster parses a master report file and stores its entities in batches.
-func (s *Service) loadMaster(ctx context.Context, customerID, item string, f *os.File) error {
+func (s *Service) loadMaster(ctx context.Context, c store.Claim, item string, f *os.File) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("%w: %v", errStorage, err)
 	}
@@ -61,14 +61,14 @@ func (s *Service) loadMaster(ctx context.Context, customerID, item string, f *os
 		if len(buf) == 0 {
 			return nil
 		}
-		if err := s.store.UpsertMasterEntities(ctx, buf); err != nil {
-			return fmt.Errorf("%w: masters: %v", errStorage, err)
+		if err := fence(s.store.UpsertMasterEntities(ctx, c, buf)); err != nil {
+			return fmt.Errorf("masters: %w", err)
 		}
 		buf = buf[:0]
 		return nil
 	}
 	add := func(e store.MasterEntity) error {
-		e.CustomerID = customerID
+		e.CustomerID = c.CustomerID
 		buf = append(buf, e)
 		if len(buf) == batch {
 			return flush()

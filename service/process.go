@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"log/slog"
 	"time"
 
 	"github.com/naversync/naversync/google"
@@ -17,94 +17,49 @@ var errSheet = errors.New("sheet")
 // processLoop is one processing worker: files to rows to the sheet. It never holds a lease.
 func (s *Service) processLoop(ctx context.Context, owner string) {
 	s.workLoop(ctx, func() (func(), error) {
-		sy, err := s.store.ClaimProcess(ctx, owner, s.cfg.LeaseTTL)
+		sent := time.Now()
+		sy, c, err := s.store.ClaimProcess(ctx, owner, s.cfg.LeaseTTL)
 		if err != nil || sy == nil {
 			return nil, err
 		}
-		return func() { s.runProcess(ctx, *sy, owner) }, nil
+		return func() { s.runProcess(ctx, *sy, *c, sent) }, nil
 	}, s.wake.process, "claim process", owner)
 }
 
-func (s *Service) runProcess(ctx context.Context, sy store.Sync, owner string) {
-	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", owner)
-	start := s.cfg.Now()
+func (s *Service) runProcess(ctx context.Context, sy store.Sync, c store.Claim, claimedAt time.Time) {
+	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", c.Owner, "token", c.Token)
 	s.events.publish(sy.ID)
-	pctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var hb sync.WaitGroup
-	hb.Add(1)
-	go func() {
-		defer hb.Done()
-		s.processHeartbeat(pctx, cancel, sy.ID, owner)
-	}()
-	rows, err := s.process(pctx, sy, owner, log)
-	if err == nil {
-		err = context.Cause(pctx)
-	}
-	cancel(nil)
-	hb.Wait()
-	s.met.phase.WithLabelValues("process").Observe(s.cfg.Now().Sub(start).Seconds())
-
-	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer done()
-	switch {
-	case err == nil:
-		if cerr := s.store.CompleteSync(bg, sy.ID, owner, rows); cerr != nil {
-			log.Error("complete sync", "err", cerr)
-			return
-		}
-		s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
-		log.Info("sync succeeded", "rows", rows, "took", s.cfg.Now().Sub(sy.CreatedAt).Round(time.Millisecond))
-		if aerr := s.store.SetAccountError(bg, sy.AccountID, ""); aerr != nil {
-			log.Warn("clear account error", "err", aerr)
-		}
-		if n, perr := s.pruneSuperseded(bg, sy.CustomerID); perr != nil {
-			log.Warn("prune superseded files", "err", perr)
-		} else if n > 0 {
-			log.Info("pruned superseded files", "count", n)
-		}
-	case errors.Is(err, errLeaseLost):
-		log.Warn("processing claim lost; another worker took the sync")
-		return
-	case errors.Is(err, errCancelRequest):
-		if merr := s.store.MarkCanceled(bg, sy.ID); merr != nil {
-			log.Error("mark canceled", "err", merr)
-		}
-		s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
-	case ctx.Err() != nil:
-		if rerr := s.store.RequeueSync(bg, sy.ID, StatusProcessing, s.cfg.Now(), "shutdown", "interrupted by shutdown; processing starts again from the downloaded files"); rerr != nil {
-			log.Error("requeue after shutdown", "err", rerr)
-		}
-	default:
-		s.failOrRetry(bg, sy, StatusProcessing, err, log)
-	}
-	s.wake.broadcast()
-	s.events.publish(sy.ID)
-}
-
-func (s *Service) processHeartbeat(ctx context.Context, cancel context.CancelCauseFunc, syncID, owner string) {
-	t := time.NewTicker(s.cfg.LeaseTTL / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		err := s.store.RenewProcess(ctx, syncID, owner, s.cfg.LeaseTTL)
-		if errors.Is(err, store.ErrLeaseLost) {
-			cancel(errLeaseLost)
-			return
-		}
-		if cur, err := s.store.GetSync(ctx, syncID); err == nil && cur.CancelRequested {
-			cancel(errCancelRequest)
-			return
-		}
-	}
+	var rows int64
+	s.run(ctx, sy, c, claimedAt, work{
+		do: func(ctx context.Context, _ *guard) error {
+			start := time.Now()
+			var err error
+			rows, err = s.process(ctx, sy, c, log)
+			s.met.phase.WithLabelValues("process").Observe(time.Since(start).Seconds())
+			return err
+		},
+		finish: func(ctx context.Context) error {
+			if err := s.store.CompleteSync(ctx, c, rows); err != nil {
+				return err
+			}
+			s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
+			log.Info("sync succeeded", "rows", rows, "took", s.now().Sub(sy.CreatedAt).Round(time.Millisecond))
+			if err := s.store.SetAccountError(ctx, sy.AccountID, ""); err != nil {
+				log.Warn("clear account error", "err", err)
+			}
+			if n, err := s.pruneSuperseded(ctx, sy.CustomerID); err != nil {
+				log.Warn("prune superseded files", "err", err)
+			} else if n > 0 {
+				log.Info("pruned superseded files", "count", n)
+			}
+			return nil
+		},
+		shutdownMessage: "interrupted by shutdown; processing starts again from the downloaded files",
+	})
 }
 
 // process turns the sync's files into the account's sheet table and writes it.
-func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log interface{ Info(string, ...any) }) (int64, error) {
+func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log *slog.Logger) (int64, error) {
 	acct, err := s.store.GetAccount(ctx, sy.AccountID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -112,13 +67,13 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 		}
 		return 0, fmt.Errorf("%w: account: %v", errStorage, err)
 	}
-	lastReport := s.cfg.Now()
+	lastReport := time.Now()
 	bt, err := s.buildTable(ctx, sy, acct.Level, func(rows int) error {
-		if now := s.cfg.Now(); now.Sub(lastReport) >= 250*time.Millisecond {
+		if now := time.Now(); now.Sub(lastReport) >= 250*time.Millisecond {
 			lastReport = now
 			r := int64(rows)
-			if err := s.store.UpdateProgress(ctx, sy.ID, store.Progress{RowsProcessed: &r}); err != nil {
-				return fmt.Errorf("%w: progress: %v", errStorage, err)
+			if err := s.progress(ctx, c, store.Progress{RowsProcessed: &r}); err != nil {
+				return err
 			}
 			s.events.publish(sy.ID)
 		}
@@ -131,26 +86,23 @@ func (s *Service) process(ctx context.Context, sy store.Sync, owner string, log 
 	defer sp.close()
 	rows := int64(sp.rows)
 	s.met.rows.Add(float64(rows))
-	if err := s.store.UpdateProgress(ctx, sy.ID, store.Progress{RowsProcessed: &rows}); err != nil {
-		return 0, fmt.Errorf("%w: progress: %v", errStorage, err)
+	if err := s.progress(ctx, c, store.Progress{RowsProcessed: &rows}); err != nil {
+		return 0, err
 	}
-	if err := s.store.SetPhase(ctx, sy.ID, owner, PhaseWriting); err != nil {
-		if errors.Is(err, store.ErrLeaseLost) {
-			return 0, errLeaseLost
-		}
-		return 0, fmt.Errorf("%w: phase: %v", errStorage, err)
+	if err := fence(s.store.SetPhase(ctx, c, PhaseWriting)); err != nil {
+		return 0, fmt.Errorf("phase: %w", err)
 	}
 	s.events.publish(sy.ID)
 	log.Info("rows built; writing the sheet", "rows", rows, "days", bt.days)
 
 	// The writer serializes writes to one spreadsheet (google.Writer locks per spreadsheet id).
-	writeStart := s.cfg.Now()
+	writeStart := time.Now()
 	res, err := s.sheets.WriteTable(ctx, acct.SpreadsheetID, acct.SheetTab, table, google.Status{
-		SyncID: sy.ID, SyncedAt: s.cfg.Now(), From: from, To: to, Rows: int(rows),
+		SyncID: sy.ID, SyncedAt: s.now(), From: from, To: to, Rows: int(rows),
 		Note: fmt.Sprintf("cost: VAT included, whole won (days before %s converted ×1.1)", vatSwitchDay.Format(dayLayout)),
 	})
 	s.met.sheetReqs.Add(float64(res.Requests))
-	s.met.phase.WithLabelValues("write").Observe(s.cfg.Now().Sub(writeStart).Seconds())
+	s.met.phase.WithLabelValues("write").Observe(time.Since(writeStart).Seconds())
 	if err != nil {
 		s.met.sheetErrors.WithLabelValues(sheetErrorKind(err)).Inc()
 		return 0, fmt.Errorf("%w: %w", errSheet, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 )
@@ -25,7 +26,7 @@ func (s *Service) pruneSuperseded(ctx context.Context, customerID string) (int, 
 			live[f.Key] = true
 		}
 	}
-	cutoff := s.cfg.Now().Add(-s.cfg.FileRetention)
+	cutoff := time.Now().Add(-s.cfg.FileRetention) // file modification times are this host's
 	it := s.cfg.Files.List(&blob.ListOptions{Prefix: "reports/" + customerID + "/"})
 	n := 0
 	for {

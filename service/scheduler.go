@@ -22,9 +22,18 @@ type SchedulerConfig struct {
 	// PendingRetry re-runs the refresh for accounts whose recent days were not ready yet;
 	// default "0 9,12 * * *". Empty string after defaults: set "-" to turn it off.
 	PendingRetry string
-	// Clock drives the scheduler (a fake one in tests); default the real clock.
-	Clock clockwork.Clock
 }
+
+// schedulerClock is gocron's clock: its timers run in real time, and "now", from which it picks
+// the next run, is the store's time, the one every replica agrees on (and the one tests set).
+type schedulerClock struct {
+	clockwork.Clock
+	now func() time.Time
+}
+
+func (c schedulerClock) Now() time.Time                  { return c.now() }
+func (c schedulerClock) Since(t time.Time) time.Duration { return c.now().Sub(t) }
+func (c schedulerClock) Until(t time.Time) time.Duration { return t.Sub(c.now()) }
 
 // scheduler owns the gocron scheduler of one replica.
 type scheduler struct {
@@ -47,11 +56,8 @@ func (s *Service) StartScheduler(ctx context.Context, cfg SchedulerConfig) error
 	if _, err := cron.ParseStandard(cfg.Schedule); err != nil {
 		return fmt.Errorf("scheduler: NAVERSYNC_REFRESH_SCHEDULE %q: %w", cfg.Schedule, err)
 	}
-	opts := []gocron.SchedulerOption{gocron.WithLocation(s.cfg.Location), gocron.WithLogger(gocronLogger{s.log})}
-	if cfg.Clock != nil {
-		opts = append(opts, gocron.WithClock(cfg.Clock))
-	}
-	c, err := gocron.NewScheduler(opts...)
+	c, err := gocron.NewScheduler(gocron.WithLocation(s.cfg.Location), gocron.WithLogger(gocronLogger{s.log}),
+		gocron.WithClock(schedulerClock{Clock: clockwork.NewRealClock(), now: s.now}))
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
@@ -67,7 +73,7 @@ func (s *Service) StartScheduler(ctx context.Context, cfg SchedulerConfig) error
 	if _, err := c.NewJob(gocron.CronJob("* * * * *", false), gocron.NewTask(func() {
 		// Accounts whose time has come today; each gets one scheduled sync a day however
 		// often this runs, so a minute missed (a restart, a slow tick) is made up.
-		hhmm := s.cfg.Now().In(s.cfg.Location).Format("15:04")
+		hhmm := s.now().In(s.cfg.Location).Format("15:04")
 		s.runRefresh(bg, "own-time refresh", false, func(a store.Account) bool { return a.RefreshTime != "" && a.RefreshTime <= hhmm })
 		// A run that no replica made (all were down at the hour) is caught up within a minute.
 		s.catchUp(bg, cfg.Schedule)
@@ -111,7 +117,7 @@ func (s *Service) catchUp(ctx context.Context, schedule string) {
 	if err != nil {
 		return
 	}
-	now := s.cfg.Now().In(s.cfg.Location)
+	now := s.now().In(s.cfg.Location)
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.cfg.Location)
 	if first := sched.Next(midnight.Add(-time.Second)); !first.After(now) {
 		s.runRefresh(ctx, "refresh", true, globalSchedule)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
 	"github.com/naversync/naversync/service"
 	"github.com/naversync/naversync/store"
 	"github.com/naversync/naversync/store/storetest"
@@ -17,11 +15,12 @@ import (
 // gets its sync at that time; a restart after the hour does not run the refresh again, and a
 // day on which no replica was up at the hour is caught up at start.
 func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
+	kst := time.FixedZone("KST", 9*3600)
 	for _, db := range storetest.Databases(t) {
 		t.Run(db.Name, func(t *testing.T) {
-			// 05:59:30 in Seoul on 2026-11-27 is 20:59:30 UTC on the 26th.
-			clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 26, 20, 59, 30, 0, time.UTC))
-			w := newWorld(t, db, worldOptions{})
+			// 05:59:55 in Seoul on 2026-11-27 is 20:59:55 UTC on the 26th; the world's clock
+			// runs on in real time from there, so the 06:00 refresh fires in five seconds.
+			w := newWorld(t, db, worldOptions{start: time.Date(2026, 11, 27, 5, 59, 55, 0, kst)})
 			w.customer("1001", 1, 1, 1)
 			w.customer("2002", 1, 1, 1)
 			done := make(chan string, 64)
@@ -35,8 +34,8 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 					}
 				}
 			}
-			e1 := w.engine(engineOptions{replica: "r1", fetchWorkers: 1, processWorkers: 1, now: clock.Now, noStart: true, logHook: hook("r1")})
-			e2 := w.engine(engineOptions{replica: "r2", fetchWorkers: 1, processWorkers: 1, now: clock.Now, noStart: true, logHook: hook("r2")})
+			e1 := w.engine(engineOptions{replica: "r1", fetchWorkers: 1, processWorkers: 1, noStart: true, logHook: hook("r1")})
+			e2 := w.engine(engineOptions{replica: "r2", fetchWorkers: 1, processWorkers: 1, noStart: true, logHook: hook("r2")})
 			a1 := w.account(e1, "A1", "1001", "s1", service.LevelCampaign)
 			a2 := w.account(e1, "A2", "1001", "s2", service.LevelCampaign)
 			a3 := w.account(e1, "A3", "2002", "s3", service.LevelCampaign)
@@ -49,33 +48,24 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 			if _, err := e1.svc.UpdateAccount(ctx, own.ID, service.AccountPatch{RefreshTime: ptr("07:30")}); err != nil {
 				t.Fatal(err)
 			}
-			for _, e := range []*engine{e1, e2} {
-				if err := e.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
+			start := func(e *engine) {
+				t.Helper()
+				if err := e.svc.StartScheduler(ctx, service.SchedulerConfig{PendingRetry: "-"}); err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { _ = e.svc.StopScheduler() })
 			}
+			start(e1)
+			start(e2)
 			st, err := e1.svc.SchedulerStatus(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC); len(st.NextRuns) == 0 || !st.NextRuns[0].Equal(want) {
-				t.Fatalf("next runs %v, want first at %s (06:00 in Seoul)", st.NextRuns, want)
+			sixAM := time.Date(2026, 11, 27, 6, 0, 0, 0, kst)
+			if len(st.NextRuns) == 0 || !st.NextRuns[0].Equal(sixAM) {
+				t.Fatalf("next runs %v, want first at %s (06:00 in Seoul)", st.NextRuns, sixAM.UTC())
 			}
-			if n := countScheduled(t, e1.store, ""); n != 0 {
-				t.Fatalf("%d scheduled syncs before the hour", n)
-			}
-			// Each scheduler has two timers (the refresh and the own-time minute job).
-			waiters := func(n int) {
-				c, cancel := context.WithTimeout(ctx, 10*time.Second)
-				defer cancel()
-				if err := clock.BlockUntilContext(c, n); err != nil {
-					t.Fatalf("schedulers did not arm their timers: %v", err)
-				}
-			}
-			waiters(4)
-			clock.Advance(31 * time.Second) // 06:00:01 KST: both replicas fire
-			waitFor(t, done, "r1", "r2")
+			waitFor(t, done, "r1", "r2") // both replicas fire at 06:00
 			if got := scheduledAccounts(t, e1.store, "2026-11-27"); !sameSet(got, a1.ID, a2.ID, a3.ID) {
 				t.Fatalf("scheduled syncs for %v, want exactly one each for A1, A2, A3", got)
 			}
@@ -87,6 +77,9 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 				if s.To != "2026-11-26" || s.Trigger != service.TriggerScheduled {
 					t.Errorf("sync %s: to %s trigger %s, want yesterday in Seoul (2026-11-26), scheduled", s.ID, s.To, s.Trigger)
 				}
+				if s.CreatedAt.Before(sixAM) {
+					t.Errorf("sync %s queued at %s, before the hour", s.ID, s.CreatedAt)
+				}
 			}
 			// The account with its own time is refreshed at 07:30, not before.
 			if got := scheduledAccounts(t, e1.store, "2026-11-27"); sameSet(got, a1.ID, a2.ID, a3.ID, own.ID) {
@@ -96,22 +89,10 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 			if err := e1.svc.StopScheduler(); err != nil {
 				t.Fatal(err)
 			}
-			clock.Advance(89 * time.Minute) // 07:29:31
-			if err := e1.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
-				t.Fatal(err)
-			}
-			// Step the clock a minute at a time (up to 07:40) until a minute job has run: gocron
-			// arms its timers asynchronously, so one step may land before they exist.
-			stop := time.Date(2026, 11, 26, 22, 40, 0, 0, time.UTC)
-			waitUntil(t, func() bool {
-				if len(scheduledAccounts(t, e1.store, "2026-11-27")) == 4 {
-					return true
-				}
-				if clock.Now().Before(stop) {
-					clock.Advance(30 * time.Second)
-				}
-				return false
-			})
+			advanceTo(w, time.Date(2026, 11, 27, 7, 29, 58, 0, kst))
+			start(e1)
+			// The minute job at 07:30 (two seconds away) refreshes Own.
+			waitUntil(t, func() bool { return len(scheduledAccounts(t, e1.store, "2026-11-27")) == 4 })
 			if got := scheduledAccounts(t, e1.store, "2026-11-27"); !sameSet(got, a1.ID, a2.ID, a3.ID, own.ID) {
 				t.Fatalf("scheduled syncs for %v, want A1, A2, A3 and Own once each", got)
 			}
@@ -119,25 +100,24 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 			if err := e1.svc.StopScheduler(); err != nil {
 				t.Fatal(err)
 			}
-			if err := e1.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
-				t.Fatal(err)
-			}
+			start(e1)
 			if n := countScheduled(t, e1.store, "2026-11-27"); n != 4 {
 				t.Fatalf("%d scheduled syncs after the restart, want still 4", n)
 			}
 			// Both replicas are down across the next morning's hour; the first to start catches up.
 			_ = e1.svc.StopScheduler()
 			_ = e2.svc.StopScheduler()
-			clock.Advance(24 * time.Hour) // 07:30 KST on 2026-11-28
-			if err := e2.svc.StartScheduler(ctx, service.SchedulerConfig{Clock: clock, PendingRetry: "-"}); err != nil {
-				t.Fatal(err)
-			}
+			advanceTo(w, time.Date(2026, 11, 28, 7, 0, 0, 0, kst))
+			start(e2)
 			if got := scheduledAccounts(t, e1.store, "2026-11-28"); !sameSet(got, a1.ID, a2.ID, a3.ID) {
 				t.Fatalf("caught-up syncs for %v, want A1, A2, A3", got)
 			}
 		})
 	}
 }
+
+// advanceTo moves the world's clock (simulator and every store) forward to at.
+func advanceTo(w *world, at time.Time) { w.Clock.Advance(at.Sub(w.Clock.Now())) }
 
 func ptr[T any](v T) *T { return &v }
 

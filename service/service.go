@@ -24,7 +24,9 @@ import (
 
 // NaverAPI is what the engine needs of Naver's Search Ad API.
 type NaverAPI interface {
-	FetchStatReport(ctx context.Context, cred naver.Credentials, reportType string, day time.Time, w naver.Sink) (naver.FetchResult, error)
+	FetchStatReport(ctx context.Context, cred naver.Credentials, req naver.StatRequest, w naver.Sink) (naver.FetchResult, error)
+	ListStatReports(ctx context.Context, cred naver.Credentials) ([]naver.StatReport, error)
+	DeleteStatReport(ctx context.Context, cred naver.Credentials, id int64) error
 	FetchMasterReport(ctx context.Context, cred naver.Credentials, item string, from time.Time, w naver.Sink) (naver.FetchResult, error)
 	CheckCredentials(ctx context.Context, cred naver.Credentials) error
 }
@@ -45,10 +47,21 @@ type Config struct {
 	ProcessWorkers int
 	// LeaseTTL is how long a customer lease (and a processing claim) lives without a heartbeat; default 30s.
 	LeaseTTL time.Duration
+	// LeaseMargin: a holder stops working this long before its claim could lapse (by its own
+	// clock, from when its last successful renewal was sent); default LeaseTTL/5.
+	LeaseMargin time.Duration
 	// PollInterval is the fallback for wake-ups that never came; default 1s.
 	PollInterval time.Duration
 	// ReportWindow is how many Naver report jobs one sync keeps outstanding; default 20.
 	ReportWindow int
+	// NaverJobMargin is how many of a customer's 100 report jobs at Naver a fetch leaves free
+	// besides those other tools hold, so that a tool creating meanwhile does not push the count
+	// past 100; default 10.
+	NaverJobMargin int
+	// NaverJobsRetry is how long a fetch that found no room among the customer's report jobs
+	// waits (lease given back) before it looks again; default 1 min. NaverJobsMaxWait is how
+	// long it may keep waiting before the sync fails; default 1 h.
+	NaverJobsRetry, NaverJobsMaxWait time.Duration
 	// ReportTypes are the stat reports a sync fetches per day; default AD and AD_CONVERSION.
 	ReportTypes []string
 	// ServedDays is how far back Naver serves the report types; default 365.
@@ -77,8 +90,6 @@ type Config struct {
 	// HoldLeaseThroughProcessing reproduces the design naversync replaces: the fetch worker keeps
 	// the customer's lease while it processes and writes. Only for benchmarks that compare.
 	HoldLeaseThroughProcessing bool
-	// Now is the clock; default time.Now.
-	Now func() time.Time
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -95,6 +106,18 @@ func (c *Config) setDefaults() error {
 	}
 	if c.LeaseTTL <= 0 {
 		c.LeaseTTL = 30 * time.Second
+	}
+	if c.LeaseMargin <= 0 || c.LeaseMargin >= c.LeaseTTL/2 {
+		c.LeaseMargin = c.LeaseTTL / 5
+	}
+	if c.NaverJobMargin <= 0 {
+		c.NaverJobMargin = 10
+	}
+	if c.NaverJobsRetry <= 0 {
+		c.NaverJobsRetry = time.Minute
+	}
+	if c.NaverJobsMaxWait <= 0 {
+		c.NaverJobsMaxWait = time.Hour
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
@@ -135,9 +158,6 @@ func (c *Config) setDefaults() error {
 	}
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(os.TempDir(), "naversync")
-	}
-	if c.Now == nil {
-		c.Now = time.Now
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -274,6 +294,9 @@ func (s *Service) Ready(ctx context.Context) error {
 	}
 	return nil
 }
+
+// now is the time every replica agrees on: the store's clock (the database's, not this host's).
+func (s *Service) now() time.Time { return s.store.Now() }
 
 // ServiceAccountEmail is the Google identity that must be given edit access to target sheets.
 func (s *Service) ServiceAccountEmail() string { return s.sheets.ServiceAccountEmail() }

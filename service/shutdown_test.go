@@ -45,22 +45,32 @@ func TestGracefulShutdownReleasesLeaseAndResumes(t *testing.T) {
 			if leases, err := e.svc.Leases(ctx); err != nil || len(leases) != 0 {
 				t.Fatalf("leases after shutdown: %+v %v (a lease TTL of a minute would otherwise hold the customer)", leases, err)
 			}
-			fetched := got.Progress.ReportsFetched
-			before := len(w.naver.Requests())
-			// A new engine (a restart) resumes: it asks Naver only for what was not downloaded.
+			// A new engine (a restart) resumes: it asks Naver only for what was not downloaded, and
+			// a create the shutdown interrupted (its answer lost, or its job not yet downloaded) is
+			// continued from the journal, not made again.
 			e2 := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: time.Minute})
 			done := waitTerminal(t, e2.svc, sy.ID)[sy.ID]
 			if done.Status != service.StatusSucceeded {
 				t.Fatalf("resumed sync: %s %+v", done.Status, done.Error)
 			}
-			creates := 0
-			for _, r := range w.naver.Requests()[before:] {
+			creates := map[string]int{}
+			total := 0
+			for _, r := range w.naver.Requests() {
 				if r.Method == "POST" && r.Path == "/stat-reports" {
-					creates++
+					creates[r.ReportType+" "+r.StatDate.Format("2006-01-02")]++
+					total++
 				}
 			}
-			if want := 240 - fetched; creates > want {
-				t.Errorf("the resumed sync created %d reports, want at most the %d not yet downloaded", creates, want)
+			for k, n := range creates {
+				if n != 1 {
+					t.Errorf("%s was created %d times, want once", k, n)
+				}
+			}
+			if len(creates) != 240 || total != 240 {
+				t.Errorf("%d creates of %d reports, want each of the 240 reports created once", total, len(creates))
+			}
+			if n := w.naver.OutstandingJobs("1001"); n != 0 {
+				t.Errorf("%d jobs left at Naver, want every job deleted", n)
 			}
 		})
 	}

@@ -17,7 +17,7 @@ var fullRefetch = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // today is the current day in Naver's time zone, as a date at 00:00 UTC.
 func (s *Service) today() time.Time {
-	n := s.cfg.Now().In(s.cfg.Location)
+	n := s.now().In(s.cfg.Location)
 	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 }
 
@@ -103,7 +103,7 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 	if trigger == "" {
 		trigger = TriggerManual
 	}
-	now := s.cfg.Now()
+	now := s.now()
 	row := store.Sync{
 		AccountID:      acct.ID,
 		CustomerID:     acct.CustomerID,
@@ -114,7 +114,6 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 		ScheduledFor:   req.ScheduledFor,
 		FreshAfter:     now,
 		MaxAttempts:    s.cfg.MaxAttempts,
-		RunAfter:       now,
 	}
 	if req.Full {
 		// Every report of the range is fetched again by this sync.

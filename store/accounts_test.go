@@ -24,7 +24,7 @@ func TestAccounts(t *testing.T) {
 		a := &store.Account{Name: "A", CustomerID: "111", APIKey: "k", SecretEnc: []byte{1, 2, 3},
 			SpreadsheetID: "sheet1", SheetTab: "Data", Level: "campaign", RefreshEnabled: true, RefreshTime: "06:30"}
 		must(t, e.s.CreateAccount(ctx, a))
-		if a.ID == "" || !a.CreatedAt.Equal(e.clock.Now()) {
+		if a.ID == "" || !near(a.CreatedAt, e.clock.Now()) {
 			t.Fatalf("CreateAccount did not set ID/CreatedAt: %+v", a)
 		}
 		got, err := e.s.GetAccount(ctx, a.ID)
@@ -47,7 +47,7 @@ func TestAccounts(t *testing.T) {
 		must(t, e.s.UpdateAccount(ctx, a))
 		got, err = e.s.GetAccount(ctx, a.ID)
 		must(t, err)
-		if got.Name != "A2" || got.RefreshEnabled || !got.UpdatedAt.Equal(e.clock.Now()) {
+		if got.Name != "A2" || got.RefreshEnabled || !near(got.UpdatedAt, e.clock.Now()) {
 			t.Fatalf("after update: %+v", got)
 		}
 		must(t, e.s.SetAccountError(ctx, a.ID, "auth failed"))

@@ -32,7 +32,10 @@ func TestCancelRules(t *testing.T) {
 		if got.Status != store.StatusFetching || !got.CancelRequested {
 			t.Fatalf("cancel fetching = %+v", got)
 		}
-		must(t, e.s.FinishFetch(ctx, *l, f.ID))
+		if _, cancel, err := e.s.Renew(ctx, *l, ttl); err != nil || !cancel {
+			t.Fatalf("renew after a cancel request = %v %v, want the request reported", cancel, err)
+		}
+		must(t, e.s.FinishFetch(ctx, *l))
 		got, _ = e.s.GetSync(ctx, f.ID)
 		if got.Status != store.StatusCanceled {
 			t.Fatalf("FinishFetch of a canceled sync = %s", got.Status)
@@ -42,24 +45,24 @@ func TestCancelRules(t *testing.T) {
 		p := mustEnqueue(t, e.s, store.Sync{CustomerID: "P"})
 		_, l, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.FinishFetch(ctx, *l, p.ID))
-		_, err = e.s.ClaimProcess(ctx, "pw", ttl)
+		must(t, e.s.FinishFetch(ctx, *l))
+		_, pc, err := e.s.ClaimProcess(ctx, "pw", ttl)
 		must(t, err)
 		got, err = e.s.CancelSync(ctx, p.ID)
 		must(t, err)
 		if got.Status != store.StatusProcessing || !got.CancelRequested {
 			t.Fatalf("cancel processing = %+v", got)
 		}
-		must(t, e.s.MarkCanceled(ctx, p.ID))
+		must(t, e.s.CancelClaimed(ctx, *pc))
 		got, _ = e.s.GetSync(ctx, p.ID)
 		if got.Status != store.StatusCanceled || got.FinishedAt == nil {
-			t.Fatalf("MarkCanceled = %+v", got)
+			t.Fatalf("CancelClaimed = %+v", got)
 		}
 
 		u := mustEnqueue(t, e.s, store.Sync{CustomerID: "U"})
 		_, l, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.FinishFetch(ctx, *l, u.ID))
+		must(t, e.s.FinishFetch(ctx, *l))
 		got, err = e.s.CancelSync(ctx, u.ID)
 		must(t, err)
 		if got.Status != store.StatusCanceled {
@@ -82,18 +85,18 @@ func TestCancelRequestedIsNotResumed(t *testing.T) {
 		p := mustEnqueue(t, e.s, store.Sync{CustomerID: "P"})
 		_, l, err := e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.FinishFetch(ctx, *l, p.ID))
-		_, err = e.s.ClaimProcess(ctx, "pw", ttl)
+		must(t, e.s.FinishFetch(ctx, *l))
+		_, _, err = e.s.ClaimProcess(ctx, "pw", ttl)
 		must(t, err)
 		_, err = e.s.CancelSync(ctx, p.ID)
 		must(t, err)
 		// A transient failure of a cancel-requested sync ends it.
 		r := mustEnqueue(t, e.s, store.Sync{CustomerID: "R"})
-		_, _, err = e.s.ClaimFetch(ctx, "w", ttl)
+		_, rc, err := e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
 		_, err = e.s.CancelSync(ctx, r.ID)
 		must(t, err)
-		must(t, e.s.RequeueSync(ctx, r.ID, store.StatusQueued, e.clock.Now(), "transient", "x"))
+		must(t, e.s.RequeueSync(ctx, *rc, store.Requeue{RunAfter: e.clock.Now(), Kind: "transient", Message: "x"}))
 
 		e.clock.Advance(ttl + time.Second)
 		n, err := e.s.Rescue(ctx)
@@ -113,14 +116,16 @@ func TestCancelRequestedIsNotResumed(t *testing.T) {
 func TestRetryRules(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
-		fresh := e.clock.Now().Add(-time.Hour)
+		fresh := e.clock.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 		orig := mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-01", To: "2026-02-05", ReuseBefore: "2026-02-03", FreshAfter: fresh, MaxAttempts: 4})
 		_, err := e.s.RetrySync(ctx, orig.ID, "")
 		wantErr(t, err, store.ErrConflict) // queued
 		_, err = e.s.RetrySync(ctx, "missing", "")
 		wantErr(t, err, store.ErrNotFound)
 
-		must(t, e.s.FailSync(ctx, orig.ID, "auth", "bad"))
+		_, oc, err := e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.FailSync(ctx, *oc, "auth", "bad"))
 		e.clock.Advance(time.Minute)
 		r, err := e.s.RetrySync(ctx, orig.ID, "retry-1")
 		must(t, err)

@@ -114,7 +114,7 @@ func TestConcurrentClaims(t *testing.T) {
 					mu.Lock()
 					delete(holding, l.CustomerID)
 					mu.Unlock()
-					if err := s.FinishFetch(ctx, *l, sy.ID); err != nil {
+					if err := s.FinishFetch(ctx, *l); err != nil {
 						fail("%s: finish: %v", owner, err)
 						return
 					}

@@ -37,37 +37,24 @@ func (r reportFileRow) toFile() ReportFile {
 	}
 }
 
-// PutReportFile records f (upsert on customer, report type, day) if the lease
-// still fences: in the same transaction the lease (customer, token) must be
-// live, else ErrLeaseLost and nothing is written. An empty f.CustomerID means
-// the lease's customer; a zero FetchedAt means now.
-func (s *Store) PutReportFile(ctx context.Context, l Lease, f ReportFile) error {
+// PutReportFile records f (upsert on customer, report type, day) under the
+// fetch claim c: in the same transaction c's lease must be live, else
+// ErrLeaseLost and nothing is written. An empty f.CustomerID means the
+// claim's customer; a zero FetchedAt means now.
+func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error {
 	if f.CustomerID == "" {
-		f.CustomerID = l.CustomerID
+		f.CustomerID = c.CustomerID
 	}
-	if f.CustomerID != l.CustomerID {
-		return fmt.Errorf("put report file: customer %s under the lease of %s: %w", f.CustomerID, l.CustomerID, ErrLeaseLost)
+	if f.CustomerID != c.CustomerID {
+		return fmt.Errorf("put report file: customer %s under the lease of %s: %w", f.CustomerID, c.CustomerID, ErrLeaseLost)
 	}
-	now := s.now()
-	if f.FetchedAt.IsZero() {
-		f.FetchedAt = now
-	}
-	row := reportFileRow{
-		CustomerID: f.CustomerID, ReportType: f.ReportType, StatDate: f.StatDate, Key: f.Key,
-		SHA256: f.SHA256, Size: f.Size, State: f.State, SyncID: f.SyncID, FetchedAt: utc(f.FetchedAt),
-	}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Model(&leaseRow{}).Where("customer_id = ? AND token = ? AND expires_at > ?", l.CustomerID, l.Token, now)
-		if s.dialect == DialectPostgres {
-			// Holds the lease row until commit so no one takes it over meanwhile.
-			q = q.Clauses(clause.Locking{Strength: "SHARE"})
+	err := s.underLease(ctx, c, func(tx *gorm.DB, now time.Time) error {
+		if f.FetchedAt.IsZero() {
+			f.FetchedAt = now
 		}
-		var live []leaseRow
-		if err := q.Find(&live).Error; err != nil {
-			return err
-		}
-		if len(live) == 0 {
-			return fmt.Errorf("%s token %d: %w", l.CustomerID, l.Token, ErrLeaseLost)
+		row := reportFileRow{
+			CustomerID: f.CustomerID, ReportType: f.ReportType, StatDate: f.StatDate, Key: f.Key,
+			SHA256: f.SHA256, Size: f.Size, State: f.State, SyncID: f.SyncID, FetchedAt: utc(f.FetchedAt),
 		}
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "customer_id"}, {Name: "report_type"}, {Name: "stat_date"}},
@@ -78,6 +65,25 @@ func (s *Store) PutReportFile(ctx context.Context, l Lease, f ReportFile) error 
 		return fmt.Errorf("put report file %s/%s/%s: %w", f.CustomerID, f.ReportType, f.StatDate, mapErr(err))
 	}
 	return nil
+}
+
+// underLease runs fn in one transaction in which c's customer lease is checked live at the
+// database's time (and, on PostgreSQL, its row share-locked until commit, so no one takes it
+// over meanwhile). ErrLeaseLost, and nothing written, when it is not.
+func (s *Store) underLease(ctx context.Context, c Claim, fn func(tx *gorm.DB, now time.Time) error) error {
+	if c.Kind != ClaimFetch {
+		return fmt.Errorf("a %s claim holds no customer lease: %w", c.Kind, ErrLeaseLost)
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		now, err := s.dbNow(tx)
+		if err != nil {
+			return err
+		}
+		if err := liveLease(tx, s.dialect, c.CustomerID, c.Token, now, "SHARE"); err != nil {
+			return err
+		}
+		return fn(tx, now)
+	})
 }
 
 // ReportFiles returns a customer's files for days in [from, to] (YYYY-MM-DD,

@@ -28,7 +28,7 @@ func TestReportFiles(t *testing.T) {
 
 		files, err := e.s.ReportFiles(ctx, "A", []string{"AD"}, "2026-02-01", "2026-02-02")
 		must(t, err)
-		if len(files) != 2 || files[0].Key != "a1-v2" || !files[0].FetchedAt.Equal(e.clock.Now()) || files[0].SHA256 != "h-a1-v2" ||
+		if len(files) != 2 || files[0].Key != "a1-v2" || !near(files[0].FetchedAt, e.clock.Now()) || files[0].SHA256 != "h-a1-v2" ||
 			files[0].CustomerID != "A" || files[0].Size != 10 || files[0].SyncID != q.ID || files[1].StatDate != "2026-02-02" {
 			t.Fatalf("ReportFiles(AD) = %+v", files)
 		}
@@ -58,11 +58,21 @@ func TestMasterEntities(t *testing.T) {
 		for i := range n {
 			in = append(in, store.MasterEntity{CustomerID: "A", Kind: "keyword", ID: fmt.Sprintf("kw-%05d", i), ParentID: "grp-1", Name: fmt.Sprint("kw ", i)})
 		}
-		in = append(in, store.MasterEntity{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "C"},
-			store.MasterEntity{CustomerID: "B", Kind: "campaign", ID: "cmp-1", Name: "other customer"})
-		must(t, e.s.UpsertMasterEntities(ctx, in))
-		must(t, e.s.UpsertMasterEntities(ctx, []store.MasterEntity{{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "C renamed", Deleted: true}}))
-		must(t, e.s.UpsertMasterEntities(ctx, nil))
+		in = append(in, store.MasterEntity{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "C"})
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "B"})
+		_, a, err := e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		_, b, err := e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		if a.CustomerID != "A" {
+			a, b = b, a
+		}
+		must(t, e.s.UpsertMasterEntities(ctx, *a, in))
+		must(t, e.s.UpsertMasterEntities(ctx, *b, []store.MasterEntity{{CustomerID: "B", Kind: "campaign", ID: "cmp-1", Name: "other customer"}}))
+		wantErr(t, e.s.UpsertMasterEntities(ctx, *b, []store.MasterEntity{{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "B writing A's names"}}), store.ErrLeaseLost)
+		must(t, e.s.UpsertMasterEntities(ctx, *a, []store.MasterEntity{{CustomerID: "A", Kind: "campaign", ID: "cmp-1", Name: "C renamed", Deleted: true}}))
+		must(t, e.s.UpsertMasterEntities(ctx, *a, nil))
 
 		seen := map[string]store.MasterEntity{}
 		must(t, e.s.MasterEntities(ctx, "A", func(m store.MasterEntity) error {
@@ -92,8 +102,8 @@ func TestMasterEntities(t *testing.T) {
 			t.Fatalf("unset MasterState = %v", zero)
 		}
 		at := time.Date(2026, 2, 3, 4, 5, 6, 7000, time.UTC)
-		must(t, e.s.SetMasterState(ctx, "A", "Keyword", at))
-		must(t, e.s.SetMasterState(ctx, "A", "Keyword", at.Add(time.Hour)))
+		must(t, e.s.SetMasterState(ctx, *a, "Keyword", at))
+		must(t, e.s.SetMasterState(ctx, *a, "Keyword", at.Add(time.Hour)))
 		got, err := e.s.MasterState(ctx, "A", "Keyword")
 		must(t, err)
 		if !got.Equal(at.Add(time.Hour)) {

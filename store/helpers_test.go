@@ -3,8 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,39 +12,21 @@ import (
 	"github.com/naversync/naversync/store/storetest"
 )
 
-// clock is a settable clock shared by the Stores of one test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is the clock of one test's Stores: the database's time, starting at a fixed instant
+// and running on in real time; tests jump it with Advance to expire leases and claims.
+func newClock() *store.Clock { return store.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 // env is one database under test with its clock.
 type env struct {
 	db    storetest.DB
-	clock *clock
+	clock *store.Clock
 	s     *store.Store
 }
 
 // open opens another Store (replica) on the env's database and clock.
 func (e *env) open(t *testing.T) *store.Store {
 	t.Helper()
-	return storetest.Open(t, e.db, store.Options{Now: e.clock.Now, Logger: testLogger(t)})
+	return storetest.Open(t, e.db, store.Options{Clock: e.clock, Logger: testLogger(t)})
 }
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -105,4 +87,32 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// slack is how far a time the store stamped may be from the test's reading of the clock: the
+// store's time runs on in real time (it is the database's clock), so exact equality would
+// depend on how fast the machine is.
+const slack = 2 * time.Second
+
+// near reports whether got is within slack of want.
+func near(got, want time.Time) bool {
+	d := got.Sub(want)
+	return d > -slack && d < slack
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// storetestOpenWithHostClock opens a replica on the env's database whose host clock is host.
+func storetestOpenWithHostClock(t *testing.T, e *env, host func() time.Time) *store.Store {
+	t.Helper()
+	return storetest.Open(t, e.db, store.Options{Clock: e.clock, Now: host, Logger: testLogger(t)})
+}
+
+// rescueOne runs Rescue and wants exactly one sync repaired.
+func rescueOne(ctx context.Context, s *store.Store) error {
+	n, err := s.Rescue(ctx)
+	if err == nil && n != 1 {
+		err = fmt.Errorf("Rescue repaired %d syncs, want 1", n)
+	}
+	return err
 }

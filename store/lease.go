@@ -9,9 +9,9 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Lease is a customer's mutex: while live (ExpiresAt > now) only its holder
-// may talk to Naver for CustomerID. Token grows by one on every acquisition
-// and fences every write of the holder.
+// Lease is a customer's mutex: while live (ExpiresAt > the store's time) only its holder may
+// talk to Naver for CustomerID. Token grows by one on every acquisition and fences every write
+// of the holder.
 type Lease struct {
 	CustomerID   string
 	HolderSyncID string
@@ -49,18 +49,21 @@ const upsertLeaseSQL = `INSERT INTO customer_leases
 // and takes that customer's lease for ttl. It returns nil, nil, nil when
 // nothing is runnable. Each attempt is one transaction (candidate row locked
 // with FOR UPDATE SKIP LOCKED on PostgreSQL, the lease upserted, the sync moved
-// to fetching); when another claimer won the customer meanwhile, the next
-// candidate of another customer is tried.
-func (s *Store) ClaimFetch(ctx context.Context, owner string, ttl time.Duration) (*Sync, *Lease, error) {
+// to fetching), its time read from the database; when another claimer won the
+// customer meanwhile, the next candidate of another customer is tried.
+func (s *Store) ClaimFetch(ctx context.Context, owner string, ttl time.Duration) (*Sync, *Claim, error) {
 	var tried []string
 	for range maxClaimAttempts {
-		now := s.now()
 		var (
 			got     *syncRow
-			lease   *Lease
+			claim   *Claim
 			nothing bool
 		)
 		err := s.tx(ctx, func(tx *gorm.DB) error {
+			now, err := s.dbNow(tx)
+			if err != nil {
+				return err
+			}
 			q := tx.Where("status = ? AND run_after <= ? AND cancel_requested = ?", StatusQueued, now, false).
 				Where("NOT EXISTS (SELECT 1 FROM customer_leases l WHERE l.customer_id = syncs.customer_id AND l.expires_at > ?)", now)
 			if len(tried) > 0 {
@@ -111,8 +114,8 @@ func (s *Store) ClaimFetch(ctx context.Context, owner string, ttl time.Duration)
 				return err
 			}
 			got = &fresh
-			lease = &Lease{CustomerID: row.CustomerID, HolderSyncID: row.ID, Owner: owner,
-				Token: tokens[0], AcquiredAt: now, RenewedAt: now, ExpiresAt: expires}
+			claim = &Claim{Kind: ClaimFetch, SyncID: row.ID, CustomerID: row.CustomerID, Owner: owner,
+				Token: tokens[0], AcquiredAt: now, ExpiresAt: expires}
 			return nil
 		})
 		if err != nil {
@@ -123,82 +126,40 @@ func (s *Store) ClaimFetch(ctx context.Context, owner string, ttl time.Duration)
 		}
 		if got != nil {
 			out := got.toSync()
-			return &out, lease, nil
+			return &out, claim, nil
 		}
 	}
 	return nil, nil, nil
 }
 
-// RenewLease extends a live lease to now+ttl. ErrLeaseLost when it expired or
-// was taken over (token changed).
-func (s *Store) RenewLease(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
-	now := s.now()
-	res := s.conn(ctx).Model(&leaseRow{}).
-		Where("customer_id = ? AND token = ? AND expires_at > ?", l.CustomerID, l.Token, now).
-		Updates(map[string]any{"renewed_at": now, "expires_at": now.Add(ttl)})
-	if res.Error != nil {
-		return l, fmt.Errorf("renew lease %s: %w", l.CustomerID, mapErr(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return l, fmt.Errorf("renew lease %s token %d: %w", l.CustomerID, l.Token, ErrLeaseLost)
-	}
-	l.RenewedAt, l.ExpiresAt = now, now.Add(ttl)
-	return l, nil
-}
-
 // ReleaseLease ends a live lease now (the row stays so the token keeps
 // growing) and wakes the workers. ErrLeaseLost when it was no longer held.
 func (s *Store) ReleaseLease(ctx context.Context, l Lease) error {
-	if err := releaseTx(s.conn(ctx), l, s.now()); err != nil {
-		return fmt.Errorf("release lease: %w", err)
-	}
-	s.notify(ctx)
-	return nil
-}
-
-func releaseTx(tx *gorm.DB, l Lease, now time.Time) error {
-	res := tx.Model(&leaseRow{}).
-		Where("customer_id = ? AND token = ? AND expires_at > ?", l.CustomerID, l.Token, now).
-		Update("expires_at", now)
-	if res.Error != nil {
-		return fmt.Errorf("%s: %w", l.CustomerID, mapErr(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("%s token %d: %w", l.CustomerID, l.Token, ErrLeaseLost)
-	}
-	return nil
-}
-
-// FinishFetch releases the lease and hands the sync to processing
-// (phase awaiting_processing) in one transaction; a sync whose cancel was
-// requested is canceled instead. ErrLeaseLost when the lease no longer fences
-// (nothing changes).
-func (s *Store) FinishFetch(ctx context.Context, l Lease, syncID string) error {
-	now := s.now()
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := releaseTx(tx, l, now); err != nil {
-			return err
-		}
-		row, err := getSyncRow(tx, syncID)
+		now, err := s.dbNow(tx)
 		if err != nil {
 			return err
 		}
-		if row.Status != StatusFetching || row.LeaseToken != l.Token || row.CustomerID != l.CustomerID {
-			return fmt.Errorf("sync %s is %s with token %d: %w", syncID, row.Status, row.LeaseToken, ErrLeaseLost)
-		}
-		upd := map[string]any{
-			"status": StatusProcessing, "phase": PhaseAwaitingProcessing, "lock_released_at": now,
-			"worker": "", "locked_until": nil, "updated_at": now,
-		}
-		if row.CancelRequested {
-			upd["status"], upd["finished_at"] = StatusCanceled, now
-		}
-		return tx.Model(&syncRow{}).Where("id = ?", syncID).Updates(upd).Error
+		return releaseTx(tx, l.CustomerID, l.Token, now)
 	})
 	if err != nil {
-		return fmt.Errorf("finish fetch %s: %w", syncID, mapErr(err))
+		return fmt.Errorf("release lease: %w", mapErr(err))
 	}
 	s.notify(ctx)
+	return nil
+}
+
+// releaseTx ends the live lease (customer, token) at now.
+func releaseTx(tx *gorm.DB, customerID string, token int64, now time.Time) error {
+	res := tx.Model(&leaseRow{}).
+		Where("customer_id = ? AND token = ? AND expires_at > ?", customerID, token, now).
+		Update("expires_at", now)
+	if res.Error != nil {
+		return fmt.Errorf("%s: %w", customerID, mapErr(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("%s token %d: %w", customerID, token, ErrLeaseLost)
+	}
 	return nil
 }
 
@@ -209,9 +170,12 @@ func (s *Store) FinishFetch(ctx context.Context, l Lease, syncID string) error {
 // the workers when any did. Processing syncs with an expired claim need no
 // rescue: ClaimProcess takes them.
 func (s *Store) Rescue(ctx context.Context) (int, error) {
-	now := s.now()
 	var n int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now, err := s.dbNow(tx)
+		if err != nil {
+			return err
+		}
 		dead := tx.Where("status = ?", StatusFetching).
 			Where("NOT EXISTS (SELECT 1 FROM customer_leases l WHERE l.customer_id = syncs.customer_id AND l.token = syncs.lease_token AND l.expires_at > ?)", now)
 		res := dead.Session(&gorm.Session{}).Model(&syncRow{}).Where("cancel_requested = ?", false).Updates(map[string]any{
@@ -246,7 +210,7 @@ func (s *Store) Rescue(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// Leases returns the live leases (ExpiresAt > now), by customer id.
+// Leases returns the live leases (ExpiresAt > the store's time), by customer id.
 func (s *Store) Leases(ctx context.Context) ([]Lease, error) {
 	var rows []leaseRow
 	if err := s.conn(ctx).Where("expires_at > ?", s.now()).Order("customer_id").Find(&rows).Error; err != nil {

@@ -13,35 +13,37 @@ func TestClaimFetchSkipsBusyCustomer(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
 		a1 := mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-01", To: "2026-02-01"})
-		e.clock.Advance(time.Second)
+		e.clock.Advance(time.Minute)
 		a2 := mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-02", To: "2026-02-02"})
-		e.clock.Advance(time.Second)
+		e.clock.Advance(time.Minute)
 		b1 := mustEnqueue(t, e.s, store.Sync{CustomerID: "B"})
-		e.clock.Advance(time.Second)
+		e.clock.Advance(time.Minute)
 
-		s1, l1, err := e.s.ClaimFetch(ctx, "w1", ttl)
+		s1, c1, err := e.s.ClaimFetch(ctx, "w1", ttl)
 		must(t, err)
 		if s1 == nil || s1.ID != a1.ID {
 			t.Fatalf("first claim = %v, want oldest %s", s1, a1.ID)
 		}
 		now := e.clock.Now()
 		if s1.Status != store.StatusFetching || s1.Phase != store.PhaseFetching || s1.Attempts != 1 || s1.Worker != "w1" ||
-			s1.LeaseToken != l1.Token || s1.FetchStartedAt == nil || !s1.LockAcquiredAt.Equal(now) || s1.LockWait != 3*time.Second {
+			s1.LeaseToken != c1.Token || s1.FetchStartedAt == nil || !near(*s1.LockAcquiredAt, now) ||
+			s1.LockWait < 3*time.Minute || s1.LockWait > 3*time.Minute+slack {
 			t.Fatalf("claimed sync = %+v", s1)
 		}
-		if l1.CustomerID != "A" || l1.HolderSyncID != a1.ID || l1.Owner != "w1" || l1.Token != 1 || !l1.ExpiresAt.Equal(now.Add(ttl)) {
-			t.Fatalf("lease = %+v", l1)
+		if c1.Kind != store.ClaimFetch || c1.CustomerID != "A" || c1.SyncID != a1.ID || c1.Owner != "w1" || c1.Token != 1 ||
+			!c1.ExpiresAt.Equal(c1.AcquiredAt.Add(ttl)) || !near(c1.ExpiresAt, now.Add(ttl)) {
+			t.Fatalf("claim = %+v", c1)
 		}
 
 		// a2 is older than b1 but its customer is busy.
-		s2, l2, err := e.s.ClaimFetch(ctx, "w2", ttl)
+		s2, c2, err := e.s.ClaimFetch(ctx, "w2", ttl)
 		must(t, err)
-		if s2 == nil || s2.ID != b1.ID || l2.CustomerID != "B" {
+		if s2 == nil || s2.ID != b1.ID || c2.CustomerID != "B" {
 			t.Fatalf("second claim = %v, want %s of the free customer", s2, b1.ID)
 		}
-		s3, l3, err := e.s.ClaimFetch(ctx, "w3", ttl)
+		s3, c3, err := e.s.ClaimFetch(ctx, "w3", ttl)
 		must(t, err)
-		if s3 != nil || l3 != nil {
+		if s3 != nil || c3 != nil {
 			t.Fatalf("third claim = %v, want nothing (A busy)", s3)
 		}
 		behind, err := e.s.QueuedBehind(ctx, "A")
@@ -51,23 +53,23 @@ func TestClaimFetchSkipsBusyCustomer(t *testing.T) {
 		}
 		leases, err := e.s.Leases(ctx)
 		must(t, err)
-		if len(leases) != 2 || leases[0].CustomerID != "A" || leases[1].CustomerID != "B" {
+		if len(leases) != 2 || leases[0].CustomerID != "A" || leases[1].CustomerID != "B" || leases[0].HolderSyncID != a1.ID {
 			t.Fatalf("Leases = %+v", leases)
 		}
 
 		// Renew, then release: A's next sync gets token 2.
 		e.clock.Advance(10 * time.Second)
-		r, err := e.s.RenewLease(ctx, *l1, ttl)
+		r, cancel, err := e.s.Renew(ctx, *c1, ttl)
 		must(t, err)
-		if !r.ExpiresAt.Equal(e.clock.Now().Add(ttl)) || !r.RenewedAt.Equal(e.clock.Now()) {
-			t.Fatalf("renewed = %+v", r)
+		if cancel || !near(r.ExpiresAt, e.clock.Now().Add(ttl)) || !r.ExpiresAt.After(c1.ExpiresAt) {
+			t.Fatalf("renewed = %+v (cancel %v)", r, cancel)
 		}
-		must(t, e.s.ReleaseLease(ctx, r))
-		wantErr(t, e.s.ReleaseLease(ctx, r), store.ErrLeaseLost)
-		s4, l4, err := e.s.ClaimFetch(ctx, "w3", ttl)
+		must(t, e.s.ReleaseLease(ctx, r.Lease()))
+		wantErr(t, e.s.ReleaseLease(ctx, r.Lease()), store.ErrLeaseLost)
+		s4, c4, err := e.s.ClaimFetch(ctx, "w3", ttl)
 		must(t, err)
-		if s4 == nil || s4.ID != a2.ID || l4.Token != 2 {
-			t.Fatalf("claim after release = %v %v, want %s with token 2", s4, l4, a2.ID)
+		if s4 == nil || s4.ID != a2.ID || c4.Token != 2 {
+			t.Fatalf("claim after release = %v %v, want %s with token 2", s4, c4, a2.ID)
 		}
 	})
 }
@@ -100,11 +102,11 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 		must(t, e.s.PutReportFile(ctx, *old, store.ReportFile{ReportType: "AD", StatDate: "2026-02-01", Key: "k1", State: store.FileBuilt, SyncID: first.ID}))
 
 		// Not expired yet: nobody else gets A.
-		e.clock.Advance(ttl - time.Microsecond)
+		e.clock.Advance(ttl - 5*time.Second)
 		if s, _, err := e.s.ClaimFetch(ctx, "new", ttl); err != nil || s != nil {
 			t.Fatalf("claim before expiry = %v, %v", s, err)
 		}
-		e.clock.Advance(time.Microsecond) // expires_at <= now: expired
+		e.clock.Advance(5 * time.Second) // expires_at <= now: expired
 		replica := e.open(t)
 		s, l, err := replica.ClaimFetch(ctx, "new", ttl)
 		must(t, err)
@@ -112,11 +114,11 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 			t.Fatalf("takeover = %v %v, want %s with token %d", s, l, second.ID, old.Token+1)
 		}
 
-		_, err = e.s.RenewLease(ctx, *old, ttl)
+		_, _, err = e.s.Renew(ctx, *old, ttl)
 		wantErr(t, err, store.ErrLeaseLost)
 		wantErr(t, e.s.PutReportFile(ctx, *old, store.ReportFile{ReportType: "AD", StatDate: "2026-02-01", Key: "stale", State: store.FileBuilt}), store.ErrLeaseLost)
-		wantErr(t, e.s.FinishFetch(ctx, *old, first.ID), store.ErrLeaseLost)
-		wantErr(t, e.s.ReleaseLease(ctx, *old), store.ErrLeaseLost)
+		wantErr(t, e.s.FinishFetch(ctx, *old), store.ErrLeaseLost)
+		wantErr(t, e.s.ReleaseLease(ctx, old.Lease()), store.ErrLeaseLost)
 
 		files, err := e.s.ReportFiles(ctx, "A", nil, "2026-02-01", "2026-02-01")
 		must(t, err)
@@ -128,7 +130,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 			t.Fatalf("failed FinishFetch changed the sync: %s", got.Status)
 		}
 		// The new holder's lease is intact.
-		if _, err := replica.RenewLease(ctx, *l, ttl); err != nil {
+		if _, _, err := replica.Renew(ctx, *l, ttl); err != nil {
 			t.Fatalf("new holder renew: %v", err)
 		}
 
@@ -152,59 +154,69 @@ func TestFetchThenProcess(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
 		q := mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
-		s, l, err := e.s.ClaimFetch(ctx, "f1", ttl)
+		_, c, err := e.s.ClaimFetch(ctx, "f1", ttl)
 		must(t, err)
-		must(t, e.s.SetPhase(ctx, s.ID, "f1", store.PhaseFetching))
-		wantErr(t, e.s.SetPhase(ctx, s.ID, "other", store.PhaseFetching), store.ErrLeaseLost)
-		wantErr(t, e.s.SetPhase(ctx, "missing", "f1", store.PhaseFetching), store.ErrNotFound)
-		if p, err := e.s.ClaimProcess(ctx, "p1", ttl); err != nil || p != nil {
+		must(t, e.s.SetPhase(ctx, *c, store.PhaseFetching))
+		total, rows := 5, int64(42)
+		must(t, e.s.UpdateProgress(ctx, *c, store.Progress{ReportsTotal: &total, RowsProcessed: &rows}))
+		if got, _ := e.s.GetSync(ctx, q.ID); got.ReportsTotal != 5 || got.RowsProcessed != 42 || got.ReportsFetched != 0 {
+			t.Fatalf("progress = %+v", got)
+		}
+		forged := *c
+		forged.Token++
+		wantErr(t, e.s.SetPhase(ctx, forged, store.PhaseFetching), store.ErrLeaseLost)
+		missing := *c
+		missing.SyncID = "missing"
+		wantErr(t, e.s.SetPhase(ctx, missing, store.PhaseFetching), store.ErrNotFound)
+		if p, _, err := e.s.ClaimProcess(ctx, "p1", ttl); err != nil || p != nil {
 			t.Fatalf("ClaimProcess while fetching = %v, %v", p, err)
 		}
 
 		e.clock.Advance(time.Second)
-		must(t, e.s.FinishFetch(ctx, *l, s.ID))
+		must(t, e.s.FinishFetch(ctx, *c))
 		got, _ := e.s.GetSync(ctx, q.ID)
 		if got.Status != store.StatusProcessing || got.Phase != store.PhaseAwaitingProcessing || got.Worker != "" ||
-			got.LockReleasedAt == nil || !got.LockReleasedAt.Equal(e.clock.Now()) {
+			got.LockReleasedAt == nil || !near(*got.LockReleasedAt, e.clock.Now()) {
 			t.Fatalf("after FinishFetch = %+v", got)
 		}
 		if leases, _ := e.s.Leases(ctx); len(leases) != 0 {
 			t.Fatalf("lease still live after FinishFetch: %+v", leases)
 		}
 
-		p, err := e.s.ClaimProcess(ctx, "p1", ttl)
+		p, pc, err := e.s.ClaimProcess(ctx, "p1", ttl)
 		must(t, err)
 		if p == nil || p.ID != q.ID || p.Phase != store.PhaseProcessing || p.Worker != "p1" || p.ProcessingStartedAt == nil ||
-			!p.LockedUntil.Equal(e.clock.Now().Add(ttl)) {
-			t.Fatalf("ClaimProcess = %+v", p)
+			!near(*p.LockedUntil, e.clock.Now().Add(ttl)) || pc.Kind != store.ClaimProcess || pc.Token != 1 || p.ClaimToken != 1 {
+			t.Fatalf("ClaimProcess = %+v %+v", p, pc)
 		}
-		if p2, _ := e.s.ClaimProcess(ctx, "p2", ttl); p2 != nil {
+		if p2, _, _ := e.s.ClaimProcess(ctx, "p2", ttl); p2 != nil {
 			t.Fatal("claimed a sync that is being processed")
 		}
-		must(t, e.s.RenewProcess(ctx, q.ID, "p1", ttl))
-		wantErr(t, e.s.RenewProcess(ctx, q.ID, "p2", ttl), store.ErrLeaseLost)
-
-		// p1 stalls; its claim expires and p2 takes over.
-		e.clock.Advance(ttl + time.Second)
-		wantErr(t, e.s.RenewProcess(ctx, q.ID, "p1", ttl), store.ErrLeaseLost)
-		p2, err := e.s.ClaimProcess(ctx, "p2", ttl)
+		_, _, err = e.s.Renew(ctx, *pc, ttl)
 		must(t, err)
-		if p2 == nil || p2.ID != q.ID || !p2.ProcessingStartedAt.Equal(*p.ProcessingStartedAt) {
-			t.Fatalf("takeover of processing = %+v", p2)
+
+		// p1 stalls; its claim expires and p2 takes over with the next token.
+		e.clock.Advance(ttl + time.Second)
+		_, _, err = e.s.Renew(ctx, *pc, ttl)
+		wantErr(t, err, store.ErrLeaseLost)
+		p2, pc2, err := e.s.ClaimProcess(ctx, "p2", ttl)
+		must(t, err)
+		if p2 == nil || p2.ID != q.ID || !p2.ProcessingStartedAt.Equal(*p.ProcessingStartedAt) || pc2.Token != 2 {
+			t.Fatalf("takeover of processing = %+v %+v", p2, pc2)
 		}
-		wantErr(t, e.s.CompleteSync(ctx, q.ID, "p1", 1), store.ErrLeaseLost)
-		must(t, e.s.SetPhase(ctx, q.ID, "p2", store.PhaseWriting))
+		wantErr(t, e.s.CompleteSync(ctx, *pc, 1), store.ErrLeaseLost)
+		must(t, e.s.SetPhase(ctx, *pc2, store.PhaseWriting))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Phase != store.PhaseWriting || got.WriteStartedAt == nil {
 			t.Fatalf("writing phase = %+v", got)
 		}
-		must(t, e.s.CompleteSync(ctx, q.ID, "p2", 1234))
+		must(t, e.s.CompleteSync(ctx, *pc2, 1234))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Status != store.StatusSucceeded || got.Phase != store.PhaseDone || got.RowsProcessed != 1234 ||
 			got.FinishedAt == nil || got.LockedUntil != nil {
 			t.Fatalf("completed = %+v", got)
 		}
-		wantErr(t, e.s.CompleteSync(ctx, "missing", "p2", 1), store.ErrNotFound)
+		wantErr(t, e.s.CompleteSync(ctx, *pc2, 1), store.ErrLeaseLost)
 	})
 }
 
@@ -212,43 +224,169 @@ func TestRequeueAndFail(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
 		q := mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
-		s, l, err := e.s.ClaimFetch(ctx, "w", ttl)
+		_, c, err := e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.ReleaseLease(ctx, *l))
 		retryAt := e.clock.Now().Add(time.Minute)
-		must(t, e.s.RequeueSync(ctx, s.ID, store.StatusQueued, retryAt, "rate_limited", "429"))
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: retryAt, Kind: "rate_limited", Message: "429"}))
 		got, _ := e.s.GetSync(ctx, q.ID)
-		if got.Status != store.StatusQueued || got.Phase != store.PhaseQueued || !got.RunAfter.Equal(retryAt) ||
+		if got.Status != store.StatusQueued || got.Phase != store.PhaseQueued || !got.RunAfter.Equal(retryAt.UTC().Truncate(time.Microsecond)) ||
 			got.ErrorKind != "rate_limited" || got.Error != "429" || got.Worker != "" {
 			t.Fatalf("requeued = %+v", got)
+		}
+		if leases, _ := e.s.Leases(ctx); len(leases) != 0 {
+			t.Fatalf("requeue kept the lease: %+v", leases)
 		}
 		if s, _, _ := e.s.ClaimFetch(ctx, "w", ttl); s != nil {
 			t.Fatal("claimed before run_after")
 		}
 		e.clock.Advance(time.Minute)
-		s, l, err = e.s.ClaimFetch(ctx, "w", ttl)
+		s, c, err := e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
 		if s == nil || s.Attempts != 2 {
 			t.Fatalf("second attempt = %+v", s)
 		}
-		must(t, e.s.FinishFetch(ctx, *l, s.ID))
-		_, err = e.s.ClaimProcess(ctx, "p", ttl)
+		// Waiting for room among Naver's jobs: queued again, phase waiting_naver_jobs, since when kept.
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "naver_jobs", Message: "full", WaitingNaverJobs: true}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.Status != store.StatusQueued || got.Phase != store.PhaseWaitingNaverJobs || got.WaitingSince == nil {
+			t.Fatalf("waiting = %+v", got)
+		}
+		since := *got.WaitingSince
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.RequeueSync(ctx, s.ID, store.StatusProcessing, e.clock.Now(), "sheets", "503"))
+		e.clock.Advance(10 * time.Second)
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), WaitingNaverJobs: true}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.WaitingSince == nil || !got.WaitingSince.Equal(since) {
+			t.Fatalf("second wait moved waiting_since: %v, want %v", got.WaitingSince, since)
+		}
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.FinishFetch(ctx, *c))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.WaitingSince != nil {
+			t.Fatalf("waiting_since kept after the fetch finished: %v", got.WaitingSince)
+		}
+
+		_, pc, err := e.s.ClaimProcess(ctx, "p", ttl)
+		must(t, err)
+		must(t, e.s.RequeueSync(ctx, *pc, store.Requeue{RunAfter: e.clock.Now(), Kind: "sheets", Message: "503"}))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Status != store.StatusProcessing || got.Phase != store.PhaseAwaitingProcessing || got.LockedUntil != nil {
 			t.Fatalf("requeued to processing = %+v", got)
 		}
-		wantErr(t, e.s.RequeueSync(ctx, s.ID, store.StatusFailed, e.clock.Now(), "", ""), store.ErrConflict)
+		wantErr(t, e.s.RequeueSync(ctx, *pc, store.Requeue{RunAfter: e.clock.Now()}), store.ErrLeaseLost) // claim gone
 
-		must(t, e.s.FailSync(ctx, s.ID, "auth", "bad key"))
+		_, pc, err = e.s.ClaimProcess(ctx, "p", ttl)
+		must(t, err)
+		must(t, e.s.FailSync(ctx, *pc, "auth", "bad key"))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Status != store.StatusFailed || got.ErrorKind != "auth" || got.FinishedAt == nil {
 			t.Fatalf("failed = %+v", got)
 		}
-		wantErr(t, e.s.FailSync(ctx, s.ID, "auth", "again"), store.ErrConflict)
-		wantErr(t, e.s.RequeueSync(ctx, s.ID, store.StatusQueued, e.clock.Now(), "", ""), store.ErrConflict)
-		wantErr(t, e.s.MarkCanceled(ctx, s.ID), store.ErrConflict)
-		wantErr(t, e.s.FailSync(ctx, "missing", "x", "y"), store.ErrNotFound)
+		wantErr(t, e.s.FailSync(ctx, *pc, "auth", "again"), store.ErrLeaseLost)
+		wantErr(t, e.s.RequeueSync(ctx, *pc, store.Requeue{RunAfter: e.clock.Now()}), store.ErrLeaseLost)
+		wantErr(t, e.s.CancelClaimed(ctx, *pc), store.ErrLeaseLost)
+	})
+}
+
+// A worker whose claim was taken over (its lease expired while it still ran) can change
+// nothing: its fail, requeue, cancel, progress, phase, file and master writes are refused while
+// the new holder runs, and the new holder finishes and gives the customer back.
+func TestStaleWorkerWritesAreRefused(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		q := mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
+		_, stale, err := e.s.ClaimFetch(ctx, "stale", ttl)
+		must(t, err)
+		e.clock.Advance(ttl + time.Second)
+		replica := e.open(t)
+		n, err := replica.Rescue(ctx)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("Rescue = %d", n)
+		}
+		_, fresh, err := replica.ClaimFetch(ctx, "fresh", ttl)
+		must(t, err)
+		if fresh == nil || fresh.SyncID != q.ID {
+			t.Fatalf("new holder claim = %+v", fresh)
+		}
+		ten := 10
+		refused := map[string]error{
+			"fail":     e.s.FailSync(ctx, *stale, "naver", "boom"),
+			"requeue":  e.s.RequeueSync(ctx, *stale, store.Requeue{RunAfter: e.clock.Now().Add(time.Hour), Kind: "x", Message: "y"}),
+			"cancel":   e.s.CancelClaimed(ctx, *stale),
+			"progress": e.s.UpdateProgress(ctx, *stale, store.Progress{ReportsFetched: &ten}),
+			"phase":    e.s.SetPhase(ctx, *stale, store.PhaseWriting),
+			"file":     e.s.PutReportFile(ctx, *stale, store.ReportFile{ReportType: "AD", StatDate: "2026-02-01", State: store.FileBuilt, Key: "stale"}),
+			"masters":  e.s.UpsertMasterEntities(ctx, *stale, []store.MasterEntity{{CustomerID: "A", Kind: "campaign", ID: "c1", Name: "stale"}}),
+			"state":    e.s.SetMasterState(ctx, *stale, "Campaign", e.clock.Now()),
+			"job":      e.s.RecordReportJob(ctx, *stale, store.ReportJob{ReportType: "AD", StatDate: "2026-02-01"}),
+			"finish":   e.s.FinishFetch(ctx, *stale),
+		}
+		for what, err := range refused {
+			if !errorsIs(err, store.ErrLeaseLost) {
+				t.Errorf("stale %s: err = %v, want ErrLeaseLost", what, err)
+			}
+		}
+		got, _ := e.s.GetSync(ctx, q.ID)
+		if got.Status != store.StatusFetching || got.LeaseToken != fresh.Token || got.ReportsFetched != 0 || got.Error != "" || got.Phase != store.PhaseFetching {
+			t.Fatalf("a stale write changed the sync: %+v", got)
+		}
+		must(t, replica.PutReportFile(ctx, *fresh, store.ReportFile{ReportType: "AD", StatDate: "2026-02-01", State: store.FileBuilt, Key: "fresh"}))
+		must(t, replica.FinishFetch(ctx, *fresh))
+		if leases, _ := e.s.Leases(ctx); len(leases) != 0 {
+			t.Fatalf("the new holder did not give the customer back: %+v", leases)
+		}
+		files, _ := e.s.ReportFiles(ctx, "A", nil, "2026-02-01", "2026-02-01")
+		if len(files) != 1 || files[0].Key != "fresh" {
+			t.Fatalf("files = %+v", files)
+		}
+
+		// The same for processing claims: a stale worker's requeue does not clear a live claim.
+		_, p1, err := e.s.ClaimProcess(ctx, "p1", ttl)
+		must(t, err)
+		e.clock.Advance(ttl + time.Second)
+		_, p2, err := replica.ClaimProcess(ctx, "p2", ttl)
+		must(t, err)
+		wantErr(t, e.s.RequeueSync(ctx, *p1, store.Requeue{RunAfter: e.clock.Now()}), store.ErrLeaseLost)
+		wantErr(t, e.s.FailSync(ctx, *p1, "sheet", "x"), store.ErrLeaseLost)
+		if p3, _, _ := e.s.ClaimProcess(ctx, "p3", ttl); p3 != nil {
+			t.Fatal("a third worker claimed a sync whose live claim a stale worker tried to clear")
+		}
+		must(t, replica.CompleteSync(ctx, *p2, 7))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.Status != store.StatusSucceeded || got.RowsProcessed != 7 {
+			t.Fatalf("completed = %+v", got)
+		}
+	})
+}
+
+// Replicas whose own clocks differ by an hour agree on leases: expiry and claims are decided
+// by the database's time, not the host's.
+func TestDriftingHostClocksNeverShareACustomer(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		ahead := storetestOpenWithHostClock(t, e, func() time.Time { return time.Now().Add(time.Hour) })
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-01", To: "2026-02-01"})
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-02", To: "2026-02-02"})
+		s1, c1, err := e.s.ClaimFetch(ctx, "behind", ttl)
+		must(t, err)
+		if s1 == nil {
+			t.Fatal("no claim")
+		}
+		if s, _, err := ahead.ClaimFetch(ctx, "ahead", ttl); err != nil || s != nil {
+			t.Fatalf("a replica an hour ahead claimed a customer whose lease is live: %v %v", s, err)
+		}
+		if n, err := ahead.Rescue(ctx); err != nil || n != 0 {
+			t.Fatalf("a replica an hour ahead rescued a live sync: %d %v", n, err)
+		}
+		if _, _, err := e.s.Renew(ctx, *c1, ttl); err != nil {
+			t.Fatalf("renew: %v", err)
+		}
+		// Both tell the same time, whatever their hosts say.
+		if d := ahead.Now().Sub(e.s.Now()); d > slack || d < -slack {
+			t.Fatalf("the replicas' times differ by %s", d)
+		}
 	})
 }

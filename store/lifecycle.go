@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -24,82 +23,17 @@ func (s *Store) lockSync(tx *gorm.DB, id string) (syncRow, error) {
 	return getSyncRow(tx, id)
 }
 
-// RequeueSync sends a running sync back after a transient failure: to status
-// queued (phase queued) or processing (phase awaiting_processing), not
-// claimable before runAfter, with the error kept and the claim cleared. The
-// caller releases the customer lease itself. A sync whose cancel was
-// requested is canceled instead. ErrConflict for a finished sync.
-func (s *Store) RequeueSync(ctx context.Context, syncID string, status string, runAfter time.Time, kind, msg string) error {
-	phase := PhaseQueued
-	switch status {
-	case StatusQueued:
-	case StatusProcessing:
-		phase = PhaseAwaitingProcessing
-	default:
-		return fmt.Errorf("requeue sync %s: status %q: %w", syncID, status, ErrConflict)
-	}
-	now := s.now()
+// CancelSync cancels a sync. A queued sync, or a processing sync no worker
+// holds, is canceled at once; a fetching sync or a processing sync being
+// worked on gets CancelRequested and its worker ends it (CancelClaimed).
+// ErrConflict when the sync already finished. It returns the sync as stored.
+func (s *Store) CancelSync(ctx context.Context, id string) (Sync, error) {
+	var out syncRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		row, err := s.lockSync(tx, syncID)
+		now, err := s.dbNow(tx)
 		if err != nil {
 			return err
 		}
-		if terminal(row.Status) {
-			return fmt.Errorf("sync is %s: %w", row.Status, ErrConflict)
-		}
-		upd := map[string]any{
-			"status": status, "phase": phase, "run_after": utc(runAfter), "error_kind": kind,
-			"error_message": msg, "worker": "", "locked_until": nil, "updated_at": now,
-		}
-		if row.CancelRequested {
-			upd["status"], upd["finished_at"] = StatusCanceled, now
-		}
-		return tx.Model(&syncRow{}).Where("id = ?", syncID).Updates(upd).Error
-	})
-	if err != nil {
-		return fmt.Errorf("requeue sync %s: %w", syncID, mapErr(err))
-	}
-	s.notify(ctx)
-	return nil
-}
-
-// FailSync marks a sync failed for good. ErrConflict when it already finished.
-func (s *Store) FailSync(ctx context.Context, syncID, kind, msg string) error {
-	return s.finish(ctx, "fail sync", syncID, map[string]any{
-		"status": StatusFailed, "error_kind": kind, "error_message": msg,
-	})
-}
-
-// MarkCanceled is how a worker ends a sync whose cancel was requested (or
-// that it abandons): status canceled. ErrConflict when it already finished.
-func (s *Store) MarkCanceled(ctx context.Context, syncID string) error {
-	return s.finish(ctx, "mark canceled", syncID, map[string]any{"status": StatusCanceled})
-}
-
-// finish moves a non-terminal sync to a terminal status.
-func (s *Store) finish(ctx context.Context, op, syncID string, upd map[string]any) error {
-	now := s.now()
-	upd["finished_at"], upd["locked_until"], upd["worker"], upd["updated_at"] = now, nil, "", now
-	res := s.conn(ctx).Model(&syncRow{}).
-		Where("id = ? AND status IN ?", syncID, []string{StatusQueued, StatusFetching, StatusProcessing}).
-		Updates(upd)
-	if res.Error != nil {
-		return fmt.Errorf("%s %s: %w", op, syncID, mapErr(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("%s %s: %w", op, syncID, notFoundOr(s.conn(ctx), "syncs", syncID, ErrConflict))
-	}
-	return nil
-}
-
-// CancelSync cancels a sync. A queued sync, or a processing sync no worker
-// holds, is canceled at once; a fetching sync or a processing sync being
-// worked on gets CancelRequested and its worker ends it (MarkCanceled).
-// ErrConflict when the sync already finished. It returns the sync as stored.
-func (s *Store) CancelSync(ctx context.Context, id string) (Sync, error) {
-	now := s.now()
-	var out syncRow
-	err := s.tx(ctx, func(tx *gorm.DB) error {
 		row, err := s.lockSync(tx, id)
 		if err != nil {
 			return err

@@ -25,16 +25,20 @@ type MasterEntity struct {
 const masterBatch = 1000
 
 // UpsertMasterEntities inserts or updates entities (keyed by customer, kind,
-// id) in batches, all in one transaction.
-func (s *Store) UpsertMasterEntities(ctx context.Context, entities []MasterEntity) error {
+// id) of the claim's customer in batches, all in one transaction, while the
+// fetch claim c holds the customer's lease (else ErrLeaseLost, nothing written).
+func (s *Store) UpsertMasterEntities(ctx context.Context, c Claim, entities []MasterEntity) error {
 	if len(entities) == 0 {
 		return nil
 	}
 	rows := make([]masterEntityRow, len(entities))
 	for i, e := range entities {
+		if e.CustomerID != c.CustomerID {
+			return fmt.Errorf("upsert master entities: customer %s under the lease of %s: %w", e.CustomerID, c.CustomerID, ErrLeaseLost)
+		}
 		rows[i] = masterEntityRow{CustomerID: e.CustomerID, Kind: e.Kind, ID: e.ID, ParentID: e.ParentID, Name: e.Name, Deleted: e.Deleted}
 	}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.underLease(ctx, c, func(tx *gorm.DB, _ time.Time) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "customer_id"}, {Name: "kind"}, {Name: "entity_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"parent_id", "name", "deleted"}),
@@ -85,15 +89,18 @@ func (s *Store) MasterState(ctx context.Context, customerID, item string) (time.
 	return rows[0].At.UTC(), nil
 }
 
-// SetMasterState stores t for a customer's master item.
-func (s *Store) SetMasterState(ctx context.Context, customerID, item string, t time.Time) error {
-	row := masterStateRow{CustomerID: customerID, Item: item, At: utc(t)}
-	err := s.conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "customer_id"}, {Name: "item"}},
-		DoUpdates: clause.AssignmentColumns([]string{"at"}),
-	}).Create(&row).Error
+// SetMasterState stores t for a master item of the claim's customer, while the
+// fetch claim c holds the customer's lease (else ErrLeaseLost, nothing written).
+func (s *Store) SetMasterState(ctx context.Context, c Claim, item string, t time.Time) error {
+	row := masterStateRow{CustomerID: c.CustomerID, Item: item, At: utc(t)}
+	err := s.underLease(ctx, c, func(tx *gorm.DB, _ time.Time) error {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "customer_id"}, {Name: "item"}},
+			DoUpdates: clause.AssignmentColumns([]string{"at"}),
+		}).Create(&row).Error
+	})
 	if err != nil {
-		return fmt.Errorf("set master state %s/%s: %w", customerID, item, mapErr(err))
+		return fmt.Errorf("set master state %s/%s: %w", c.CustomerID, item, mapErr(err))
 	}
 	return nil
 }

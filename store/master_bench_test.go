@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/naversync/naversync/store"
 	"github.com/naversync/naversync/store/storetest"
@@ -17,8 +18,15 @@ func BenchmarkUpsertMasterEntities50k(b *testing.B) {
 	for _, db := range storetest.Databases(b) {
 		b.Run(db.Name, func(b *testing.B) {
 			s := storetest.Open(b, db, store.Options{})
+			if _, _, err := s.EnqueueSync(b.Context(), &store.Sync{AccountID: "a", CustomerID: "A", From: "2026-02-01", To: "2026-02-01"}); err != nil {
+				b.Fatal(err)
+			}
+			_, c, err := s.ClaimFetch(b.Context(), "w", time.Hour)
+			if err != nil {
+				b.Fatal(err)
+			}
 			for b.Loop() {
-				if err := s.UpsertMasterEntities(b.Context(), ents); err != nil {
+				if err := s.UpsertMasterEntities(b.Context(), *c, ents); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -54,7 +54,9 @@ type syncRow struct {
 	CancelRequested     bool      `gorm:"not null"`
 	Worker              string    `gorm:"not null"`
 	LeaseToken          int64     `gorm:"not null"`
+	ClaimToken          int64     `gorm:"not null;default:0"`
 	LockedUntil         *time.Time
+	WaitingSince        *time.Time
 	CreatedAt           time.Time `gorm:"index:syncs_status_created,priority:2;index:syncs_account_created,priority:2"`
 	UpdatedAt           time.Time
 	FetchStartedAt      *time.Time
@@ -139,7 +141,7 @@ const migrateLockKey = 7241873301
 func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
 		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
-			&masterEntityRow{}, &masterStateRow{}, &runRow{}); err != nil {
+			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &reportJobRow{}); err != nil {
 			return fmt.Errorf("auto migrate: %w", err)
 		}
 		for _, q := range partialIndexes {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -23,8 +24,13 @@ const (
 
 // Options configures a Store. The zero value works.
 type Options struct {
-	// Now is the clock every method reads "now" from; time.Now when nil.
+	// Now is this host's clock; time.Now when nil. The store never decides a lease or a claim
+	// by it (those read the database's clock): it only corrects it toward the database's clock
+	// for Store.Now. Tests set it to play a replica whose clock drifted.
 	Now func() time.Time
+	// Clock shifts the database's time (see Clock); nil in production. Tests share one Clock
+	// between the Stores of a test world to start time at a chosen instant and move it.
+	Clock *Clock
 	// Logger receives background problems (wake listener reconnects, failed
 	// notifications); discarded when nil. Errors that are returned are not logged.
 	Logger *slog.Logger
@@ -43,7 +49,9 @@ type Store struct {
 	dialect string
 	dsn     string // PostgreSQL URL, for the LISTEN connection
 	schema  string // PostgreSQL current_schema(), the NOTIFY payload
-	nowFn   func() time.Time
+	hostNow func() time.Time
+	clock   *Clock
+	skew    atomic.Int64 // the database's clock minus the host's, as last measured
 	log     *slog.Logger
 
 	ctx    context.Context // canceled by Close; bounds background goroutines
@@ -62,12 +70,13 @@ type Store struct {
 // busy_timeout=10000, foreign keys on and BEGIN IMMEDIATE transactions.
 func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
 	s := &Store{
-		nowFn:    opts.Now,
+		hostNow:  opts.Now,
+		clock:    opts.Clock,
 		log:      opts.Logger,
 		wakeSubs: make(map[chan struct{}]struct{}),
 	}
-	if s.nowFn == nil {
-		s.nowFn = time.Now
+	if s.hostNow == nil {
+		s.hostNow = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -191,13 +200,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
+	if err := s.syncClock(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
 	return nil
-}
-
-// now is the injected clock in UTC, truncated to PostgreSQL's resolution so
-// values round-trip identically on both dialects.
-func (s *Store) now() time.Time {
-	return s.nowFn().UTC().Truncate(time.Microsecond)
 }
 
 // conn returns the gorm handle bound to ctx.

@@ -29,6 +29,9 @@ const (
 const (
 	PhaseQueued             = "queued"
 	PhaseWaitingCustomer    = "waiting_customer"
+	// PhaseWaitingNaverJobs: queued again because other tools hold so many of the customer's
+	// report jobs at Naver (100 at most per customer) that a create would evict theirs.
+	PhaseWaitingNaverJobs = "waiting_naver_jobs"
 	PhaseFetching           = "fetching"
 	PhaseAwaitingProcessing = "awaiting_processing"
 	PhaseProcessing         = "processing"
@@ -65,7 +68,9 @@ type Sync struct {
 	CancelRequested           bool
 	Worker                    string     // owner of the current claim ("" = none)
 	LeaseToken                int64      // token of the customer lease of the last fetch claim
+	ClaimToken                int64      // token of the last processing claim (grows by one per claim)
 	LockedUntil               *time.Time // processing claim expiry
+	WaitingSince              *time.Time // when the sync began to wait for room among the customer's Naver jobs
 	CreatedAt, UpdatedAt      time.Time
 	FetchStartedAt            *time.Time
 	LockAcquiredAt            *time.Time
@@ -96,7 +101,8 @@ func (r syncRow) toSync() Sync {
 		RetryOf: r.RetryOf, Attempts: r.Attempts, MaxAttempts: r.MaxAttempts, RunAfter: r.RunAfter.UTC(),
 		ReportsTotal: r.ReportsTotal, ReportsFetched: r.ReportsFetched, RowsProcessed: r.RowsProcessed,
 		Error: r.ErrorMessage, ErrorKind: r.ErrorKind, CancelRequested: r.CancelRequested,
-		Worker: r.Worker, LeaseToken: r.LeaseToken, LockedUntil: utcPtr(r.LockedUntil),
+		Worker: r.Worker, LeaseToken: r.LeaseToken, ClaimToken: r.ClaimToken, LockedUntil: utcPtr(r.LockedUntil),
+		WaitingSince: utcPtr(r.WaitingSince),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FetchStartedAt: utcPtr(r.FetchStartedAt), LockAcquiredAt: utcPtr(r.LockAcquiredAt),
 		LockReleasedAt: utcPtr(r.LockReleasedAt), ProcessingStartedAt: utcPtr(r.ProcessingStartedAt),
@@ -113,7 +119,8 @@ func syncToRow(s *Sync) syncRow {
 		RetryOf: s.RetryOf, Attempts: s.Attempts, MaxAttempts: s.MaxAttempts, RunAfter: utc(s.RunAfter),
 		ReportsTotal: s.ReportsTotal, ReportsFetched: s.ReportsFetched, RowsProcessed: s.RowsProcessed,
 		ErrorMessage: s.Error, ErrorKind: s.ErrorKind, CancelRequested: s.CancelRequested,
-		Worker: s.Worker, LeaseToken: s.LeaseToken, LockedUntil: utcPtr(s.LockedUntil),
+		Worker: s.Worker, LeaseToken: s.LeaseToken, ClaimToken: s.ClaimToken, LockedUntil: utcPtr(s.LockedUntil),
+		WaitingSince: utcPtr(s.WaitingSince),
 		CreatedAt: utc(s.CreatedAt), UpdatedAt: utc(s.UpdatedAt),
 		FetchStartedAt: utcPtr(s.FetchStartedAt), LockAcquiredAt: utcPtr(s.LockAcquiredAt),
 		LockReleasedAt: utcPtr(s.LockReleasedAt), ProcessingStartedAt: utcPtr(s.ProcessingStartedAt),
@@ -183,7 +190,10 @@ func (s *Store) enqueueTx(tx *gorm.DB, in Sync) (Sync, bool, error) {
 	if err != nil {
 		return Sync{}, false, err
 	}
-	now := s.now()
+	now, err := s.dbNow(tx)
+	if err != nil {
+		return Sync{}, false, err
+	}
 	in.ID, in.Status, in.Phase = id.String(), StatusQueued, PhaseQueued
 	in.CreatedAt, in.UpdatedAt = now, now
 	if in.RunAfter.IsZero() {

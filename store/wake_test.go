@@ -42,17 +42,22 @@ func TestWake(t *testing.T) {
 		default:
 		}
 
-		q := mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
 		waitWake(t, w, "enqueue")
 		_, l, err := e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.ReleaseLease(ctx, *l))
+		must(t, e.s.ReleaseLease(ctx, l.Lease()))
 		waitWake(t, w, "release")
-		must(t, e.s.RequeueSync(ctx, q.ID, store.StatusQueued, e.clock.Now(), "", ""))
+		e.clock.Advance(time.Second)
+		must(t, rescueOne(ctx, e.s)) // the sync whose lease was given back goes back to the queue
+		waitWake(t, w, "rescue")
+		_, l, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.RequeueSync(ctx, *l, store.Requeue{RunAfter: e.clock.Now()}))
 		waitWake(t, w, "requeue")
 		_, l, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
-		must(t, e.s.FinishFetch(ctx, *l, q.ID))
+		must(t, e.s.FinishFetch(ctx, *l))
 		waitWake(t, w, "finish fetch")
 
 		cancel()

@@ -66,12 +66,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, err
 	}
-	nv, err := naver.NewClient(naver.Options{BaseURL: cfg.NaverBaseURL, Logger: log, RatePerSecond: o.naverRate, Burst: int(o.naverRate), PollMin: o.naverPoll})
+	nv, err := naver.NewClient(naver.Options{BaseURL: cfg.NaverBaseURL, Logger: log, Now: st.Now, RatePerSecond: o.naverRate, Burst: int(o.naverRate), PollMin: o.naverPoll})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("naver client: %w", err)
 	}
-	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM})
+	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, Now: st.Now, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("google sheets: %w", err)

@@ -25,7 +25,7 @@ func BenchmarkFetchLargeDay(b *testing.B) {
 	d := 0
 	for b.Loop() {
 		s.Reset()
-		res, err := c.FetchStatReport(b.Context(), cred, "AD", day(2026, 5, 9).AddDate(0, 0, -(d%300)), &s)
+		res, err := c.FetchStatReport(b.Context(), cred, naver.StatRequest{ReportType: "AD", Day: day(2026, 5, 9).AddDate(0, 0, -(d % 300))}, &s)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,9 @@
 package navertest
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Customer is an advertiser account the server knows. Its data is
 // generated from Seed and the entity counts (defaults 3, 4 and 10).
@@ -13,6 +16,24 @@ type Customer struct {
 	// Campaigns·2 rows on a day with data.
 	Campaigns, AdgroupsPerCampaign, KeywordsPerAdgroup int
 	Seed                                               int64
+	// Data says on which days the customer had traffic. Nil means about 97% of days, picked by
+	// Seed and the day (real accounts pause now and then): fine for demos and benchmarks, but a
+	// test whose outcome depends on whether a day has data says so with EveryDay, ExceptDays or
+	// a function of its own, so that its outcome never depends on the date it runs.
+	Data func(day time.Time) bool
+}
+
+// EveryDay is a Customer.Data with traffic on every day.
+func EveryDay(time.Time) bool { return true }
+
+// ExceptDays is a Customer.Data with traffic on every day but the given ones (their civil
+// dates count; the time of day is ignored).
+func ExceptDays(days ...time.Time) func(time.Time) bool {
+	none := make(map[time.Time]bool, len(days))
+	for _, d := range days {
+		none[civil(d)] = true
+	}
+	return func(day time.Time) bool { return !none[civil(day)] }
 }
 
 type entity struct {

@@ -34,8 +34,12 @@ func mix(xs ...uint64) uint64 {
 
 func dayNumber(day time.Time) uint64 { return uint64(day.Unix() / 86400) }
 
-// hasData reports whether the customer has data on day (about 97% of days).
+// hasData reports whether the customer has data on day: as Customer.Data says, or about 97% of
+// days when it is nil.
 func (c *customer) hasData(day time.Time) bool {
+	if c.Data != nil {
+		return c.Data(civil(day))
+	}
 	return mix(uint64(c.Seed), dayNumber(day), 0xda7a)%100 >= 3
 }
 
@@ -283,4 +287,10 @@ func civil(t time.Time) time.Time {
 // kstToday is the KST day of t, at 00:00 UTC.
 func kstToday(t time.Time) time.Time {
 	return civil(t.In(time.FixedZone("KST", 9*3600)))
+}
+
+// kstMidnight is the instant the KST day of t began.
+func kstMidnight(t time.Time) time.Time {
+	k := t.In(time.FixedZone("KST", 9*3600))
+	return time.Date(k.Year(), k.Month(), k.Day(), 0, 0, 0, 0, k.Location())
 }

@@ -42,6 +42,9 @@ const (
 	// /master-reports/{id} asks for, just before answering, as the job cap
 	// or another tool's DELETE-all would (404 20011; 204 for masters).
 	VanishJob
+	// LoseCreateAnswer makes the stat job a create asks for, then closes the
+	// connection without answering: the client cannot know the job exists.
+	LoseCreateAnswer
 )
 
 // Fault describes an injected failure.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/naver/navertest"
 )
 
@@ -14,7 +15,7 @@ func TestFaultFilters(t *testing.T) {
 	f.sim.SetFault(navertest.Fault{Kind: navertest.ServerError500, Customer: "someone-else"})
 	f.sim.SetFault(navertest.Fault{Kind: navertest.ServerError500, Count: 1, Path: "/report-download"})
 	var s sink
-	if _, err := f.client.FetchStatReport(t.Context(), f.cred, "AD", day(2026, 5, 9), &s); err != nil {
+	if _, err := f.client.FetchStatReport(t.Context(), f.cred, naver.StatRequest{ReportType: "AD", Day: day(2026, 5, 9)}, &s); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -210,7 +210,8 @@ func (s *Server) createStat(c *call) {
 	}
 	id, path := c.customer.ID, c.r.URL.Path
 	yesterday := today.AddDate(0, 0, -1)
-	if _, ok := s.takeFault(NotReady20007, id, path, func() bool { return day.Equal(yesterday) }); ok {
+	notReady := day.Equal(yesterday) && s.now().Sub(kstMidnight(s.now())) < s.opts.ReadyAfter
+	if _, ok := s.takeFault(NotReady20007, id, path, func() bool { return day.Equal(yesterday) }); ok || notReady {
 		writeCode(c, http.StatusBadRequest, 20007, "해당 일자 지표 준비중입니다.")
 		return
 	}
@@ -232,6 +233,9 @@ func (s *Server) createStat(c *call) {
 	s.addStatJobLocked(j)
 	s.mu.Unlock()
 	c.rec.JobID = fmt.Sprint(j.id)
+	if _, ok := s.takeFault(LoseCreateAnswer, id, path, nil); ok {
+		panic(http.ErrAbortHandler) // the job exists; its answer never leaves
+	}
 	writeJSON(c, http.StatusOK, s.statJSON(c.r, j, true))
 }
 

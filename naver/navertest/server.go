@@ -27,6 +27,10 @@ type Options struct {
 	// InstantBuild, with BuildDelay == 0, makes the create answer already
 	// final (BUILT with a downloadUrl). Otherwise a create answers REGIST.
 	InstantBuild bool
+	// ReadyAfter is how long after midnight in Seoul yesterday's stat reports become ready;
+	// before that a create for yesterday answers 20007 ("not ready yet"). Naver usually needs
+	// 3–4 hours, at times until 6–10 AM. Zero: ready at midnight.
+	ReadyAfter time.Duration
 	// ServedDays is how far back stat reports are served; default 365.
 	// Today, the future and older days answer 400 code 10004.
 	ServedDays int
@@ -55,7 +59,7 @@ type Server struct {
 	tokens       map[string]jobRef // escaped authtoken -> job
 	live         map[string]*liveJobs
 	faults       []*faultState
-	requests     []Request
+	requests     []*Request // guarded by mu, as are the fields of each
 	nextStatID   int64
 	nextMasterID uint64
 	txSeq        uint64
@@ -103,11 +107,17 @@ type Request struct {
 	TransactionID string
 }
 
-// Requests returns a copy of every request received so far, in arrival order.
+// Requests returns a copy of every request received so far, in arrival order. A request is
+// recorded as it arrives (a create whose client hung up still counts); Status and End are
+// filled in when its answer has been written (zero until then).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
 }
 
 // statusWriter remembers the status written.
@@ -156,12 +166,18 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		Customer: r.Header.Get("X-Customer"), Method: r.Method, Path: r.URL.Path,
 		Start: s.now(), TransactionID: tx,
 	}
+	// The handler fills in what it learns (report type, day, job id) on its own copy; the
+	// record in s.requests is written under mu only.
 	c := &call{w: w, r: r, rec: rec}
+	stored := *rec
+	s.mu.Lock()
+	s.requests = append(s.requests, &stored)
+	s.mu.Unlock()
 	defer func() {
 		rec.End = s.now()
 		rec.Status = w.status
 		s.mu.Lock()
-		s.requests = append(s.requests, *rec)
+		stored = *rec
 		s.mu.Unlock()
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "navertest request",
 			slog.String("customer_id", rec.Customer), slog.String("method", rec.Method),

@@ -87,7 +87,7 @@ func TestDeterministicFiles(t *testing.T) {
 	f := newFixture(t, navertest.Options{InstantBuild: true})
 	var a, b sink
 	for _, s := range []*sink{&a, &b} {
-		if _, err := f.client.FetchStatReport(t.Context(), f.cred, "AD", day(2026, 5, 1), s); err != nil {
+		if _, err := f.client.FetchStatReport(t.Context(), f.cred, naver.StatRequest{ReportType: "AD", Day: day(2026, 5, 1)}, s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -124,7 +124,7 @@ func TestCostVATRule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var s sink
-		res, err := f.client.FetchStatReport(t.Context(), f.cred, "AD", tt.day, &s)
+		res, err := f.client.FetchStatReport(t.Context(), f.cred, naver.StatRequest{ReportType: "AD", Day: tt.day}, &s)
 		if err != nil || res.Status != naver.StatusBuilt {
 			t.Fatalf("%v: %+v %v", tt.day, res, err)
 		}
@@ -147,7 +147,7 @@ func TestConversionTypesByDate(t *testing.T) {
 		codes bool
 	}{{day(2024, 7, 2), false}, {day(2024, 7, 3), true}} {
 		var s sink
-		if _, err := f.client.FetchStatReport(t.Context(), f.cred, "AD_CONVERSION", tt.day, &s); err != nil {
+		if _, err := f.client.FetchStatReport(t.Context(), f.cred, naver.StatRequest{ReportType: "AD_CONVERSION", Day: tt.day}, &s); err != nil {
 			t.Fatal(err)
 		}
 		rows := 0
@@ -250,7 +250,7 @@ func TestDuplicateContentTypeRefused(t *testing.T) {
 func TestRequestsRecorded(t *testing.T) {
 	f := newFixture(t, navertest.Options{BuildDelay: 2 * time.Millisecond})
 	var s sink
-	res, err := f.client.FetchStatReport(t.Context(), f.cred, "AD", day(2026, 5, 8), &s)
+	res, err := f.client.FetchStatReport(t.Context(), f.cred, naver.StatRequest{ReportType: "AD", Day: day(2026, 5, 8)}, &s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestConcurrentCustomers(t *testing.T) {
 		for d := range 5 {
 			wg.Go(func() {
 				var s sink
-				if _, err := f.client.FetchStatReport(t.Context(), c, "AD", day(2026, 5, 9).AddDate(0, 0, -d), &s); err != nil {
+				if _, err := f.client.FetchStatReport(t.Context(), c, naver.StatRequest{ReportType: "AD", Day: day(2026, 5, 9).AddDate(0, 0, -d)}, &s); err != nil {
 					t.Error(err)
 				}
 			})

@@ -30,21 +30,28 @@ import (
 
 // WorldOptions shape the parts outside the engine.
 type WorldOptions struct {
+	// Start is the instant the world's clock starts at; from there it runs on in real time.
+	// Default DefaultStart(). Tests of date edges pick theirs from Instants.
+	Start time.Time
 	// BuildDelay is how long the Naver simulator takes to build a report; zero answers creates
 	// BUILT at once.
 	BuildDelay time.Duration
 	// NaverLatency is added to every simulated Naver call.
 	NaverLatency time.Duration
-	// Now is the simulator's clock; default time.Now.
-	Now func() time.Time
+	// ReadyAfter is how long after midnight in Seoul the simulator makes yesterday ready;
+	// default 4h (Naver's usual 3–4 hours). Negative: ready at midnight.
+	ReadyAfter time.Duration
 	// WrapNaver and WrapSheets wrap the simulators' handlers (gates, hooks, latency).
 	WrapNaver, WrapSheets func(http.Handler) http.Handler
 }
 
 // World is everything outside the engine. Several engines (replicas) may share one world.
 type World struct {
-	T         testing.TB
-	DB        storetest.DB
+	T  testing.TB
+	DB storetest.DB
+	// Clock is the world's time: the simulators read it, and every engine's store adds its
+	// offset to the database's clock. Advance moves all of them at once.
+	Clock     *store.Clock
 	Naver     *navertest.Server
 	NaverURL  string
 	Sheets    *sheetstest.Server
@@ -58,11 +65,21 @@ type World struct {
 // NewWorld starts the simulators for db; they stop when the test ends.
 func NewWorld(t testing.TB, db storetest.DB, o WorldOptions) *World {
 	t.Helper()
-	w := &World{T: t, DB: db, FilesDir: filepath.Join(t.TempDir(), "files"), Secret: make([]byte, 32)}
+	if o.Start.IsZero() {
+		o.Start = DefaultStart()
+	}
+	switch {
+	case o.ReadyAfter == 0:
+		o.ReadyAfter = 4 * time.Hour
+	case o.ReadyAfter < 0:
+		o.ReadyAfter = 0
+	}
+	w := &World{T: t, DB: db, Clock: store.NewClock(o.Start), FilesDir: filepath.Join(t.TempDir(), "files"), Secret: make([]byte, 32)}
 	if _, err := rand.Read(w.Secret); err != nil {
 		t.Fatal(err)
 	}
-	w.Naver = navertest.New(navertest.Options{BuildDelay: o.BuildDelay, InstantBuild: o.BuildDelay == 0, Latency: o.NaverLatency, Now: o.Now})
+	w.Naver = navertest.New(navertest.Options{BuildDelay: o.BuildDelay, InstantBuild: o.BuildDelay == 0, Latency: o.NaverLatency,
+		Now: w.Clock.Now, ReadyAfter: o.ReadyAfter})
 	w.Sheets = sheetstest.NewServer(sheetstest.Options{})
 	serve := func(h http.Handler, wrap func(http.Handler) http.Handler) string {
 		if wrap != nil {
@@ -78,10 +95,11 @@ func NewWorld(t testing.TB, db storetest.DB, o WorldOptions) *World {
 }
 
 // Customer adds a Naver customer to the simulator, with API key "key-<id>" and secret key
-// "secret-<id>".
-func (w *World) Customer(id string, campaigns, adgroups, keywords int) {
+// "secret-<id>", with data on every day except noData (so that no outcome depends on the date).
+func (w *World) Customer(id string, campaigns, adgroups, keywords int, noData ...time.Time) {
 	w.Naver.AddCustomer(navertest.Customer{ID: id, APIKey: "key-" + id, SecretKey: "secret-" + id,
-		Campaigns: campaigns, AdgroupsPerCampaign: adgroups, KeywordsPerAdgroup: keywords, Seed: int64(len(id)) + int64(id[0])})
+		Campaigns: campaigns, AdgroupsPerCampaign: adgroups, KeywordsPerAdgroup: keywords, Seed: int64(len(id)) + int64(id[0]),
+		Data: navertest.ExceptDays(noData...)})
 }
 
 // EngineOptions shape one engine; zero values are test-friendly defaults.
@@ -96,7 +114,9 @@ type EngineOptions struct {
 	HTTPTimeout time.Duration
 	// DataDir holds temporary downloads; default a new temporary directory.
 	DataDir string
-	// Now is the engine's, the store's and the Naver client's clock; default time.Now.
+	// Now is this replica's own host clock; default time.Now. The engine reads the time from its
+	// store (the database's clock plus the world's offset), so a skewed Now plays a replica whose
+	// clock drifted.
 	Now func() time.Time
 	// NoStart leaves the workers stopped; the caller starts them.
 	NoStart bool
@@ -143,7 +163,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		h = hookHandler{Handler: h, hook: o.LogHook}
 	}
 	log := slog.New(h)
-	st := storetest.Open(t, w.DB, store.Options{Logger: log, Now: o.Now})
+	st := storetest.Open(t, w.DB, store.Options{Logger: log, Now: o.Now, Clock: w.Clock})
 	u := url.URL{Scheme: "file", Path: w.FilesDir, RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
 	files, err := blob.OpenBucket(context.Background(), u.String())
 	if err != nil {
@@ -151,21 +171,21 @@ func (w *World) Engine(o EngineOptions) *Engine {
 	}
 	t.Cleanup(func() { _ = files.Close() })
 	nv, err := naver.NewClient(naver.Options{
-		BaseURL: w.NaverURL, Logger: log, HTTPClient: &http.Client{Timeout: o.HTTPTimeout}, Now: o.Now,
+		BaseURL: w.NaverURL, Logger: log, HTTPClient: &http.Client{Timeout: o.HTTPTimeout}, Now: st.Now,
 		RatePerSecond: 1000, Burst: 1000, PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond,
 		RetryMin: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond, RateLimitPause: 200 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
+	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc, err := service.New(service.Config{
 		ReplicaID: o.Replica, FetchWorkers: o.FetchWorkers, ProcessWorkers: o.ProcessWorkers,
 		LeaseTTL: o.LeaseTTL, PollInterval: o.PollInterval, ReportWindow: o.ReportWindow, MaxAttempts: o.MaxAttempts,
-		SecretKey: w.Secret, DataDir: o.DataDir, Files: files, Logger: log, Now: o.Now,
+		SecretKey: w.Secret, DataDir: o.DataDir, Files: files, Logger: log,
 		RetryBase: 10 * time.Millisecond,
 	}, st, nv, gw)
 	if err != nil {
@@ -249,4 +269,50 @@ func (h hookHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h hookHandler) WithGroup(name string) slog.Handler {
 	return hookHandler{Handler: h.Handler.WithGroup(name), hook: h.hook}
+}
+
+// kst is Naver's time zone (Korea has no daylight saving time).
+var kst = time.FixedZone("KST", 9*3600)
+
+// DefaultStart is where a world's clock starts unless a test picks an instant: an ordinary
+// weekday morning in Seoul, after Naver has made yesterday ready, with the VAT switch of
+// 2026-03-30 inside the served window.
+func DefaultStart() time.Time { return time.Date(2026, 7, 15, 10, 0, 0, 0, kst) }
+
+// Instant is a moment a date-sensitive test runs at, named for the edge it covers.
+type Instant struct {
+	Name string
+	At   time.Time
+}
+
+// Instants are the edges of naversync's calendar: tests that depend on the date run at each,
+// so that they are tested on purpose instead of by whatever day the suite happens to run.
+func Instants() []Instant {
+	return []Instant{
+		// 00:05 in Seoul is 15:05 UTC of the day before; a new month; yesterday not ready yet.
+		{"after-midnight-kst", time.Date(2026, 9, 1, 0, 5, 0, 0, kst)},
+		// The day Naver makes yesterday ready: just before and just after the hour.
+		{"before-ready-hour", time.Date(2026, 5, 20, 3, 55, 0, 0, kst)},
+		{"after-ready-hour", time.Date(2026, 5, 20, 4, 5, 0, 0, kst)},
+		// Yesterday is 2026-03-30, the first VAT-included day; the day before, the last without.
+		{"vat-switch", time.Date(2026, 3, 31, 9, 0, 0, 0, kst)},
+		// A new year in Seoul while UTC is still in the old one; the window spans both.
+		{"new-year", time.Date(2027, 1, 1, 8, 30, 0, 0, kst)},
+		// The 365-day window reaches back over a leap day (2028-02-29).
+		{"leap-year", time.Date(2028, 3, 1, 10, 0, 0, 0, kst)},
+	}
+}
+
+// EachInstant runs fn as a subtest at every instant of Instants.
+func EachInstant(t *testing.T, fn func(t *testing.T, at time.Time)) {
+	t.Helper()
+	for _, in := range Instants() {
+		t.Run(in.Name, func(t *testing.T) { fn(t, in.At) })
+	}
+}
+
+// Day is the civil date n days before the KST day of at, as YYYY-MM-DD.
+func Day(at time.Time, n int) string {
+	k := at.In(kst)
+	return time.Date(k.Year(), k.Month(), k.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -n).Format(time.DateOnly)
 }

@@ -1,0 +1,282 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/naversync/naversync/store"
+)
+
+// Reasons a claimed sync stops early; they decide what happens to the sync and its claim.
+var (
+	// errLeaseLost: the claim was taken over (a renewal or a fenced write was refused), or it
+	// could have lapsed before a renewal succeeded. The worker stops at once and writes nothing.
+	errLeaseLost = errors.New("lease lost: another worker may hold this sync now")
+	// errCancelRequest: a user asked to cancel the sync.
+	errCancelRequest = errors.New("sync canceled")
+)
+
+// workLoop claims and does work until ctx ends. When there was nothing to claim it sleeps until
+// its pool's token arrives (a sync enqueued, a lease released, a fetch finished, here or on another
+// replica) or, as a fallback, until the poll interval passes.
+func (s *Service) workLoop(ctx context.Context, claim func() (work func(), err error), token chan struct{}, what, owner string) {
+	for ctx.Err() == nil {
+		work, err := claim()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn(what, "owner", owner, "err", err)
+		}
+		if work != nil {
+			signal(token) // there may be more: let the next idle worker look while this one works
+			work()
+			continue
+		}
+		timer := time.NewTimer(s.cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+		case <-token: // a token sent during the claim is still here: no wake-up is lost
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// work is what one pool does with a claimed sync; run is the lifecycle both pools share.
+type work struct {
+	// do does the work under the guard's context, which ends when the claim is lost, could
+	// lapse, or the sync's cancel was requested.
+	do func(ctx context.Context, g *guard) error
+	// finish records success, fenced by the claim.
+	finish func(ctx context.Context) error
+	// requeueStatus and shutdownMessage describe a sync sent back by a shutdown.
+	shutdownMessage string
+}
+
+// run is the one lifecycle of a claimed sync, for fetch and processing workers alike: a guard
+// keeps the claim alive while the work runs, then the outcome is written, fenced by the claim:
+// success, a requested cancel, a shutdown (back to the queue, resumable), a wait for Naver's job
+// cap, a retryable failure, or a failure for good. A worker whose claim was lost writes nothing:
+// the store refuses its writes, and it says so in the log.
+func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimedAt time.Time, w work) {
+	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", c.Owner, "claim", string(c.Kind), "token", c.Token)
+	g := s.newGuard(c, claimedAt, log)
+	wctx, stop := g.start(ctx)
+	err := w.do(wctx, g)
+	if cause := context.Cause(wctx); errors.Is(cause, errLeaseLost) || errors.Is(cause, errCancelRequest) || err == nil && cause != nil {
+		// A call aborted by a lost claim or a cancel failed because of that, not on its own.
+		err = cause
+	}
+	stop()
+
+	// Writes below use a context that outlives a shutdown, so the claim is given back and the
+	// sync left resumable even when the process is stopping.
+	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	var werr error
+	switch {
+	case err == nil:
+		werr = w.finish(bg)
+	case errors.Is(err, errLeaseLost):
+		log.Warn("claim lost; stopped", "err", err)
+		// The claim may still be ours if only our deadline passed (the database was slow):
+		// then this gives it back at once; if another worker holds it, it is refused.
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "lease", Message: "stopped: " + err.Error()})
+	case errors.Is(err, errCancelRequest):
+		if werr = s.store.CancelClaimed(bg, c); werr == nil {
+			s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
+			log.Info("canceled")
+		}
+	case errors.As(err, new(*naverJobsFull)):
+		werr = s.waitNaverJobs(bg, sy, c, err, log)
+	case ctx.Err() != nil:
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "shutdown", Message: w.shutdownMessage})
+		log.Info("shutdown; sync requeued, claim given back")
+	default:
+		werr = s.failOrRetry(bg, sy, c, err, log)
+	}
+	if werr != nil {
+		if errors.Is(werr, store.ErrLeaseLost) {
+			log.Warn("a worker that lost its claim tried to write; refused, nothing changed", "err", werr)
+		} else {
+			log.Error("record outcome", "err", werr)
+		}
+		if c.Kind == store.ClaimFetch {
+			// Fenced by the token: frees the customer at once if the lease is still ours.
+			if rerr := s.store.ReleaseLease(bg, c.Lease()); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
+				log.Warn("release lease", "err", rerr)
+			}
+		}
+	}
+	s.wake.broadcast()
+	s.events.publish(sy.ID)
+}
+
+// failOrRetry records a failure: transient ones are retried with backoff (back to the claim's
+// queue), the rest fail the sync with a message a user can act on.
+func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, c store.Claim, err error, log *slog.Logger) error {
+	kind, msg, transient := classify(err)
+	s.met.naverErrors.WithLabelValues(kind).Inc()
+	if transient && sy.Attempts < sy.MaxAttempts {
+		delay := retryDelay(s.cfg.RetryBase, sy.Attempts)
+		log.Warn("transient failure; will retry", "kind", kind, "err", err, "attempt", sy.Attempts, "retry_in", delay)
+		return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: s.now().Add(delay), Kind: kind, Message: msg})
+	}
+	log.Error("sync failed", "kind", kind, "err", err, "attempt", sy.Attempts)
+	if ferr := s.store.FailSync(ctx, c, kind, msg); ferr != nil {
+		return ferr
+	}
+	if kind == "auth" {
+		if aerr := s.store.SetAccountError(ctx, sy.AccountID, msg); aerr != nil {
+			log.Error("set account error", "err", aerr)
+		}
+	}
+	s.met.syncsDone.WithLabelValues(StatusFailed).Inc()
+	return nil
+}
+
+// guard keeps a claim alive while its work runs. It renews the claim every TTL/3 and cancels
+// the work when a renewal is refused (the claim was taken over), when the sync's cancel was
+// requested, or when the claim could have lapsed. That deadline comes from this process's own
+// monotonic clock: when the last successful renewal (or the claim) was sent, plus the TTL,
+// minus a margin; never from the database's expires_at, which may be read late. So no Naver
+// call (and no sheet write) leaves after the claim could be another worker's, whatever the
+// database does.
+type guard struct {
+	s     *Service
+	claim store.Claim
+	log   *slog.Logger
+	ttl   time.Duration
+
+	mu       sync.Mutex
+	deadline time.Time     // monotonic
+	extended chan struct{} // closed and replaced whenever the deadline moves
+}
+
+func (s *Service) newGuard(c store.Claim, sent time.Time, log *slog.Logger) *guard {
+	return &guard{s: s, claim: c, log: log, ttl: s.cfg.LeaseTTL,
+		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{})}
+}
+
+// start runs the heartbeat; the returned context ends (with errLeaseLost or errCancelRequest as
+// its cause) when the claim is lost, could lapse, or the sync's cancel was requested. stop ends
+// the heartbeat and waits for it.
+func (g *guard) start(ctx context.Context) (context.Context, func()) {
+	wctx, cancel := context.WithCancelCause(ctx)
+	var expiry *time.Timer
+	var check func()
+	check = func() {
+		g.mu.Lock()
+		left := time.Until(g.deadline)
+		g.mu.Unlock()
+		if left > 0 {
+			expiry.Reset(left)
+			return
+		}
+		cancel(fmt.Errorf("%w: no renewal succeeded before the claim could lapse", errLeaseLost))
+	}
+	g.mu.Lock()
+	expiry = time.AfterFunc(time.Until(g.deadline), func() { check() })
+	g.mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		g.heartbeat(wctx, cancel)
+	}()
+	return wctx, func() {
+		cancel(nil)
+		wg.Wait()
+		expiry.Stop()
+	}
+}
+
+func (g *guard) heartbeat(ctx context.Context, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(g.ttl / 3)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		sent := time.Now()
+		rctx, done := context.WithDeadline(ctx, g.Deadline())
+		renewed, cancelRequested, err := g.s.store.Renew(rctx, g.claim, g.ttl)
+		done()
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			cancel(fmt.Errorf("%w: %v", errLeaseLost, err))
+			return
+		case err != nil:
+			if ctx.Err() != nil {
+				return
+			}
+			if !failing {
+				g.log.Warn("renew claim failed; work stops when the claim could lapse", "err", err, "deadline_in", time.Until(g.Deadline()).Round(time.Millisecond))
+			}
+			failing = true
+			continue
+		}
+		if failing {
+			g.log.Info("claim renewed again")
+			failing = false
+		}
+		g.extend(sent, renewed)
+		if cancelRequested {
+			cancel(errCancelRequest)
+			return
+		}
+	}
+}
+
+// extend moves the deadline to sent+TTL-margin after a renewal sent at sent succeeded.
+func (g *guard) extend(sent time.Time, renewed store.Claim) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.claim = renewed
+	if d := sent.Add(g.ttl - g.s.cfg.LeaseMargin); d.After(g.deadline) {
+		g.deadline = d
+		close(g.extended)
+		g.extended = make(chan struct{})
+	}
+}
+
+// Deadline is when the claim could lapse, by this process's clock, less the margin.
+func (g *guard) Deadline() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.deadline
+}
+
+// await returns once at least d is left before the deadline (waiting for a renewal if need be),
+// or an error when ctx ends first: work that needs d must not start later than that.
+func (g *guard) await(ctx context.Context, d time.Duration) error {
+	for {
+		g.mu.Lock()
+		left, moved := time.Until(g.deadline), g.extended
+		g.mu.Unlock()
+		if left >= d {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-moved:
+		}
+	}
+}
+
+// retryDelay is the wait before retry number attempts+1: base doubled per attempt, at most 10
+// minutes, plus up to a quarter of it at random.
+func retryDelay(base time.Duration, attempts int) time.Duration {
+	d := min(base<<min(attempts, 7), 10*time.Minute)
+	return d + jitter(d/4)
+}
+
+// jitter is a random duration in [0, d].
+func jitter(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d) + 1)) }
