@@ -57,4 +57,3 @@ func (s *Store) ClaimProcess(ctx context.Context, owner string, ttl time.Duratio
 	return &out, &Claim{Kind: ClaimProcess, SyncID: out.ID, CustomerID: out.CustomerID, Owner: owner,
 		Token: out.ClaimToken, AcquiredAt: now, ExpiresAt: now.Add(ttl)}, nil
 }
-

@@ -27,11 +27,11 @@ const (
 // awaiting_processing, processing, writing (SetPhase) and done; the service may
 // show waiting_customer for a queued sync whose customer is busy (QueuedBehind).
 const (
-	PhaseQueued             = "queued"
-	PhaseWaitingCustomer    = "waiting_customer"
+	PhaseQueued          = "queued"
+	PhaseWaitingCustomer = "waiting_customer"
 	// PhaseWaitingNaverJobs: queued again because other tools hold so many of the customer's
 	// report jobs at Naver (100 at most per customer) that a create would evict theirs.
-	PhaseWaitingNaverJobs = "waiting_naver_jobs"
+	PhaseWaitingNaverJobs   = "waiting_naver_jobs"
 	PhaseFetching           = "fetching"
 	PhaseAwaitingProcessing = "awaiting_processing"
 	PhaseProcessing         = "processing"
@@ -103,7 +103,7 @@ func (r syncRow) toSync() Sync {
 		Error: r.ErrorMessage, ErrorKind: r.ErrorKind, CancelRequested: r.CancelRequested,
 		Worker: r.Worker, LeaseToken: r.LeaseToken, ClaimToken: r.ClaimToken, LockedUntil: utcPtr(r.LockedUntil),
 		WaitingSince: utcPtr(r.WaitingSince),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt:    r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FetchStartedAt: utcPtr(r.FetchStartedAt), LockAcquiredAt: utcPtr(r.LockAcquiredAt),
 		LockReleasedAt: utcPtr(r.LockReleasedAt), ProcessingStartedAt: utcPtr(r.ProcessingStartedAt),
 		WriteStartedAt: utcPtr(r.WriteStartedAt), FinishedAt: utcPtr(r.FinishedAt),
@@ -121,7 +121,7 @@ func syncToRow(s *Sync) syncRow {
 		ErrorMessage: s.Error, ErrorKind: s.ErrorKind, CancelRequested: s.CancelRequested,
 		Worker: s.Worker, LeaseToken: s.LeaseToken, ClaimToken: s.ClaimToken, LockedUntil: utcPtr(s.LockedUntil),
 		WaitingSince: utcPtr(s.WaitingSince),
-		CreatedAt: utc(s.CreatedAt), UpdatedAt: utc(s.UpdatedAt),
+		CreatedAt:    utc(s.CreatedAt), UpdatedAt: utc(s.UpdatedAt),
 		FetchStartedAt: utcPtr(s.FetchStartedAt), LockAcquiredAt: utcPtr(s.LockAcquiredAt),
 		LockReleasedAt: utcPtr(s.LockReleasedAt), ProcessingStartedAt: utcPtr(s.ProcessingStartedAt),
 		WriteStartedAt: utcPtr(s.WriteStartedAt), FinishedAt: utcPtr(s.FinishedAt),
