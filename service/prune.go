@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -45,4 +47,34 @@ func (s *Service) pruneSuperseded(ctx context.Context, customerID string) (int, 
 		}
 		n++
 	}
+}
+
+// tempMaxAge is how long a temporary file (a partial download, a processing spill) may go
+// unmodified before it counts as left behind by a process that died: live ones are written or
+// renamed within seconds, and another replica sharing the data directory keeps its own fresh.
+const tempMaxAge = time.Hour
+
+// cleanTemp deletes the files in DataDir/tmp that no live work can own: those not modified for
+// tempMaxAge. It runs at start (a crash leaves partial downloads and spills) and every hour.
+func (s *Service) cleanTemp() (int, error) {
+	dir := filepath.Join(s.cfg.DataDir, "tmp")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("clean temp: %w", err)
+	}
+	cutoff := time.Now().Add(-tempMaxAge)
+	n := 0
+	var errs []error
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }

@@ -227,6 +227,11 @@ func (s *Service) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.running = true
+	if n, err := s.cleanTemp(); err != nil {
+		s.log.Warn("clean temp files", "err", err)
+	} else if n > 0 {
+		s.log.Info("removed temp files left by a process that died", "count", n)
+	}
 	// Syncs this replica held when it died are rescued at once, not after a poll.
 	if n, err := s.store.Rescue(ctx); err != nil {
 		s.log.Warn("rescue at start", "err", err)
@@ -306,10 +311,17 @@ func (s *Service) ServiceAccountEmail() string { return s.sheets.ServiceAccountE
 func (s *Service) rescueLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.LeaseTTL / 2)
 	defer t.Stop()
+	clean := time.NewTicker(tempMaxAge)
+	defer clean.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-clean.C:
+			if _, err := s.cleanTemp(); err != nil {
+				s.log.Warn("clean temp files", "err", err)
+			}
+			continue
 		case <-t.C:
 		}
 		if n, err := s.store.Rescue(ctx); err != nil {

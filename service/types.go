@@ -20,6 +20,7 @@ const (
 const (
 	PhaseQueued             = store.PhaseQueued
 	PhaseWaitingCustomer    = store.PhaseWaitingCustomer
+	PhaseWaitingNaverJobs   = store.PhaseWaitingNaverJobs
 	PhaseFetching           = store.PhaseFetching
 	PhaseAwaitingProcessing = store.PhaseAwaitingProcessing
 	PhaseProcessing         = store.PhaseProcessing

@@ -70,6 +70,8 @@ type liveJobs struct {
 	stat      []*statJob
 	master    []*masterJob
 	maxOwnJob int
+	// evictedOwn and evictedForeign count stat jobs the cap deleted.
+	evictedOwn, evictedForeign int
 }
 
 func (s *Server) liveOf(customerID string) *liveJobs {
@@ -119,10 +121,53 @@ func (s *Server) AddForeignJobs(customerID string, n int) {
 	}
 }
 
+// ForeignJobs counts the live jobs of "other tools" (AddForeignJobs) of customerID.
+func (s *Server) ForeignJobs(customerID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, j := range s.liveOf(customerID).stat {
+		if j.foreign {
+			n++
+		}
+	}
+	return n
+}
+
+// DeleteForeignJobs deletes the n oldest jobs of "other tools" of customerID, as the other
+// tool would once it downloaded them.
+func (s *Server) DeleteForeignJobs(customerID string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.liveOf(customerID)
+	l.stat = slices.DeleteFunc(l.stat, func(j *statJob) bool {
+		if j.foreign && n > 0 {
+			n--
+			j.deleted = true
+			return true
+		}
+		return false
+	})
+}
+
+// Evicted counts the stat jobs of customerID that the job cap deleted (Naver's silent
+// deletion of the oldest job on the 101st create): ours, and other tools'.
+func (s *Server) Evicted(customerID string) (own, foreign int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.liveOf(customerID)
+	return l.evictedOwn, l.evictedForeign
+}
+
 // addStatJobLocked registers j, deleting the oldest stat job beyond the cap.
 func (s *Server) addStatJobLocked(j *statJob) {
 	l := s.liveOf(j.customer)
 	for len(l.stat) >= s.opts.MaxJobs {
+		if l.stat[0].foreign {
+			l.evictedForeign++
+		} else {
+			l.evictedOwn++
+		}
 		l.stat[0].deleted = true
 		l.stat = l.stat[1:]
 	}

@@ -112,6 +112,11 @@ type EngineOptions struct {
 	MaxAttempts                  int
 	// HTTPTimeout bounds each Naver call; default 10s.
 	HTTPTimeout time.Duration
+	// DatabaseURL is where this engine's store connects; default the world's database (a
+	// test may put a proxy in between to cut the connection).
+	DatabaseURL string
+	// NaverJobsRetry and NaverJobsMaxWait: see service.Config; defaults 200ms and 1h.
+	NaverJobsRetry, NaverJobsMaxWait time.Duration
 	// DataDir holds temporary downloads; default a new temporary directory.
 	DataDir string
 	// Now is this replica's own host clock; default time.Now. The engine reads the time from its
@@ -163,7 +168,14 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		h = hookHandler{Handler: h, hook: o.LogHook}
 	}
 	log := slog.New(h)
-	st := storetest.Open(t, w.DB, store.Options{Logger: log, Now: o.Now, Clock: w.Clock})
+	db := w.DB
+	if o.DatabaseURL != "" {
+		db.URL = o.DatabaseURL
+	}
+	if o.NaverJobsRetry == 0 {
+		o.NaverJobsRetry = 200 * time.Millisecond
+	}
+	st := storetest.Open(t, db, store.Options{Logger: log, Now: o.Now, Clock: w.Clock})
 	u := url.URL{Scheme: "file", Path: w.FilesDir, RawQuery: "create_dir=1&metadata=skip&no_tmp_dir=1"}
 	files, err := blob.OpenBucket(context.Background(), u.String())
 	if err != nil {
@@ -186,7 +198,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		ReplicaID: o.Replica, FetchWorkers: o.FetchWorkers, ProcessWorkers: o.ProcessWorkers,
 		LeaseTTL: o.LeaseTTL, PollInterval: o.PollInterval, ReportWindow: o.ReportWindow, MaxAttempts: o.MaxAttempts,
 		SecretKey: w.Secret, DataDir: o.DataDir, Files: files, Logger: log,
-		RetryBase: 10 * time.Millisecond,
+		RetryBase: 10 * time.Millisecond, NaverJobsRetry: o.NaverJobsRetry, NaverJobsMaxWait: o.NaverJobsMaxWait,
 	}, st, nv, gw)
 	if err != nil {
 		t.Fatal(err)
