@@ -21,7 +21,7 @@ func (s *Service) BuildTable(ctx context.Context, syncID string) (t google.Table
 	if err != nil {
 		return google.Table{}, nil, mapStoreErr("build table: account", err)
 	}
-	bt, err := s.buildTable(ctx, sy, acct.Level, func(int) error { return nil })
+	bt, err := s.buildTable(ctx, sy, acct, func(int) error { return nil })
 	if err != nil {
 		return google.Table{}, nil, fmt.Errorf("build table: %w", err)
 	}

@@ -120,8 +120,8 @@ func TestFaultNaver(t *testing.T) {
 						if c.absentRecent > 0 {
 							totals := sheetTotals(t, w, "sheet-f", "data")
 							for i := range c.absentRecent {
-								if d := to.AddDate(0, 0, -i).Format("2006-01-02"); totals[d] != (dayTotals{}) {
-									t.Errorf("day %s was not served by Naver but the sheet holds %+v", d, totals[d])
+								if d := to.AddDate(0, 0, -i).Format("2006-01-02"); totals[d] != (dayTotals{pending: true}) {
+									t.Errorf("day %s was not served by Naver; the sheet holds %+v, want it shown pending", d, totals[d])
 								}
 							}
 						}

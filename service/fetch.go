@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,11 +49,12 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, c store.Claim, cl
 	log.Info("lease acquired; fetching", "from", sy.From, "to", sy.To, "attempt", sy.Attempts)
 	s.events.publish(sy.ID)
 	var legacyRows int64
+	var legacyRec store.SheetRecord
 	s.run(ctx, sy, c, claimedAt, work{
 		do: func(ctx context.Context, g *guard) error {
 			err := s.fetchAll(ctx, sy, c, g, log)
 			if err == nil && s.cfg.HoldLeaseThroughProcessing {
-				legacyRows, err = s.process(ctx, sy, c, log)
+				legacyRows, legacyRec, err = s.process(ctx, sy, c, log)
 			}
 			held := time.Since(start)
 			s.met.lockHold.Observe(held.Seconds())
@@ -61,7 +63,7 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, c store.Claim, cl
 		},
 		finish: func(ctx context.Context) error {
 			if s.cfg.HoldLeaseThroughProcessing {
-				if err := s.store.CompleteUnderLease(ctx, c, legacyRows); err != nil {
+				if err := s.store.CompleteUnderLease(ctx, c, legacyRows, legacyRec); err != nil {
 					return err
 				}
 				s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
@@ -95,6 +97,8 @@ func classify(err error) (kind, msg string, transient bool) {
 		return kind, err.Error(), true
 	case errors.Is(err, errStorage):
 		return "storage", err.Error(), true
+	case errors.Is(err, errBadDownload):
+		return "bad_download", err.Error(), true
 	case errors.Is(err, naver.ErrUncertain):
 		// A create whose answer was lost: the next attempt settles it from the journal.
 		return kind, err.Error(), true
@@ -136,6 +140,20 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 				continue
 			}
 			tasks = append(tasks, fetchTask{reportType: tp, day: d})
+		}
+	}
+	// Files processing found damaged are fetched again whatever their day, so that the sheets
+	// of the customer's accounts heal with its next fetch.
+	first, last := s.ServedWindow()
+	all, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, first.Format(dayLayout), last.Format(dayLayout))
+	if err != nil {
+		return fmt.Errorf("%w: report files: %v", errStorage, err)
+	}
+	for _, f := range all {
+		if f.State == store.FileDamaged && (f.StatDate < sy.From || f.StatDate > sy.To) {
+			day, _ := time.Parse(dayLayout, f.StatDate)
+			tasks = append(tasks, fetchTask{reportType: f.ReportType, day: day})
+			total++
 		}
 	}
 	var fetched atomic.Int64
@@ -213,10 +231,11 @@ func (s *Service) progress(ctx context.Context, c store.Claim, p store.Progress)
 // reusable says whether a held file serves this sync without asking Naver again: a file this
 // sync (or the sync it retries) already downloaded, a settled day (older than reuse_before), or a
 // file fetched after the sync was asked for (by another sync of the same customer). Days Naver
-// had not made ready ("pending") are always asked again.
+// had not made ready (pending, or a good file Naver last answered "not ready" for) and damaged
+// files are always asked again.
 func reusable(f store.ReportFile, sy store.Sync, day string) bool {
 	switch {
-	case f.State == "pending":
+	case !f.Final(), f.Recheck:
 		return false
 	case f.SyncID == sy.ID, sy.RetryOf != "" && f.SyncID == sy.RetryOf:
 		return true
@@ -259,7 +278,13 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 			rf.SHA256 = sum
 			rf.Size = sink.size
 			rf.Key = fmt.Sprintf("reports/%s/%s/%s/%s-%s.tsv", sy.CustomerID, t.reportType, t.day.Format("2006"), t.day.Format("20060102"), sum[:16])
-			if err := s.putFile(ctx, rf.Key, sink); err != nil {
+			if err := verifyDownload(t.reportType, sink.f); err != nil {
+				return err
+			}
+			if _, err := sink.f.Seek(0, io.SeekStart); err != nil {
+				return fmt.Errorf("%w: %v", errStorage, err)
+			}
+			if err := s.putFile(ctx, rf.Key, sink.f, sink.size); err != nil {
 				return fmt.Errorf("%w: %v", errStorage, err)
 			}
 			s.met.naverReports.WithLabelValues("built").Inc()
@@ -296,25 +321,58 @@ func (s *Service) recordFile(ctx context.Context, c store.Claim, rf store.Report
 	return nil
 }
 
-// putFile copies a finished download into the file store. The name holds the content's
-// checksum, so an existing object with that name is already the same file.
-func (s *Service) putFile(ctx context.Context, key string, sink *fileSink) error {
-	if ok, err := s.cfg.Files.Exists(ctx, key); err == nil && ok {
+// putFile copies a finished download of size bytes into the file store, whole or not at all:
+// a copy that fails (or comes up short) aborts the write, so nothing is committed under the key.
+// The key holds the content's checksum, so an object already stored under it with the same size
+// is this file and is not copied again; one of another size (a truncated object some older code
+// left) is replaced.
+func (s *Service) putFile(ctx context.Context, key string, r io.Reader, size int64) error {
+	if a, err := s.cfg.Files.Attributes(ctx, key); err == nil && a.Size == size {
 		return nil
 	}
-	if _, err := sink.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	w, err := s.cfg.Files.NewWriter(ctx, key, nil)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.cfg.Files.NewWriter(wctx, key, nil)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, sink.f); err != nil {
+	n, err := io.Copy(w, r)
+	if err == nil && n != size {
+		err = fmt.Errorf("copied %d bytes of %d", n, size)
+	}
+	if err != nil {
+		cancel() // a writer whose context ends before Close aborts: no object appears
 		_ = w.Close()
 		return err
 	}
-	return w.Close() // the object appears whole or not at all
+	return w.Close()
 }
+
+// verifyDownload reads a finished download back in its report's row layout (every row with the
+// documented columns, a date first): a file cut short, or not a report, is never stored.
+func verifyDownload(reportType string, f *os.File) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(f, 256<<10)
+	var err error
+	switch reportType {
+	case reportAD:
+		err = naver.ParseAD(r, "download", func(*naver.ADRow) error { return nil })
+	case reportConversion:
+		err = naver.ParseADConversion(r, "download", func(*naver.ConversionRow) error { return nil })
+	default:
+		err = naver.ParseRows(r, "download", reportType, func([]string) error { return nil })
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", errBadDownload, err)
+	}
+	return nil
+}
+
+// errBadDownload: a download that does not read back as its report (retried: the job is kept
+// and downloaded again).
+var errBadDownload = errors.New("download is not a whole report")
 
 // fileSink is a download target that can start over (naver.Sink): a temp file plus a running
 // checksum.

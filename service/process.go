@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/naversync/naversync/google"
@@ -30,16 +31,17 @@ func (s *Service) runProcess(ctx context.Context, sy store.Sync, c store.Claim, 
 	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", c.Owner, "token", c.Token)
 	s.events.publish(sy.ID)
 	var rows int64
+	var rec store.SheetRecord
 	s.run(ctx, sy, c, claimedAt, work{
 		do: func(ctx context.Context, _ *guard) error {
 			start := time.Now()
 			var err error
-			rows, err = s.process(ctx, sy, c, log)
+			rows, rec, err = s.process(ctx, sy, c, log)
 			s.met.phase.WithLabelValues("process").Observe(time.Since(start).Seconds())
 			return err
 		},
 		finish: func(ctx context.Context) error {
-			if err := s.store.CompleteSync(ctx, c, rows); err != nil {
+			if err := s.store.CompleteSync(ctx, c, rows, rec); err != nil {
 				return err
 			}
 			s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
@@ -58,17 +60,28 @@ func (s *Service) runProcess(ctx context.Context, sy store.Sync, c store.Claim, 
 	})
 }
 
-// process turns the sync's files into the account's sheet table and writes it.
-func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log *slog.Logger) (int64, error) {
+// errFilesDamaged: stored files of the account's days could not be read back as recorded; they
+// are marked damaged and the sync goes back to fetch them again.
+var errFilesDamaged = errors.New("stored report files damaged")
+
+// process turns the sync's files into the account's sheet table and writes it, as the only
+// writer of the spreadsheet (a lock held with the claim, so replicas write it one at a time, and
+// the table is built once the lock is held, from the newest files). It returns what the write
+// left in the sheet, to be recorded with the sync's success.
+func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log *slog.Logger) (int64, store.SheetRecord, error) {
+	var rec store.SheetRecord
 	acct, err := s.store.GetAccount(ctx, sy.AccountID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return 0, fmt.Errorf("the account was deleted; nothing to write")
+			return 0, rec, fmt.Errorf("the account was deleted; nothing to write")
 		}
-		return 0, fmt.Errorf("%w: account: %v", errStorage, err)
+		return 0, rec, fmt.Errorf("%w: account: %v", errStorage, err)
+	}
+	if err := s.lockSheet(ctx, c, acct.SpreadsheetID, log); err != nil {
+		return 0, rec, err
 	}
 	lastReport := time.Now()
-	bt, err := s.buildTable(ctx, sy, acct.Level, func(rows int) error {
+	bt, err := s.buildTable(ctx, sy, acct, func(rows int) error {
 		if now := time.Now(); now.Sub(lastReport) >= 250*time.Millisecond {
 			lastReport = now
 			r := int64(rows)
@@ -80,38 +93,81 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, rec, err
 	}
-	sp, table, from, to := bt.spill, bt.table, bt.from, bt.to
+	sp, table := bt.spill, bt.table
 	defer sp.close()
+	if len(bt.damaged) > 0 {
+		for _, f := range bt.damaged {
+			log.Warn("stored report file damaged; fetching it again", "report_type", f.ReportType, "stat_date", f.StatDate, "key", f.Key)
+			if err := s.store.MarkFileDamaged(ctx, f.CustomerID, f.ReportType, f.StatDate, f.Key); err != nil {
+				return 0, rec, fmt.Errorf("%w: %v", errStorage, err)
+			}
+		}
+		return 0, rec, fmt.Errorf("%w: %d files", errFilesDamaged, len(bt.damaged))
+	}
 	rows := int64(sp.rows)
 	s.met.rows.Add(float64(rows))
 	if err := s.progress(ctx, c, store.Progress{RowsProcessed: &rows}); err != nil {
-		return 0, err
+		return 0, rec, err
 	}
 	if err := fence(s.store.SetPhase(ctx, c, PhaseWriting)); err != nil {
-		return 0, fmt.Errorf("phase: %w", err)
+		return 0, rec, fmt.Errorf("phase: %w", err)
 	}
 	s.events.publish(sy.ID)
-	log.Info("rows built; writing the sheet", "rows", rows, "days", bt.days)
+	log.Info("rows built; writing the sheet", "rows", rows, "days", len(bt.days), "pending_days", len(bt.pending))
+	if err := fence(s.store.BeginSheetWrite(ctx, c, acct.ID, acct.SpreadsheetID, acct.SheetTab)); err != nil {
+		return 0, rec, fmt.Errorf("sheet state: %w", err)
+	}
 
-	// The writer serializes writes to one spreadsheet (google.Writer locks per spreadsheet id).
 	writeStart := time.Now()
+	note := fmt.Sprintf("cost: VAT included, whole won (days before %s converted ×1.1)", vatSwitchDay.Format(dayLayout))
+	if len(bt.pending) > 0 {
+		note += fmt.Sprintf("; pending (not ready at Naver yet, fetched again later): %s", strings.Join(bt.pending, ", "))
+	}
 	res, err := s.sheets.WriteTable(ctx, acct.SpreadsheetID, acct.SheetTab, table, google.Status{
-		SyncID: sy.ID, SyncedAt: s.now(), From: from, To: to, Rows: int(rows),
-		Note: fmt.Sprintf("cost: VAT included, whole won (days before %s converted ×1.1)", vatSwitchDay.Format(dayLayout)),
+		SyncID: sy.ID, SyncedAt: s.now(), From: bt.from, To: bt.to, Rows: int(rows), Note: note,
 	})
 	s.met.sheetReqs.Add(float64(res.Requests))
 	s.met.phase.WithLabelValues("write").Observe(time.Since(writeStart).Seconds())
 	if err != nil {
 		s.met.sheetErrors.WithLabelValues(sheetErrorKind(err)).Inc()
-		return 0, fmt.Errorf("%w: %w", errSheet, err)
+		return 0, rec, fmt.Errorf("%w: %w", errSheet, err)
 	}
 	if sp.readErr != nil {
-		return 0, fmt.Errorf("%w: reading processed rows: %v", errStorage, sp.readErr)
+		return 0, rec, fmt.Errorf("%w: reading processed rows: %v", errStorage, sp.readErr)
 	}
 	s.met.sheetWrites.Inc()
-	return rows, nil
+	rec = store.SheetRecord{AccountID: acct.ID, SpreadsheetID: acct.SpreadsheetID, Tab: acct.SheetTab,
+		Days: bt.days, Range: store.DayRange{From: sy.From, To: sy.To}}
+	return rows, rec, nil
+}
+
+// lockSheet waits until this sync is the one writer of the spreadsheet (renewed and released
+// with its claim), or ctx ends.
+func (s *Service) lockSheet(ctx context.Context, c store.Claim, spreadsheetID string, log *slog.Logger) error {
+	wait := 50 * time.Millisecond
+	for logged := false; ; {
+		got, err := s.store.AcquireSheetLock(ctx, c, spreadsheetID, s.cfg.LeaseTTL)
+		if err != nil {
+			return fmt.Errorf("sheet lock: %w", fence(err))
+		}
+		if got {
+			return nil
+		}
+		if !logged {
+			log.Info("another sync is writing the spreadsheet; waiting for it", "spreadsheet_id", spreadsheetID)
+			logged = true
+		}
+		t := time.NewTimer(wait + jitter(wait/2))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return context.Cause(ctx)
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // sheetErrorKind names a Sheets failure.

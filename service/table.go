@@ -14,7 +14,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
+
+	"gocloud.dev/gcerrors"
 
 	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/naver"
@@ -117,18 +120,38 @@ type spill struct {
 	w       *bufio.Writer
 	rows    int
 	ids     *interner
+	names   names
 	readErr error // set when reading the rows back failed; the write must then not count
+}
+
+// pendingDevice marks a spill record that stands for a day not ready yet: one row that says so,
+// with no figures.
+const pendingDevice = 0xFF
+
+// pendingText is what a pending day's row says in its first text column.
+const pendingText = "(pending: not ready at Naver yet)"
+
+// displayName is how an id of a kind reads in the sheet: its name from Naver's master data, the
+// id itself when no name is known, none when there is no id ("-" is Naver's "none").
+func displayName(m map[string]string, id, none string) string {
+	switch {
+	case id == "" || id == "-":
+		return none
+	case m[id] != "":
+		return m[id]
+	}
+	return id
 }
 
 // recordSize: day int32, campaign/adgroup/keyword ids uint32, device byte, 4 int64, 4 float64.
 const recordSize = 4 + 3*4 + 1 + 4*8 + 4*8
 
-func newSpill(dir string) (*spill, error) {
+func newSpill(dir string, n names) (*spill, error) {
 	f, err := os.CreateTemp(dir, "rows-*.bin")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errStorage, err)
 	}
-	return &spill{f: f, w: bufio.NewWriterSize(f, 256<<10), ids: newInterner()}, nil
+	return &spill{f: f, w: bufio.NewWriterSize(f, 256<<10), ids: newInterner(), names: n}, nil
 }
 
 func (sp *spill) close() {
@@ -136,15 +159,19 @@ func (sp *spill) close() {
 	_ = os.Remove(sp.f.Name())
 }
 
-// internedRow is one aggregated row with its ids numbered.
+// internedRow is one aggregated row with its ids numbered, and the names it sorts by.
 type internedRow struct {
-	c, a, k uint32
-	dev     byte
-	agg     *rowAgg
+	c, a, k             uint32
+	dev                 byte
+	agg                 *rowAgg
+	cName, aName, kName string
+	key                 rowKey
 }
 
-// writeDay appends a day's rows, ordered by campaign, ad group, keyword (in the order they were
-// first seen, newest day first) and device: stable from one run to the next.
+// writeDay appends a day's rows in the order a reader scans them: by campaign, ad group and
+// keyword name, then device (Mobile before PC), ids breaking ties between equal names. The order
+// depends only on the day's data and names, so two accounts of one customer show a day's rows
+// alike, and a day reads the same from one sync to the next.
 func (sp *spill) writeDay(t *dayTable) error {
 	days := int32(t.day.Sub(sheetEpoch).Hours() / 24)
 	rows := make([]internedRow, 0, len(t.rows))
@@ -153,11 +180,24 @@ func (sp *spill) writeDay(t *dayTable) error {
 		if k.device != "" {
 			dev = k.device[0]
 		}
-		rows = append(rows, internedRow{c: sp.ids.id(k.campaign), a: sp.ids.id(k.adgroup), k: sp.ids.id(k.keyword), dev: dev, agg: a})
+		rows = append(rows, internedRow{c: sp.ids.id(k.campaign), a: sp.ids.id(k.adgroup), k: sp.ids.id(k.keyword), dev: dev, agg: a,
+			cName: displayName(sp.names.campaign, k.campaign, noName), aName: displayName(sp.names.adgroup, k.adgroup, noName),
+			kName: displayName(sp.names.keyword, k.keyword, noKeyword), key: k})
 	}
 	slices.SortFunc(rows, func(x, y internedRow) int {
-		return cmp.Or(cmp.Compare(x.c, y.c), cmp.Compare(x.a, y.a), cmp.Compare(x.k, y.k), cmp.Compare(x.dev, y.dev))
+		return cmp.Or(cmp.Compare(x.cName, y.cName), cmp.Compare(x.aName, y.aName), cmp.Compare(x.kName, y.kName),
+			cmp.Compare(deviceName(x.dev), deviceName(y.dev)),
+			cmp.Compare(x.key.campaign, y.key.campaign), cmp.Compare(x.key.adgroup, y.key.adgroup), cmp.Compare(x.key.keyword, y.key.keyword))
 	})
+	return sp.write(days, rows)
+}
+
+// writePending appends the one row of a day that is not ready yet.
+func (sp *spill) writePending(day time.Time) error {
+	return sp.write(int32(day.Sub(sheetEpoch).Hours()/24), []internedRow{{dev: pendingDevice, agg: &rowAgg{}}})
+}
+
+func (sp *spill) write(days int32, rows []internedRow) error {
 	var b [recordSize]byte
 	le := binary.LittleEndian
 	for _, r := range rows {
@@ -221,34 +261,34 @@ func deviceName(code byte) string {
 	return string(rune(code))
 }
 
+// Names of missing entities in the sheet.
+const (
+	noName    = "(none)"
+	noKeyword = "(no keyword)"
+)
+
 // table reads the spill back as sheet rows; the yielded slice is reused between rows. Names and
 // dates are boxed once each, not once per row.
-func (sp *spill) table(level string, n names) (google.Table, error) {
+func (sp *spill) table(level string) (google.Table, error) {
 	if err := sp.w.Flush(); err != nil {
 		return google.Table{}, fmt.Errorf("%w: %v", errStorage, err)
 	}
 	cols := columns(level)
+	n := sp.names
 	display := func(m map[string]string, none string) []any {
 		out := make([]any, len(sp.ids.ids))
 		for i, id := range sp.ids.ids {
-			switch {
-			case id == "" || id == "-":
-				out[i] = none
-			case m[id] != "":
-				out[i] = m[id]
-			default:
-				out[i] = id
-			}
+			out[i] = displayName(m, id, none)
 		}
 		return out
 	}
-	campaigns := display(n.campaign, "(none)")
+	campaigns := display(n.campaign, noName)
 	var adgroups, keywords []any
 	if level != LevelCampaign {
-		adgroups = display(n.adgroup, "(none)")
+		adgroups = display(n.adgroup, noName)
 	}
 	if level == LevelKeyword {
-		keywords = display(n.keyword, "(no keyword)")
+		keywords = display(n.keyword, noKeyword)
 	}
 	devices := map[byte]any{}
 	seq := iter.Seq[[]any](func(yield func([]any) bool) {
@@ -269,6 +309,14 @@ func (sp *spill) table(level string, n names) (google.Table, error) {
 			}
 			if d := int32(le.Uint32(b[0:])); d != lastDay {
 				lastDay, dayValue = d, sheetEpoch.AddDate(0, 0, int(d))
+			}
+			if b[16] == pendingDevice {
+				clear(row)
+				row[0], row[1] = dayValue, pendingText
+				if !yield(row) {
+					return
+				}
+				continue
 			}
 			dev, ok := devices[b[16]]
 			if !ok {
@@ -319,80 +367,145 @@ func ratio(a, b float64) any {
 // errBadFile marks a stored report file that cannot be parsed: retrying the same file cannot help.
 var errBadFile = errors.New("report file cannot be parsed")
 
-// dayFiles are the stored files of one day ("" when the day has none).
+// dayFiles are what one day of an account's table is built from.
 type dayFiles struct {
-	day      time.Time
-	ad, conv string
+	day time.Time
+	// ad and conv are the day's files that have rows (zero when NONE).
+	ad, conv store.ReportFile
+	// complete: every report of the day is final (built or none). An incomplete day (a report
+	// pending at Naver, never fetched, or damaged) is shown as one pending row, never as a
+	// silent hole that reads as no spend.
+	complete bool
+	// digest names the files (checksums and states): the day changed when it differs.
+	digest  string
+	version int64 // the highest Seq of the files
 }
 
-// builtTable is a sync's table, ready to be written; done removes its spill.
+// builtTable is a sync's table, ready to be written; spill.close removes its spill.
 type builtTable struct {
 	table    google.Table
 	from, to time.Time
-	days     int
-	spill    *spill
+	// days are the table's days in order (newest first) with what they were built from.
+	days    []store.SheetDay
+	pending []string // days shown as pending
+	// damaged are files that could not be read back as recorded; their days show as pending.
+	damaged []store.ReportFile
+	spill   *spill
 }
 
-// buildTable turns a customer's stored files into the account's whole table: every day Naver
-// serves that the service holds (not only the days this sync fetched, so a "last 7 days" update
-// keeps the rest of the history in the sheet), newest day first, parsed as streams with a day
-// per core and spilled to disk in order. onRows reports progress.
-func (s *Service) buildTable(ctx context.Context, sy store.Sync, level string, onRows func(rows int) error) (*builtTable, error) {
+// accountDays are the days an account's sheet shows: those of its succeeded syncs, and the
+// range of the sync being processed, within the days Naver serves now (a sync queued yesterday
+// may reach one day further back).
+func (s *Service) accountDays(ctx context.Context, sy store.Sync, accountID string) ([]store.DayRange, time.Time, time.Time, error) {
 	from, to := s.ServedWindow()
 	if sf, err := time.Parse(dayLayout, sy.From); err == nil && sf.Before(from) {
-		from = sf // a sync queued yesterday may reach one day further back
+		from = sf
+	}
+	ranges, err := s.store.AccountDays(ctx, accountID)
+	if err != nil {
+		return nil, from, to, fmt.Errorf("%w: account days: %v", errStorage, err)
+	}
+	return store.MergeRanges(append(ranges, store.DayRange{From: sy.From, To: sy.To})), from, to, nil
+}
+
+// buildTable turns the customer's stored files into the account's whole table: exactly the days
+// of the account's own succeeded syncs and of this sync (never days another account of the
+// customer fetched), newest day first, a complete day with its rows, an incomplete one as one
+// pending row; parsed as streams with a day per core and spilled to disk in order. onRows
+// reports progress.
+func (s *Service) buildTable(ctx context.Context, sy store.Sync, acct store.Account, onRows func(rows int) error) (*builtTable, error) {
+	ranges, from, to, err := s.accountDays(ctx, sy, acct.ID)
+	if err != nil {
+		return nil, err
 	}
 	files, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, from.Format(dayLayout), to.Format(dayLayout))
 	if err != nil {
 		return nil, fmt.Errorf("%w: report files: %v", errStorage, err)
 	}
-	byDay := map[string]*dayFiles{}
+	byDay := map[string]map[string]store.ReportFile{}
 	for _, f := range files {
-		if f.State != "built" {
-			continue
+		if byDay[f.StatDate] == nil {
+			byDay[f.StatDate] = map[string]store.ReportFile{}
 		}
-		d := byDay[f.StatDate]
-		if d == nil {
-			day, _ := time.Parse(dayLayout, f.StatDate)
-			d = &dayFiles{day: day}
-			byDay[f.StatDate] = d
-		}
-		switch f.ReportType {
-		case reportAD:
-			d.ad = f.Key
-		case reportConversion:
-			d.conv = f.Key
-		}
+		byDay[f.StatDate][f.ReportType] = f
 	}
 	var days []dayFiles
+	shownFrom, shownTo := time.Time{}, time.Time{}
 	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
-		if f := byDay[d.Format(dayLayout)]; f != nil {
-			days = append(days, *f)
+		key := d.Format(dayLayout)
+		if !inRanges(ranges, key) {
+			continue
 		}
+		if shownTo.IsZero() {
+			shownTo = d
+		}
+		shownFrom = d
+		days = append(days, s.planDay(d, byDay[key]))
 	}
 	nm, err := s.loadNames(ctx, sy.CustomerID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: names: %v", errStorage, err)
 	}
-	sp, err := newSpill(filepath.Join(s.cfg.DataDir, "tmp"))
+	sp, err := newSpill(filepath.Join(s.cfg.DataDir, "tmp"), nm)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.buildDays(ctx, level, days, sp, onRows); err != nil {
+	bt := &builtTable{spill: sp, from: shownFrom, to: shownTo}
+	if err := s.buildDays(ctx, acct.Level, days, bt, onRows); err != nil {
 		sp.close()
 		return nil, err
 	}
-	t, err := sp.table(level, nm)
-	if err != nil {
+	if bt.table, err = sp.table(acct.Level); err != nil {
 		sp.close()
 		return nil, err
 	}
-	return &builtTable{table: t, from: from, to: to, days: len(days), spill: sp}, nil
+	return bt, nil
+}
+
+// planDay says what a day is built from.
+func (s *Service) planDay(day time.Time, files map[string]store.ReportFile) dayFiles {
+	d := dayFiles{day: day, complete: true}
+	var digest []string
+	for _, tp := range s.cfg.ReportTypes {
+		f, ok := files[tp]
+		if !ok || !f.Final() {
+			d.complete = false
+			continue
+		}
+		digest = append(digest, tp+":"+f.State+":"+f.SHA256)
+		d.version = max(d.version, f.Seq)
+		if f.State != store.FileBuilt {
+			continue
+		}
+		switch tp {
+		case reportAD:
+			d.ad = f
+		case reportConversion:
+			d.conv = f
+		}
+	}
+	if !d.complete {
+		d.digest = "pending"
+		return d
+	}
+	d.digest = strings.Join(digest, ",")
+	return d
+}
+
+// inRanges reports whether day (YYYY-MM-DD) lies in one of the merged ranges.
+func inRanges(ranges []store.DayRange, day string) bool {
+	for _, r := range ranges {
+		if day >= r.From && day <= r.To {
+			return true
+		}
+	}
+	return false
 }
 
 // buildDays parses and aggregates days in parallel (one per core) and writes them to the spill
 // in order, newest first. At most a few days are in memory at once.
-func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, sp *spill, onDay func(rows int) error) error {
+func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, bt *builtTable, onDay func(rows int) error) error {
+	sp := bt.spill
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := max(1, runtime.GOMAXPROCS(0))
@@ -427,7 +540,11 @@ func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, 
 	for w := 0; w < workers; w++ {
 		go func() {
 			for i := range next {
-				t, err := s.parseDay(ctx, level, days[i])
+				var t *dayTable
+				var err error
+				if days[i].complete {
+					t, err = s.parseDay(ctx, level, days[i])
+				}
 				slots[i] <- result{t, err}
 			}
 		}()
@@ -440,12 +557,27 @@ func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, 
 			return ctx.Err()
 		}
 		<-inFlight
-		if res.err != nil {
+		d := days[i]
+		var damaged *damagedError
+		switch {
+		case errors.As(res.err, &damaged):
+			bt.damaged = append(bt.damaged, damaged.file)
+			d.complete, d.digest = false, "damaged"
+		case res.err != nil:
 			return res.err
 		}
-		if err := sp.writeDay(res.t); err != nil {
-			return err
+		before := sp.rows
+		if d.complete {
+			if err := sp.writeDay(res.t); err != nil {
+				return err
+			}
+		} else {
+			if err := sp.writePending(d.day); err != nil {
+				return err
+			}
+			bt.pending = append(bt.pending, d.day.Format(dayLayout))
 		}
+		bt.days = append(bt.days, store.SheetDay{StatDate: d.day.Format(dayLayout), Digest: d.digest, Version: d.version, Rows: sp.rows - before})
 		if err := onDay(sp.rows); err != nil {
 			return err
 		}
@@ -456,16 +588,16 @@ func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, 
 // parseDay aggregates one day's AD and AD_CONVERSION files.
 func (s *Service) parseDay(ctx context.Context, level string, d dayFiles) (*dayTable, error) {
 	t := newDayTable(level, d.day)
-	if d.ad != "" {
+	if d.ad.Key != "" {
 		if err := s.parseFile(ctx, d.ad, func(r io.Reader) error {
-			return naver.ParseAD(r, d.ad, func(row *naver.ADRow) error { t.addAD(row); return nil })
+			return naver.ParseAD(r, d.ad.Key, func(row *naver.ADRow) error { t.addAD(row); return nil })
 		}); err != nil {
 			return nil, err
 		}
 	}
-	if d.conv != "" {
+	if d.conv.Key != "" {
 		if err := s.parseFile(ctx, d.conv, func(r io.Reader) error {
-			return naver.ParseADConversion(r, d.conv, func(row *naver.ConversionRow) error { t.addConversion(row); return nil })
+			return naver.ParseADConversion(r, d.conv.Key, func(row *naver.ConversionRow) error { t.addConversion(row); return nil })
 		}); err != nil {
 			return nil, err
 		}
@@ -473,14 +605,51 @@ func (s *Service) parseDay(ctx context.Context, level string, d dayFiles) (*dayT
 	return t, nil
 }
 
-func (s *Service) parseFile(ctx context.Context, key string, parse func(io.Reader) error) error {
-	r, err := s.cfg.Files.NewReader(ctx, key, nil)
+// damagedError: a stored file is missing, or does not read back as what was recorded (its size,
+// its row layout).
+type damagedError struct {
+	file  store.ReportFile
+	cause error
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("stored report %s damaged: %v", e.file.Key, e.cause)
+}
+
+func (e *damagedError) Unwrap() error { return e.cause }
+
+// parseFile reads a stored file through parse, checking that it is all there: as many bytes as
+// were recorded, every row in its layout.
+func (s *Service) parseFile(ctx context.Context, f store.ReportFile, parse func(io.Reader) error) error {
+	r, err := s.cfg.Files.NewReader(ctx, f.Key, nil)
 	if err != nil {
-		return fmt.Errorf("%w: open %s: %v", errStorage, key, err)
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return &damagedError{file: f, cause: err}
+		}
+		return fmt.Errorf("%w: open %s: %v", errStorage, f.Key, err)
 	}
-	defer closeQuietly(s.log, r, key)
-	if err := parse(bufio.NewReaderSize(r, 128<<10)); err != nil {
-		return fmt.Errorf("%w: %v", errBadFile, err)
+	defer closeQuietly(s.log, r, f.Key)
+	cr := &countingReader{r: r}
+	if err := parse(bufio.NewReaderSize(cr, 128<<10)); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &damagedError{file: f, cause: fmt.Errorf("%w: %v", errBadFile, err)}
+	}
+	if cr.n != f.Size {
+		return &damagedError{file: f, cause: fmt.Errorf("%d bytes stored, %d recorded", cr.n, f.Size)}
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -92,6 +92,8 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		}
 	case errors.As(err, new(*naverJobsFull)):
 		werr = s.waitNaverJobs(bg, sy, c, err, log)
+	case errors.Is(err, errFilesDamaged):
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Refetch: true, Kind: "storage", Message: err.Error() + "; fetching them again"})
 	case ctx.Err() != nil:
 		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "shutdown", Message: w.shutdownMessage})
 		log.Info("shutdown; sync requeued, claim given back")

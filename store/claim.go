@@ -74,6 +74,9 @@ func (s *Store) Renew(ctx context.Context, c Claim, ttl time.Duration) (Claim, b
 			return ErrLeaseLost
 		}
 		c.ExpiresAt = now.Add(ttl)
+		if err := renewSheetLocks(tx, c, c.ExpiresAt); err != nil {
+			return err
+		}
 		return tx.Model(&syncRow{}).Where("id = ?", c.SyncID).Select("cancel_requested").Scan(&cancel).Error
 	})
 	if err != nil {
@@ -149,6 +152,11 @@ func (s *Store) transition(ctx context.Context, op string, c Claim, release bool
 				return err
 			}
 		}
+		if release {
+			if err := releaseSheetLocks(tx, c); err != nil {
+				return err
+			}
+		}
 		return fn(tx, row, now)
 	})
 	if err != nil {
@@ -177,9 +185,15 @@ func (s *Store) FinishFetch(ctx context.Context, c Claim) error {
 }
 
 // CompleteSync marks the sync of a processing claim succeeded (phase done) with its row count,
-// clearing any error. ErrLeaseLost when c no longer holds it.
-func (s *Store) CompleteSync(ctx context.Context, c Claim, rows int64) error {
+// clearing any error, and records what its write left in the sheet (rec). ErrLeaseLost when c
+// no longer holds it (nothing is recorded).
+func (s *Store) CompleteSync(ctx context.Context, c Claim, rows int64, rec SheetRecord) error {
 	return s.transition(ctx, "complete sync", c, true, func(tx *gorm.DB, _ syncRow, now time.Time) error {
+		if rec.AccountID != "" {
+			if err := recordSheet(tx, rec, now); err != nil {
+				return err
+			}
+		}
 		return tx.Model(&syncRow{}).Where("id = ?", c.SyncID).Updates(map[string]any{
 			"status": StatusSucceeded, "phase": PhaseDone, "rows_processed": rows, "finished_at": now,
 			"worker": "", "locked_until": nil, "error_message": "", "error_kind": "", "updated_at": now,
@@ -219,6 +233,9 @@ type Requeue struct {
 	// customer's Naver report jobs: phase waiting_naver_jobs, and WaitingSince is set on the
 	// first such wait (kept until a fetch finishes).
 	WaitingNaverJobs bool
+	// Refetch sends a processing sync back to the fetch queue (its stored files must be
+	// fetched again).
+	Refetch bool
 }
 
 // RequeueSync sends the sync of c back after a transient failure, a shutdown or a wait: a fetch
@@ -247,6 +264,9 @@ func (s *Store) RequeueSync(ctx context.Context, c Claim, r Requeue) error {
 			}
 		case ClaimProcess:
 			upd["phase"] = PhaseAwaitingProcessing
+			if r.Refetch {
+				upd["status"], upd["phase"] = StatusQueued, PhaseQueued
+			}
 		}
 		if row.CancelRequested {
 			upd["status"], upd["finished_at"] = StatusCanceled, now

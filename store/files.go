@@ -13,7 +13,10 @@ import (
 const (
 	FileBuilt   = "built"   // downloaded and stored under Key
 	FileNone    = "none"    // Naver had no data for the day
-	FilePending = "pending" // requested, not yet stored
+	FilePending = "pending" // requested, not yet stored (not ready at Naver, or NONE too early to trust)
+	// FileDamaged: the stored object is missing or cannot be read back as recorded; the next
+	// fetch of the day gets it again.
+	FileDamaged = "damaged"
 )
 
 // ReportFile records one downloaded Naver report: a customer's report type
@@ -25,22 +28,35 @@ type ReportFile struct {
 	Key        string // blob key
 	SHA256     string
 	Size       int64
-	State      string // built|none|pending
+	State      string // built|none|pending|damaged
 	SyncID     string
 	FetchedAt  time.Time
+	// Seq is the file's version: it grows with every file recorded for the customer, so a
+	// day's data of a higher Seq is newer.
+	Seq int64
+	// Recheck: Naver's last answer for the day was "not ready", but a good file was held and
+	// kept: it is served, and the day is asked for again.
+	Recheck bool
 }
+
+// Final reports whether the file settles its day: built or none.
+func (f ReportFile) Final() bool { return f.State == FileBuilt || f.State == FileNone }
 
 func (r reportFileRow) toFile() ReportFile {
 	return ReportFile{
 		CustomerID: r.CustomerID, ReportType: r.ReportType, StatDate: r.StatDate, Key: r.Key,
 		SHA256: r.SHA256, Size: r.Size, State: r.State, SyncID: r.SyncID, FetchedAt: r.FetchedAt.UTC(),
+		Seq: r.Seq, Recheck: r.Recheck,
 	}
 }
 
 // PutReportFile records f (upsert on customer, report type, day) under the
 // fetch claim c: in the same transaction c's lease must be live, else
 // ErrLeaseLost and nothing is written. An empty f.CustomerID means the
-// claim's customer; a zero FetchedAt means now.
+// claim's customer; a zero FetchedAt means now. The file gets the customer's
+// next Seq. A pending answer never replaces a good (built or none) file: the
+// good one stays, marked Recheck. A replaced object is recorded as superseded
+// now, so that pruning keeps it FileRetention from now.
 func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error {
 	if f.CustomerID == "" {
 		f.CustomerID = c.CustomerID
@@ -48,17 +64,54 @@ func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error 
 	if f.CustomerID != c.CustomerID {
 		return fmt.Errorf("put report file: customer %s under the lease of %s: %w", f.CustomerID, c.CustomerID, ErrLeaseLost)
 	}
-	err := s.underLease(ctx, c, func(tx *gorm.DB, now time.Time) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now, err := s.dbNow(tx)
+		if err != nil {
+			return err
+		}
+		// The lease row is the fence and the customer's version counter at once; its row
+		// lock serializes the files of one customer.
+		var seqs []int64
+		if err := tx.Raw(`UPDATE customer_leases SET file_seq = file_seq + 1
+			WHERE customer_id = ? AND token = ? AND expires_at > ? RETURNING file_seq`, c.CustomerID, c.Token, now).
+			Scan(&seqs).Error; err != nil {
+			return err
+		}
+		if len(seqs) == 0 {
+			return fmt.Errorf("lease of %s with token %d is not live: %w", c.CustomerID, c.Token, ErrLeaseLost)
+		}
+		var old []reportFileRow
+		if err := tx.Where("customer_id = ? AND report_type = ? AND stat_date = ?", f.CustomerID, f.ReportType, f.StatDate).
+			Limit(1).Find(&old).Error; err != nil {
+			return err
+		}
+		if len(old) == 1 && f.State == FilePending && old[0].toFile().Final() {
+			return tx.Model(&reportFileRow{}).
+				Where("customer_id = ? AND report_type = ? AND stat_date = ?", f.CustomerID, f.ReportType, f.StatDate).
+				Update("recheck", true).Error
+		}
+		if len(old) == 1 && old[0].Key != "" && old[0].Key != f.Key {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+				Create(&supersededRow{Key: old[0].Key, CustomerID: f.CustomerID, SupersededAt: now}).Error; err != nil {
+				return err
+			}
+		}
+		if f.Key != "" {
+			if err := tx.Where("object_key = ?", f.Key).Delete(&supersededRow{}).Error; err != nil {
+				return err
+			}
+		}
 		if f.FetchedAt.IsZero() {
 			f.FetchedAt = now
 		}
 		row := reportFileRow{
 			CustomerID: f.CustomerID, ReportType: f.ReportType, StatDate: f.StatDate, Key: f.Key,
 			SHA256: f.SHA256, Size: f.Size, State: f.State, SyncID: f.SyncID, FetchedAt: utc(f.FetchedAt),
+			Seq: seqs[0], Recheck: false,
 		}
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "customer_id"}, {Name: "report_type"}, {Name: "stat_date"}},
-			DoUpdates: clause.AssignmentColumns([]string{"object_key", "sha256", "size", "state", "sync_id", "fetched_at"}),
+			DoUpdates: clause.AssignmentColumns([]string{"object_key", "sha256", "size", "state", "sync_id", "fetched_at", "seq", "recheck"}),
 		}).Create(&row).Error
 	})
 	if err != nil {
@@ -67,23 +120,28 @@ func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error 
 	return nil
 }
 
-// underLease runs fn in one transaction in which c's customer lease is checked live at the
-// database's time (and, on PostgreSQL, its row share-locked until commit, so no one takes it
-// over meanwhile). ErrLeaseLost, and nothing written, when it is not.
-func (s *Store) underLease(ctx context.Context, c Claim, fn func(tx *gorm.DB, now time.Time) error) error {
-	if c.Kind != ClaimFetch {
-		return fmt.Errorf("a %s claim holds no customer lease: %w", c.Kind, ErrLeaseLost)
-	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
+// MarkFileDamaged records that the object of a customer's file for a day cannot be read back as
+// recorded (missing, cut, not what was stored): the day is fetched again. It changes nothing when
+// the file no longer points at key (a newer download replaced it).
+func (s *Store) MarkFileDamaged(ctx context.Context, customerID, reportType, statDate, key string) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now, err := s.dbNow(tx)
 		if err != nil {
 			return err
 		}
-		if err := liveLease(tx, s.dialect, c.CustomerID, c.Token, now, "SHARE"); err != nil {
-			return err
+		res := tx.Model(&reportFileRow{}).
+			Where("customer_id = ? AND report_type = ? AND stat_date = ? AND object_key = ?", customerID, reportType, statDate, key).
+			Updates(map[string]any{"state": FileDamaged, "recheck": false})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
 		}
-		return fn(tx, now)
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&supersededRow{Key: key, CustomerID: customerID, SupersededAt: now}).Error
 	})
+	if err != nil {
+		return fmt.Errorf("mark file damaged %s/%s/%s: %w", customerID, reportType, statDate, mapErr(err))
+	}
+	return nil
 }
 
 // ReportFiles returns a customer's files for days in [from, to] (YYYY-MM-DD,
@@ -102,6 +160,29 @@ func (s *Store) ReportFiles(ctx context.Context, customerID string, reportTypes 
 		out[i] = r.toFile()
 	}
 	return out, nil
+}
+
+// SupersededFiles returns the keys of a customer's objects that no file has pointed at since
+// before before, oldest first, at most limit of them.
+func (s *Store) SupersededFiles(ctx context.Context, customerID string, before time.Time, limit int) ([]string, error) {
+	var keys []string
+	if err := s.conn(ctx).Model(&supersededRow{}).Where("customer_id = ? AND superseded_at < ?", customerID, utc(before)).
+		Order("superseded_at").Limit(clampLimit(limit, 100, 10000)).Pluck("object_key", &keys).Error; err != nil {
+		return nil, fmt.Errorf("superseded files %s: %w", customerID, mapErr(err))
+	}
+	return keys, nil
+}
+
+// ForgetSuperseded drops keys from the superseded list once their objects are deleted; a key a
+// file points at again is never deleted (PutReportFile takes it off the list).
+func (s *Store) ForgetSuperseded(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := s.conn(ctx).Where("object_key IN ?", keys).Delete(&supersededRow{}).Error; err != nil {
+		return fmt.Errorf("forget superseded: %w", mapErr(err))
+	}
+	return nil
 }
 
 // DeleteReportFiles deletes the records of a customer's files (every
@@ -129,3 +210,23 @@ func (s *Store) DeleteReportFiles(ctx context.Context, customerID string, before
 	}
 	return out, nil
 }
+
+// underLease runs fn in one transaction in which c's customer lease is checked live at the
+// database's time (and, on PostgreSQL, its row share-locked until commit, so no one takes it
+// over meanwhile). ErrLeaseLost, and nothing written, when it is not.
+func (s *Store) underLease(ctx context.Context, c Claim, fn func(tx *gorm.DB, now time.Time) error) error {
+	if c.Kind != ClaimFetch {
+		return fmt.Errorf("a %s claim holds no customer lease: %w", c.Kind, ErrLeaseLost)
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		now, err := s.dbNow(tx)
+		if err != nil {
+			return err
+		}
+		if err := liveLease(tx, s.dialect, c.CustomerID, c.Token, now, "SHARE"); err != nil {
+			return err
+		}
+		return fn(tx, now)
+	})
+}
+

@@ -204,19 +204,19 @@ func TestFetchThenProcess(t *testing.T) {
 		if p2 == nil || p2.ID != q.ID || !p2.ProcessingStartedAt.Equal(*p.ProcessingStartedAt) || pc2.Token != 2 {
 			t.Fatalf("takeover of processing = %+v %+v", p2, pc2)
 		}
-		wantErr(t, e.s.CompleteSync(ctx, *pc, 1), store.ErrLeaseLost)
+		wantErr(t, e.s.CompleteSync(ctx, *pc, 1, store.SheetRecord{}), store.ErrLeaseLost)
 		must(t, e.s.SetPhase(ctx, *pc2, store.PhaseWriting))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Phase != store.PhaseWriting || got.WriteStartedAt == nil {
 			t.Fatalf("writing phase = %+v", got)
 		}
-		must(t, e.s.CompleteSync(ctx, *pc2, 1234))
+		must(t, e.s.CompleteSync(ctx, *pc2, 1234, store.SheetRecord{}))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Status != store.StatusSucceeded || got.Phase != store.PhaseDone || got.RowsProcessed != 1234 ||
 			got.FinishedAt == nil || got.LockedUntil != nil {
 			t.Fatalf("completed = %+v", got)
 		}
-		wantErr(t, e.s.CompleteSync(ctx, *pc2, 1), store.ErrLeaseLost)
+		wantErr(t, e.s.CompleteSync(ctx, *pc2, 1, store.SheetRecord{}), store.ErrLeaseLost)
 	})
 }
 
@@ -354,7 +354,7 @@ func TestStaleWorkerWritesAreRefused(t *testing.T) {
 		if p3, _, _ := e.s.ClaimProcess(ctx, "p3", ttl); p3 != nil {
 			t.Fatal("a third worker claimed a sync whose live claim a stale worker tried to clear")
 		}
-		must(t, replica.CompleteSync(ctx, *p2, 7))
+		must(t, replica.CompleteSync(ctx, *p2, 7, store.SheetRecord{}))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.Status != store.StatusSucceeded || got.RowsProcessed != 7 {
 			t.Fatalf("completed = %+v", got)

@@ -78,6 +78,7 @@ type leaseRow struct {
 	AcquiredAt   time.Time `gorm:"not null"`
 	RenewedAt    time.Time `gorm:"not null"`
 	ExpiresAt    time.Time `gorm:"not null"`
+	FileSeq      int64     `gorm:"not null;default:0"` // versions of the customer's report files
 }
 
 func (leaseRow) TableName() string { return "customer_leases" }
@@ -92,9 +93,20 @@ type reportFileRow struct {
 	State      string `gorm:"not null"`
 	SyncID     string `gorm:"not null"`
 	FetchedAt  time.Time
+	Seq        int64 `gorm:"not null;default:0"`
+	Recheck    bool  `gorm:"not null;default:false"`
 }
 
 func (reportFileRow) TableName() string { return "report_files" }
+
+// supersededRow is a stored object no report file points at any more, since when.
+type supersededRow struct {
+	Key          string `gorm:"column:object_key;primaryKey"`
+	CustomerID   string `gorm:"not null;index"`
+	SupersededAt time.Time
+}
+
+func (supersededRow) TableName() string { return "superseded_files" }
 
 type masterEntityRow struct {
 	CustomerID string `gorm:"primaryKey"`
@@ -141,7 +153,8 @@ const migrateLockKey = 7241873301
 func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
 		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
-			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &reportJobRow{}); err != nil {
+			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &reportJobRow{}, &supersededRow{},
+			&sheetStateRow{}, &sheetDayRow{}, &accountRangeRow{}, &sheetLockRow{}); err != nil {
 			return fmt.Errorf("auto migrate: %w", err)
 		}
 		for _, q := range partialIndexes {
