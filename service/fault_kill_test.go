@@ -121,22 +121,7 @@ func killInPhase(t *testing.T, db storetest.DB, phase string) {
 		w.setSheetGate(func(r *http.Request) { held.Add(1); hold(r) })
 	}
 
-	cmd := exec.Command(os.Args[0], "-test.run="+killChildMatch, "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), envKillChild+"=1", envKillDBName+"="+db.Name, envKillDBURL+"="+db.URL,
-		envKillNaver+"="+w.NaverURL, envKillSheets+"="+w.SheetsURL, envKillFiles+"="+w.FilesDir,
-		envKillSecret+"="+hex.EncodeToString(w.Secret), envKillOffset+"="+strconv.FormatInt(int64(w.Clock.Offset()), 10))
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	t.Cleanup(func() {
-		if !killed {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
+	cmd, out := startKillChild(t, w, db)
 
 	phases := func() map[string]int {
 		n := map[string]int{}
@@ -202,7 +187,6 @@ func killInPhase(t *testing.T, db storetest.DB, phase string) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	killed = true
 	t.Logf("killed the child in phases %v", atKill)
 	w.setNaverHook(nil)
 	w.setSheetGate(nil)
@@ -225,3 +209,26 @@ func killInPhase(t *testing.T, db storetest.DB, phase string) {
 	}
 	checkNoLeaseHeld(t, w, e, killChildTTL)
 }
+
+// startKillChild starts an engine process on the world (TestFaultKillChild) that the test kills
+// with SIGKILL; it is killed at the end of the test in any case.
+func startKillChild(t *testing.T, w *world, db storetest.DB) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run="+killChildMatch, "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), envKillChild+"=1", envKillDBName+"="+db.Name, envKillDBURL+"="+db.URL,
+		envKillNaver+"="+w.NaverURL, envKillSheets+"="+w.SheetsURL, envKillFiles+"="+w.FilesDir,
+		envKillSecret+"="+hex.EncodeToString(w.Secret), envKillOffset+"="+strconv.FormatInt(int64(w.Clock.Offset()), 10))
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd, out
+}
+
+// isKillChild reports whether this test binary runs as a child engine to be killed.
+func isKillChild() bool { return os.Getenv(envKillChild) == "1" }

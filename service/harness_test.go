@@ -63,9 +63,9 @@ func newWorld(t *testing.T, db storetest.DB, o worldOptions) *world {
 func (w *world) setSheetGate(f func(*http.Request)) { w.mu.Lock(); w.sheetGate = f; w.mu.Unlock() }
 func (w *world) setNaverHook(f func(*http.Request)) { w.mu.Lock(); w.naverHook = f; w.mu.Unlock() }
 
-// customer adds a Naver customer to the simulator.
-func (w *world) customer(id string, campaigns, adgroups, keywords int) {
-	w.Customer(id, campaigns, adgroups, keywords)
+// customer adds a Naver customer to the simulator, with data on every day but noData.
+func (w *world) customer(id string, campaigns, adgroups, keywords int, noData ...time.Time) {
+	w.Customer(id, campaigns, adgroups, keywords, noData...)
 }
 
 type engineOptions struct {

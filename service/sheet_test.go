@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,80 +13,178 @@ import (
 	"github.com/naversync/naversync/store/storetest"
 )
 
-// The totals in the sheet equal the totals in Naver's files, across the VAT rule change
-// (2026-03-30), at every level; the consistent cost column is VAT-included throughout and
-// Naver's own figure is kept beside it.
-func TestSheetTotalsMatchNaver(t *testing.T) {
-	db := storetest.Databases(t)[0]
-	w := newWorld(t, db, worldOptions{})
-	w.customer("1001", 2, 2, 3)
-	e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 3, leaseTTL: 10 * time.Second})
-	ctx := t.Context()
-	// The world's clock starts on servicetest.DefaultStart (2026-07-15), so this range, which
-	// spans the VAT switch, stays inside Naver's window whatever day the suite runs.
-	from := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)
-	to, _ := time.Parse(time.DateOnly, servicetest.Day(w.Clock.Now(), 1))
-	var ids []string
-	levels := []string{service.LevelCampaign, service.LevelAdgroup, service.LevelKeyword}
-	for _, level := range levels {
-		a := w.account(e, "A-"+level, "1001", "sheet-"+level, level)
-		s, _, err := e.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: a.ID, From: from.Format("2006-01-02"), To: to.Format("2006-01-02")})
-		if err != nil {
-			t.Fatal(err)
+// Every cell of the sheet, at every level, equals what the simulator's own figures give (not a
+// parse of its files): names, devices, impressions, clicks, video views, cost both ways (VAT
+// included, whole won, converted ×1.1 rounded half up per report row before 2026-03-30), average
+// rank, conversions, revenue, CTR, CPC and ROAS, in the documented order (newest day first; by
+// campaign, ad group and keyword name, then device); a day Naver has not made ready shows as one
+// pending row, a day without traffic has no rows. Run at every calendar edge.
+func TestSheetMatchesNaverCellForCell(t *testing.T) {
+	servicetest.EachInstant(t, func(t *testing.T, at time.Time) {
+		db := storetest.Databases(t)[0]
+		w := newWorld(t, db, worldOptions{start: at})
+		quiet, _ := time.Parse(time.DateOnly, servicetest.Day(at, 5)) // a day without traffic
+		w.customer("1001", 2, 2, 2, quiet)
+		e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 3, leaseTTL: 10 * time.Second})
+		levels := []string{service.LevelCampaign, service.LevelAdgroup, service.LevelKeyword}
+		var ids []string
+		for _, level := range levels {
+			a := w.account(e, "A-"+level, "1001", "sheet-"+level, level)
+			s, _, err := e.svc.EnqueueSync(t.Context(), service.SyncRequest{AccountID: a.ID, Days: 12})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, s.ID)
 		}
-		ids = append(ids, s.ID)
-	}
-	for id, s := range waitTerminal(t, e.svc, ids...) {
-		if s.Status != service.StatusSucceeded {
-			t.Fatalf("%s: %s %+v", id, s.Status, s.Error)
+		for id, s := range waitTerminal(t, e.svc, ids...) {
+			if s.Status != service.StatusSucceeded {
+				t.Fatalf("%s: %s %+v", id, s.Status, s.Error)
+			}
 		}
+		var days []string
+		for n := 1; n <= 12; n++ {
+			days = append(days, servicetest.Day(at, n))
+		}
+		pending := map[string]bool{}
+		if at.In(seoul(t)).Hour() < 4 { // before Naver's morning hour yesterday is not ready
+			pending[days[0]] = true
+		}
+		for _, level := range levels {
+			t.Run(level, func(t *testing.T) {
+				want := expectedSheet(t, w, "1001", level, days, pending)
+				checkCells(t, w.sheets.Values("sheet-"+level, "data"), want)
+			})
+		}
+	})
+}
+
+// expectedSheet is the table the engine must write for customer's days (newest first) at a
+// level, computed from the simulator's own rows.
+func expectedSheet(t *testing.T, w *world, customer, level string, days []string, pending map[string]bool) [][]any {
+	t.Helper()
+	header := []any{"Date", "Campaign"}
+	if level != service.LevelCampaign {
+		header = append(header, "Ad group")
 	}
-	var wantImpr, wantClicks int64
-	var wantCost float64
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		i, c, cost := w.naver.ADTotals("1001", d)
-		wantImpr, wantClicks, wantCost = wantImpr+i, wantClicks+c, wantCost+cost
+	if level == service.LevelKeyword {
+		header = append(header, "Keyword")
 	}
-	if wantImpr == 0 {
-		t.Fatal("the simulator served no impressions")
+	header = append(header, "Device", "Impressions", "Clicks", "Video views", "Cost (VAT incl.)", "Avg. rank", "Conversions",
+		"Conversion revenue", "CTR", "CPC", "ROAS", "Cost (as reported by Naver)")
+	out := [][]any{header}
+	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	vatSwitch := time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)
+	ratio := func(a, b float64) any {
+		if b == 0 {
+			return nil
+		}
+		return a / b
 	}
-	switchDay := time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)
-	for _, level := range levels {
-		t.Run(level, func(t *testing.T) {
-			rows := w.sheets.Values("sheet-"+level, "data")
-			col := map[string]int{}
-			for i, h := range rows[0] {
-				col[h.(string)] = i
+	type agg struct {
+		c, a, k                   string // names
+		cid, aid, kid             string
+		dev                       string
+		impr, clicks, views, conv int64
+		cost, naverCost, rank     float64
+		sales                     float64
+	}
+	for _, ds := range days {
+		day, _ := time.Parse(time.DateOnly, ds)
+		serial := float64(day.Sub(epoch).Hours() / 24)
+		if pending[ds] {
+			row := make([]any, len(header))
+			row[0], row[1] = serial, "(pending: not ready at Naver yet)"
+			out = append(out, row)
+			continue
+		}
+		byKey := map[string]*agg{}
+		var order []*agg
+		for _, r := range w.naver.Rows(customer, day) {
+			k := &agg{c: r.CampaignName, cid: r.CampaignID, dev: map[byte]string{'P': "PC", 'M': "Mobile"}[r.Device]}
+			if level != service.LevelCampaign {
+				k.a, k.aid = r.AdgroupName, r.AdgroupID
 			}
-			var impr, clicks int64
-			var naverCost float64
-			prev := math.Inf(1)
-			for _, r := range rows[1:] {
-				day := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(r[col["Date"]].(float64)))
-				if dd := r[col["Date"]].(float64); dd > prev {
-					t.Fatalf("rows not newest first: %v after %v", dd, prev)
-				} else {
-					prev = dd
-				}
-				impr += int64(num(r[col["Impressions"]]))
-				clicks += int64(num(r[col["Clicks"]]))
-				nc, vc := num(r[col["Cost (as reported by Naver)"]]), num(r[col["Cost (VAT incl.)"]])
-				naverCost += nc
-				if vc != math.Trunc(vc) {
-					t.Fatalf("VAT-included cost %v is not whole won", vc)
-				}
-				if !day.Before(switchDay) && vc != nc {
-					t.Fatalf("%s: cost %v differs from Naver's %v on a VAT-included day", day.Format("2006-01-02"), vc, nc)
-				}
-				if day.Before(switchDay) && nc > 0 && math.Abs(vc-nc*1.1) > 1+nc*0.001 {
-					t.Fatalf("%s: cost %v is not Naver's VAT-excluded %v × 1.1", day.Format("2006-01-02"), vc, nc)
+			if level == service.LevelKeyword {
+				k.k, k.kid = r.KeywordName, r.KeywordID
+				if r.KeywordID == "-" {
+					k.k = "(no keyword)"
 				}
 			}
-			if impr != wantImpr || clicks != wantClicks || math.Abs(naverCost-wantCost) > 0.01 {
-				t.Errorf("sheet totals impressions %d clicks %d cost %.2f, want %d %d %.2f", impr, clicks, naverCost, wantImpr, wantClicks, wantCost)
+			key := strings.Join([]string{k.cid, k.aid, k.kid, k.dev}, "|")
+			a := byKey[key]
+			if a == nil {
+				a = k
+				byKey[key] = a
+				order = append(order, a)
 			}
+			a.impr += r.Impressions
+			a.clicks += r.Clicks
+			a.views += r.Views
+			a.rank += float64(r.RankSum)
+			a.naverCost += r.Cost
+			if day.Before(vatSwitch) {
+				a.cost += math.Floor(r.Cost*1.1 + 0.5)
+			} else {
+				a.cost += r.Cost
+			}
+			a.conv += r.Conversions
+			a.sales += r.Sales
+		}
+		slices.SortFunc(order, func(x, y *agg) int {
+			return cmp.Or(cmp.Compare(x.c, y.c), cmp.Compare(x.a, y.a), cmp.Compare(x.k, y.k), cmp.Compare(x.dev, y.dev),
+				cmp.Compare(x.cid, y.cid), cmp.Compare(x.aid, y.aid), cmp.Compare(x.kid, y.kid))
 		})
+		for _, a := range order {
+			row := []any{serial, a.c}
+			if level != service.LevelCampaign {
+				row = append(row, a.a)
+			}
+			if level == service.LevelKeyword {
+				row = append(row, a.k)
+			}
+			row = append(row, a.dev, float64(a.impr), float64(a.clicks), float64(a.views), a.cost, ratio(a.rank, float64(a.impr)),
+				float64(a.conv), a.sales, ratio(float64(a.clicks), float64(a.impr)), ratio(a.cost, float64(a.clicks)), ratio(a.sales, a.cost), a.naverCost)
+			out = append(out, row)
+		}
 	}
+	return out
+}
+
+// checkCells compares a tab's values with the expected table, every cell; numbers to 1e-9.
+func checkCells(t *testing.T, got, want [][]any) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%d rows, want %d", len(got), len(want))
+	}
+	errs := 0
+	for r := range min(len(got), len(want)) {
+		for c := range want[r] {
+			var g any
+			if c < len(got[r]) {
+				g = got[r][c]
+			}
+			if !sameCell(g, want[r][c]) {
+				if errs++; errs <= 10 {
+					t.Errorf("row %d column %d (%v): %v, want %v", r+1, c+1, want[0][c], g, want[r][c])
+				}
+			}
+		}
+		if len(got[r]) > len(want[r]) {
+			t.Errorf("row %d has %d cells, want %d", r+1, len(got[r]), len(want[r]))
+		}
+	}
+}
+
+func sameCell(got, want any) bool {
+	wf, wok := want.(float64)
+	gf, gok := got.(float64)
+	if wok && gok {
+		return gf == wf || math.Abs(gf-wf) <= 1e-9*math.Max(math.Abs(wf), 1)
+	}
+	if s, ok := got.(string); ok && s == "" {
+		got = nil
+	}
+	return got == want
 }
 
 // A wrong secret key fails the sync at once, without retries, with a message that tells the

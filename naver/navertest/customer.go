@@ -69,13 +69,15 @@ func (s *Server) AddCustomer(c Customer) {
 	cu.bizID = fmt.Sprintf("bsn-a001-00-%012d", base+1)
 	for ci := range c.Campaigns {
 		cu.campaigns = append(cu.campaigns, entity{
-			id: fmt.Sprintf("cmp-a001-01-%012d", base+uint64(ci)+1), name: fmt.Sprintf("캠페인 %d", ci+1),
+			// Names run against the ids (the last campaign has the first name), as real accounts'
+			// names are in no relation to their ids: a sheet sorted by name shows it.
+			id: fmt.Sprintf("cmp-a001-01-%012d", base+uint64(ci)+1), name: fmt.Sprintf("캠페인 %d", c.Campaigns-ci),
 		})
 		for gi := range c.AdgroupsPerCampaign {
 			g := len(cu.adgroups)
 			cu.adgroups = append(cu.adgroups, entity{
 				id:     fmt.Sprintf("grp-a001-01-%012d", base+uint64(g)+1),
-				name:   fmt.Sprintf("광고그룹 %d-%d", ci+1, gi+1),
+				name:   fmt.Sprintf("광고그룹 %d-%d", c.Campaigns-ci, c.AdgroupsPerCampaign-gi),
 				parent: ci,
 			})
 			cu.adIDs = append(cu.adIDs, fmt.Sprintf("nad-a001-01-%012d", base+uint64(g)+1))
@@ -85,7 +87,7 @@ func (s *Server) AddCustomer(c Customer) {
 				kws = append(kws, k)
 				cu.keywords = append(cu.keywords, entity{
 					id:     fmt.Sprintf("nkw-a001-01-%012d", base+uint64(k)+1),
-					name:   fmt.Sprintf("키워드%d %d", k+1, ki+1),
+					name:   fmt.Sprintf("키워드%d %d", c.Campaigns*c.AdgroupsPerCampaign*c.KeywordsPerAdgroup-k, ki+1),
 					parent: g,
 				})
 			}

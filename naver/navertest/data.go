@@ -294,3 +294,54 @@ func kstMidnight(t time.Time) time.Time {
 	k := t.In(time.FixedZone("KST", 9*3600))
 	return time.Date(k.Year(), k.Month(), k.Day(), 0, 0, 0, 0, k.Location())
 }
+
+// Row is one row of a customer's day as the simulator makes it: what the AD file says of one ad
+// group's keyword (or of its traffic without a keyword) on one device, with the conversions the
+// AD_CONVERSION file gives that row. Tests check a sheet against these figures, not against a
+// parse of the files.
+type Row struct {
+	CampaignID, CampaignName string
+	AdgroupID, AdgroupName   string
+	// KeywordID is "-" for traffic without a keyword (KeywordName is then "").
+	KeywordID, KeywordName string
+	Device                 byte // 'P' or 'M'
+	Impressions, Clicks    int64
+	Views, RankSum         int64
+	// Cost is as the AD file writes it: VAT excluded with decimals before 2026-03-30, VAT
+	// included in whole won from then.
+	Cost        float64
+	Conversions int64
+	Sales       float64
+}
+
+// Rows returns the rows of customerID's AD and AD_CONVERSION files for day, in file order;
+// none for a day without data or an unknown customer.
+func (s *Server) Rows(customerID string, day time.Time) []Row {
+	s.mu.Lock()
+	c := s.customers[customerID]
+	s.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	day = civil(day)
+	var out []Row
+	c.eachAD(day, func(r *adRow) {
+		g := c.adgroups[r.adgroup]
+		row := Row{
+			CampaignID: c.campaigns[g.parent].id, CampaignName: c.campaigns[g.parent].name,
+			AdgroupID: g.id, AdgroupName: g.name, KeywordID: "-", Device: r.device,
+			Impressions: r.impressions, Clicks: r.clicks, Views: r.views, RankSum: r.rankSum,
+			Cost: float64(r.costCents) / 100,
+		}
+		if r.keyword >= 0 {
+			row.KeywordID, row.KeywordName = c.keywords[r.keyword].id, c.keywords[r.keyword].name
+		}
+		if r.clicks != 0 && r.h%8 == 0 { // as writeADConversion
+			h := mix(r.h, 0xc0)
+			n := 1 + int64(h>>16)%3
+			row.Conversions, row.Sales = n, float64(n*1000*(1+int64(h>>24)%50))
+		}
+		out = append(out, row)
+	})
+	return out
+}
