@@ -229,4 +229,3 @@ func (s *Store) underLease(ctx context.Context, c Claim, fn func(tx *gorm.DB, no
 		return fn(tx, now)
 	})
 }
-
