@@ -2,6 +2,7 @@ package navertest
 
 import (
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -50,6 +51,33 @@ type customer struct {
 	bizID     string
 	// keywordsOf[g] indexes the keywords of ad group g.
 	keywordsOf [][]int
+
+	revMu     sync.Mutex
+	revisions map[time.Time]uint64 // days whose data Naver revised, and how often
+}
+
+// revision is how often day's data was revised.
+func (c *customer) revision(day time.Time) uint64 {
+	c.revMu.Lock()
+	defer c.revMu.Unlock()
+	return c.revisions[civil(day)]
+}
+
+// Revise changes customerID's data of day, as Naver's revisions do (metrics may change up to
+// 48 hours later): reports of the day made from now on have other figures.
+func (s *Server) Revise(customerID string, day time.Time) {
+	s.mu.Lock()
+	c := s.customers[customerID]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.revMu.Lock()
+	defer c.revMu.Unlock()
+	if c.revisions == nil {
+		c.revisions = map[time.Time]uint64{}
+	}
+	c.revisions[civil(day)]++
 }
 
 // AddCustomer registers (or replaces) a customer and generates its

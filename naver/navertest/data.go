@@ -73,7 +73,7 @@ func (c *customer) eachAD(day time.Time, fn func(*adRow)) {
 		return
 	}
 	vatIncluded := !day.Before(vatIncludedFrom())
-	dn := dayNumber(day)
+	dn := dayNumber(day) + c.revision(day)<<32
 	var r adRow
 	for g := range c.adgroups {
 		kws := c.keywordsOf[g]

@@ -1,0 +1,182 @@
+package service_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/naversync/naversync/naver/navertest"
+	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store"
+	"github.com/naversync/naversync/store/storetest"
+)
+
+// A refresh that meets "not ready" (20007) or an early NONE for days the sheet already shows
+// keeps their last good data: the files stay, the sheet is unchanged, and the next refresh asks
+// Naver for those days again.
+func TestRefreshNotReadyKeepsLastGoodData(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 1, 2, 2)
+			e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			a := w.account(e, "A", "1001", "sheet-a", service.LevelKeyword)
+			days := dayList(w, 5, 1)
+			run := func(trigger string) service.Sync {
+				t.Helper()
+				s, _, err := e.svc.EnqueueSync(t.Context(), service.SyncRequest{AccountID: a.ID, Days: 5, Trigger: trigger})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := waitTerminal(t, e.svc, s.ID)[s.ID]
+				if got.Status != service.StatusSucceeded {
+					t.Fatalf("sync: %s %+v", got.Status, got.Error)
+				}
+				return got
+			}
+			run(service.TriggerManual)
+			want := expectedSheet(t, w, "1001", service.LevelKeyword, days, nil)
+			checkCells(t, w.sheets.Values("sheet-a", "data"), want)
+
+			w.naver.SetFault(navertest.Fault{Customer: "1001", Kind: navertest.NotReady20007, Count: 1000})
+			w.naver.SetFault(navertest.Fault{Customer: "1001", Kind: navertest.PrematureNone, Count: 1000})
+			before := len(w.naver.Requests())
+			run(service.TriggerScheduled)
+			if askedFor(w.naver.Requests()[before:], days[0]) == 0 {
+				t.Fatal("the refresh did not ask for yesterday: the fault proves nothing")
+			}
+			checkCells(t, w.sheets.Values("sheet-a", "data"), want)
+			files, err := e.store.ReportFiles(t.Context(), "1001", nil, days[1], days[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				if f.State != store.FileBuilt || !f.Recheck {
+					t.Errorf("%s %s: %s (recheck %v), want the good file kept and marked for a recheck", f.ReportType, f.StatDate, f.State, f.Recheck)
+				}
+			}
+
+			w.naver.ClearFaults()
+			before = len(w.naver.Requests())
+			run(service.TriggerScheduled)
+			if askedFor(w.naver.Requests()[before:], days[0]) == 0 {
+				t.Error("the next refresh did not ask for yesterday again")
+			}
+			checkCells(t, w.sheets.Values("sheet-a", "data"), want)
+		})
+	}
+}
+
+// askedFor counts the stat report creates for day among reqs.
+func askedFor(reqs []navertest.Request, day string) int {
+	n := 0
+	for _, r := range reqs {
+		if r.Method == http.MethodPost && r.Path == "/stat-reports" && r.StatDate.Format(time.DateOnly) == day {
+			n++
+		}
+	}
+	return n
+}
+
+// Two engines process syncs of one account (one spreadsheet) at once: their writes never
+// interleave (a lock per spreadsheet in the database), and the newest data is written last.
+// The first sync's write is held at the Sheets API while Naver revises a day and a second sync,
+// on the other engine, fetches the revision: the sheet ends with the revised figures.
+func TestTwoEnginesWriteOneSpreadsheetInOrder(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 1, 2, 2)
+			e1 := w.engine(engineOptions{replica: "e1", fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			e2 := w.engine(engineOptions{replica: "e2", fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			a := w.account(e1, "A", "1001", "shared", service.LevelKeyword)
+			days := dayList(w, 5, 1)
+
+			var mu sync.Mutex
+			var writes []string // sync ids in the order their batchUpdates reached Google
+			release := make(chan struct{})
+			var once sync.Once
+			free := func() { once.Do(func() { close(release) }) }
+			t.Cleanup(free)
+			held := make(chan struct{}, 1)
+			first := true
+			w.setSheetGate(func(r *http.Request) {
+				if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, ":batchUpdate") {
+					return
+				}
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				mu.Lock()
+				writes = append(writes, string(body))
+				hold := first
+				first = false
+				mu.Unlock()
+				if hold {
+					held <- struct{}{}
+					<-release
+				}
+			})
+			s1, _, err := e1.svc.EnqueueSync(t.Context(), service.SyncRequest{AccountID: a.ID, Days: 5, Full: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-held:
+			case <-time.After(time.Minute):
+				t.Fatal("the first write never reached Google")
+			}
+			w.naver.Revise("1001", mustDay(t, days[0]))
+			s2, _, err := e2.svc.EnqueueSync(t.Context(), service.SyncRequest{AccountID: a.ID, Days: 5, Full: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitUntil(t, func() bool {
+				s, err := e2.svc.GetSync(t.Context(), s2.ID)
+				return err == nil && s.Status == service.StatusProcessing
+			})
+			free()
+			got := waitTerminal(t, e1.svc, s1.ID, s2.ID)
+			for id, s := range got {
+				if s.Status != service.StatusSucceeded {
+					t.Fatalf("%s: %s %+v", id, s.Status, s.Error)
+				}
+			}
+			checkCells(t, w.sheets.Values("shared", "data"), expectedSheet(t, w, "1001", service.LevelKeyword, days, nil))
+			mu.Lock()
+			defer mu.Unlock()
+			last := ""
+			for i, body := range writes {
+				id := ""
+				switch {
+				case strings.Contains(body, s1.ID):
+					id = s1.ID
+				case strings.Contains(body, s2.ID):
+					id = s2.ID
+				}
+				if id == "" {
+					continue // a batch without the status row (a big write's earlier batches)
+				}
+				if last == s2.ID && id == s1.ID {
+					t.Errorf("write %d of the first sync came after the second's", i)
+				}
+				last = id
+			}
+			if last != s2.ID {
+				t.Errorf("the last write was %s's, want the second (newest) sync's", last)
+			}
+		})
+	}
+}
+
+func mustDay(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
