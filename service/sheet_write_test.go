@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -179,4 +181,49 @@ func mustDay(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// A stored report that went missing or was cut (a file store gone wrong) is never used: the
+// processing that finds it marks it damaged and sends the sync back to fetch it again, and the
+// sheet ends exact.
+func TestDamagedStoredFileIsFetchedAgain(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 1, 2, 2)
+			e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			a := w.account(e, "A", "1001", "sheet-a", service.LevelKeyword)
+			days := dayList(w, 20, 1)
+			first := enqueueRange(t, e, a.ID, days)
+			if got := waitTerminal(t, e.svc, first.ID)[first.ID]; got.Status != service.StatusSucceeded {
+				t.Fatalf("first sync: %s %+v", got.Status, got.Error)
+			}
+			// Two stored files of old days (outside the next sync's range): one cut, one gone.
+			files, err := e.store.ReportFiles(t.Context(), "1001", []string{"AD"}, days[19], days[15])
+			if err != nil || len(files) < 2 {
+				t.Fatalf("files: %v %v", files, err)
+			}
+			cut, gone := files[0], files[1]
+			if err := os.WriteFile(filepath.Join(w.FilesDir, cut.Key), []byte("20260101\t1001\tcmp"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(filepath.Join(w.FilesDir, gone.Key)); err != nil {
+				t.Fatal(err)
+			}
+			before := len(w.naver.Requests())
+			next, _, err := e.svc.EnqueueSync(t.Context(), service.SyncRequest{AccountID: a.ID, Days: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := waitTerminal(t, e.svc, next.ID)[next.ID]; got.Status != service.StatusSucceeded {
+				t.Fatalf("next sync: %s %+v", got.Status, got.Error)
+			}
+			for _, f := range []store.ReportFile{cut, gone} {
+				if askedFor(w.naver.Requests()[before:], f.StatDate) == 0 {
+					t.Errorf("the damaged file of %s was not fetched again", f.StatDate)
+				}
+			}
+			checkCells(t, w.sheets.Values("sheet-a", "data"), expectedSheet(t, w, "1001", service.LevelKeyword, days, nil))
+		})
+	}
 }
