@@ -266,8 +266,14 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 	keep := func(ctx context.Context, res naver.FetchResult) error {
 		rf := file()
 		switch {
+		case res.Status == naver.StatusNone && recent && t.reportType == reportConversion:
+			// No conversions for a recent day: final for an advertiser without conversion
+			// tracking (NONE every day), premature at times. The day is shown, its conversions
+			// marked provisional, and asked for again.
+			rf.State, rf.Recheck = store.FileNone, true
+			s.met.naverReports.WithLabelValues("none").Inc()
 		case res.Status == naver.StatusNone && recent:
-			rf.State = store.FilePending // NONE for a recent day can be premature
+			rf.State = store.FilePending // NONE for a recent day's traffic can be premature
 			s.met.naverReports.WithLabelValues("pending").Inc()
 		case res.Status == naver.StatusNone:
 			rf.State = store.FileNone

@@ -125,6 +125,9 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	if len(bt.pending) > 0 {
 		note += fmt.Sprintf("; pending (not ready at Naver yet, fetched again later): %s", strings.Join(bt.pending, ", "))
 	}
+	if len(bt.provisional) > 0 {
+		note += fmt.Sprintf("; conversions provisional (Naver reported none yet; asked again): %s", strings.Join(bt.provisional, ", "))
+	}
 	res, err := s.sheets.WriteTable(ctx, acct.SpreadsheetID, acct.SheetTab, table, google.Status{
 		SyncID: sy.ID, SyncedAt: s.now(), From: bt.from, To: bt.to, Rows: int(rows), Note: note,
 	})

@@ -224,7 +224,7 @@ func (s *Service) runPendingRetry(ctx context.Context) {
 			return false
 		}
 		for _, f := range files {
-			if f.State == "pending" {
+			if !f.Final() || f.Recheck {
 				pending[a.CustomerID] = true
 				return true
 			}

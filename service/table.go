@@ -379,6 +379,8 @@ type dayFiles struct {
 	// digest names the files (checksums and states): the day changed when it differs.
 	digest  string
 	version int64 // the highest Seq of the files
+	// provisional: the conversions are a recent NONE, which may still change.
+	provisional bool
 }
 
 // builtTable is a sync's table, ready to be written; spill.close removes its spill.
@@ -388,6 +390,8 @@ type builtTable struct {
 	// days are the table's days in order (newest first) with what they were built from.
 	days    []store.SheetDay
 	pending []string // days shown as pending
+	// provisional are days shown whose conversions Naver answered NONE for while recent.
+	provisional []string
 	// damaged are files that could not be read back as recorded; their days show as pending.
 	damaged []store.ReportFile
 	spill   *spill
@@ -464,7 +468,7 @@ func (s *Service) buildTable(ctx context.Context, sy store.Sync, acct store.Acco
 
 // planDay says what a day is built from.
 func (s *Service) planDay(day time.Time, files map[string]store.ReportFile) dayFiles {
-	d := dayFiles{day: day, complete: true}
+	d := dayFiles{day: day, complete: true, provisional: files[reportConversion].State == store.FileNone && files[reportConversion].Recheck}
 	var digest []string
 	for _, tp := range s.cfg.ReportTypes {
 		f, ok := files[tp]
@@ -570,6 +574,9 @@ func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, 
 		if d.complete {
 			if err := sp.writeDay(res.t); err != nil {
 				return err
+			}
+			if d.provisional {
+				bt.provisional = append(bt.provisional, d.day.Format(dayLayout))
 			}
 		} else {
 			if err := sp.writePending(d.day); err != nil {

@@ -34,8 +34,9 @@ type ReportFile struct {
 	// Seq is the file's version: it grows with every file recorded for the customer, so a
 	// day's data of a higher Seq is newer.
 	Seq int64
-	// Recheck: Naver's last answer for the day was "not ready", but a good file was held and
-	// kept: it is served, and the day is asked for again.
+	// Recheck: the file is served but the day is asked for again: Naver's last answer was "not
+	// ready" while a good file was held (kept), or the file is a provisional answer (a NONE for a
+	// recent day's conversions, which may still come).
 	Recheck bool
 }
 
@@ -54,9 +55,10 @@ func (r reportFileRow) toFile() ReportFile {
 // fetch claim c: in the same transaction c's lease must be live, else
 // ErrLeaseLost and nothing is written. An empty f.CustomerID means the
 // claim's customer; a zero FetchedAt means now. The file gets the customer's
-// next Seq. A pending answer never replaces a good (built or none) file: the
-// good one stays, marked Recheck. A replaced object is recorded as superseded
-// now, so that pruning keeps it FileRetention from now.
+// next Seq. A pending answer never replaces a good (built or none) file, nor a
+// provisional one (Recheck) a built file: the good one stays, marked Recheck.
+// A replaced object is recorded as superseded now, so that pruning keeps it
+// FileRetention from now.
 func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error {
 	if f.CustomerID == "" {
 		f.CustomerID = c.CustomerID
@@ -85,7 +87,9 @@ func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error 
 			Limit(1).Find(&old).Error; err != nil {
 			return err
 		}
-		if len(old) == 1 && f.State == FilePending && old[0].toFile().Final() {
+		// Neither "not ready" nor a provisional answer replaces a good file: it stays, and
+		// the day is asked for again.
+		if len(old) == 1 && old[0].toFile().Final() && (f.State == FilePending || f.Recheck && old[0].State == FileBuilt) {
 			return tx.Model(&reportFileRow{}).
 				Where("customer_id = ? AND report_type = ? AND stat_date = ?", f.CustomerID, f.ReportType, f.StatDate).
 				Update("recheck", true).Error
@@ -107,7 +111,7 @@ func (s *Store) PutReportFile(ctx context.Context, c Claim, f ReportFile) error 
 		row := reportFileRow{
 			CustomerID: f.CustomerID, ReportType: f.ReportType, StatDate: f.StatDate, Key: f.Key,
 			SHA256: f.SHA256, Size: f.Size, State: f.State, SyncID: f.SyncID, FetchedAt: utc(f.FetchedAt),
-			Seq: seqs[0], Recheck: false,
+			Seq: seqs[0], Recheck: f.Recheck,
 		}
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "customer_id"}, {Name: "report_type"}, {Name: "stat_date"}},
