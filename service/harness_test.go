@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -78,6 +79,8 @@ type engineOptions struct {
 	noStart bool
 	// logHook sees every log message of this engine (tests wait on them).
 	logHook func(msg string)
+	// onLog sees every log record of this engine, debug ones included.
+	onLog func(slog.Record)
 }
 
 // engine is one replica: its own store connection and service.
@@ -90,7 +93,7 @@ func (w *world) engine(o engineOptions) *engine {
 	w.t.Helper()
 	e := w.Engine(servicetest.EngineOptions{
 		Replica: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
-		LeaseTTL: o.leaseTTL, ReportWindow: o.window, Now: o.hostNow, NoStart: o.noStart, LogHook: o.logHook,
+		LeaseTTL: o.leaseTTL, ReportWindow: o.window, Now: o.hostNow, NoStart: o.noStart, LogHook: o.logHook, OnLog: o.onLog,
 	})
 	return &engine{svc: e.Service, store: e.Store}
 }

@@ -71,6 +71,7 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		err = cause
 	}
 	stop()
+	log.Debug("claim work ended", "err", err)
 
 	// Writes below use a context that outlives a shutdown, so the claim is given back and the
 	// sync left resumable even when the process is stopping.

@@ -130,6 +130,9 @@ type EngineOptions struct {
 	LogLevel slog.Level
 	// LogHook sees the message of every log record (tests wait on them).
 	LogHook func(msg string)
+	// OnLog sees every log record, debug ones included, with its attributes (tests that
+	// follow what the engine does).
+	OnLog func(r slog.Record)
 }
 
 // Engine is one replica: its own store connection and service.
@@ -164,8 +167,16 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		o.Log = Writer(t)
 	}
 	var h slog.Handler = slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: o.LogLevel})
-	if o.LogHook != nil {
-		h = hookHandler{Handler: h, hook: o.LogHook}
+	if o.LogHook != nil || o.OnLog != nil {
+		hook := o.OnLog
+		if hook == nil {
+			hook = func(slog.Record) {}
+		}
+		if mh := o.LogHook; mh != nil {
+			next := hook
+			hook = func(r slog.Record) { mh(r.Message); next(r) }
+		}
+		h = hookHandler{Handler: h, hook: hook}
 	}
 	log := slog.New(h)
 	db := w.DB
@@ -264,25 +275,32 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// hookHandler passes every record's message to hook, then on.
+// hookHandler passes every record, whatever its level, to hook, then to the handler if it
+// takes that level.
 type hookHandler struct {
 	slog.Handler
-	hook func(string)
+	hook func(slog.Record)
 }
 
+func (h hookHandler) Enabled(context.Context, slog.Level) bool { return true }
+
 func (h hookHandler) Handle(ctx context.Context, r slog.Record) error {
-	h.hook(r.Message)
+	h.hook(r.Clone())
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
 	return h.Handler.Handle(ctx, r)
 }
 
 func (h hookHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return hookHandler{Handler: h.Handler.WithAttrs(as), hook: h.hook}
+	inner := h.Handler.WithAttrs(as)
+	hook := h.hook
+	return hookHandler{Handler: inner, hook: func(r slog.Record) { r.AddAttrs(as...); hook(r) }}
 }
 
 func (h hookHandler) WithGroup(name string) slog.Handler {
 	return hookHandler{Handler: h.Handler.WithGroup(name), hook: h.hook}
 }
-
 // kst is Naver's time zone (Korea has no daylight saving time).
 var kst = time.FixedZone("KST", 9*3600)
 
