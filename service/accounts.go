@@ -128,45 +128,49 @@ func (s *Service) ListAccounts(ctx context.Context, limit int, after string) ([]
 	return out, next, nil
 }
 
-// UpdateAccount changes the given fields. A new secret is encrypted; running syncs keep the
-// credentials they started with.
+// UpdateAccount changes the given fields, and only those: a concurrent change of another field
+// (a worker's last error, another request's new secret) is kept. A new secret is encrypted;
+// running syncs keep the credentials they started with.
 func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) (Account, error) {
 	row, err := s.liveAccount(ctx, id)
 	if err != nil {
 		return Account{}, mapStoreErr("update account", err)
 	}
+	var u store.AccountUpdate
 	verr := &ValidationError{}
 	if p.Name != nil {
-		row.Name = strings.TrimSpace(*p.Name)
-		checkName(verr, row.Name)
+		name := strings.TrimSpace(*p.Name)
+		checkName(verr, name)
+		u.Name = &name
 	}
 	if p.APIKey != nil {
 		if strings.TrimSpace(*p.APIKey) == "" {
 			verr.add("api_key", "must not be empty")
 		}
-		row.APIKey = *p.APIKey
+		u.APIKey = p.APIKey
 	}
+	sheet, tab := row.SpreadsheetID, row.SheetTab
 	if p.SpreadsheetID != nil {
-		row.SpreadsheetID = *p.SpreadsheetID
+		sheet = *p.SpreadsheetID
+		u.SpreadsheetID = &sheet
 	}
 	if p.SheetTab != nil {
-		row.SheetTab = strings.TrimSpace(*p.SheetTab)
+		tab = strings.TrimSpace(*p.SheetTab)
+		u.SheetTab = &tab
 	}
 	if p.SpreadsheetID != nil || p.SheetTab != nil {
-		checkSheet(verr, row.SpreadsheetID, row.SheetTab)
+		checkSheet(verr, sheet, tab)
 	}
 	if p.Level != nil {
-		row.Level = *p.Level
-		checkLevel(verr, row.Level)
+		checkLevel(verr, *p.Level)
+		u.Level = p.Level
 	}
-	if p.RefreshEnabled != nil {
-		row.RefreshEnabled = *p.RefreshEnabled
-	}
+	u.RefreshEnabled = p.RefreshEnabled
 	if p.RefreshTime != nil {
 		if *p.RefreshTime != "" && !refreshTimeRE.MatchString(*p.RefreshTime) {
 			verr.add("refresh_time", "HH:MM, 24-hour, in %s", s.cfg.Location)
 		}
-		row.RefreshTime = *p.RefreshTime
+		u.RefreshTime = p.RefreshTime
 	}
 	if p.SecretKey != nil {
 		if strings.TrimSpace(*p.SecretKey) == "" {
@@ -176,22 +180,24 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 			if err != nil {
 				return Account{}, err
 			}
-			row.SecretEnc = sealed
+			u.SecretEnc = &sealed
 		}
 	}
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
 	if p.APIKey != nil || p.SecretKey != nil {
-		row.LastError = "" // new credentials: the old complaint no longer applies
+		cleared := "" // new credentials: the old complaint no longer applies
+		u.LastError = &cleared
 	}
-	if err := s.store.UpdateAccount(ctx, &row); err != nil {
+	updated, err := s.store.UpdateAccount(ctx, id, u)
+	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return Account{}, &ValidationError{Fields: []FieldError{{Field: "sheet_tab", Reason: "another account already writes to this spreadsheet tab"}}}
 		}
 		return Account{}, mapStoreErr("update account", err)
 	}
-	return s.accountView(ctx, row), nil
+	return s.accountView(ctx, updated), nil
 }
 
 // DeleteAccount removes an account. Syncs already running finish; queued ones are canceled.
