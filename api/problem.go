@@ -87,6 +87,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, kindConflict, "the request does not fit the resource's current state", nil)
 	case errors.Is(err, service.ErrInvalidCredentials):
 		writeProblem(w, r, kindCredentials, "Naver refused the credentials: check the API key, the secret key and the customer id", nil)
+	case errors.Is(err, service.ErrNaverUnavailable):
+		h.log.WarnContext(r.Context(), "naver unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		writeProblem(w, r, kindUnavailable, "Naver could not be reached to check the credentials; try again later", nil)
 	case errors.Is(err, service.ErrUnavailable):
 		h.log.WarnContext(r.Context(), "dependency unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
 		writeProblem(w, r, kindUnavailable, "a dependency is not reachable; try again later", nil)

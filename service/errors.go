@@ -16,6 +16,9 @@ var (
 	ErrInvalidCredentials = errors.New("naver refused the credentials")
 	// ErrUnavailable: a dependency (database) is not reachable.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrNaverUnavailable: Naver could not be reached, or failed, while checking credentials;
+	// try again later. It matches ErrUnavailable too.
+	ErrNaverUnavailable = fmt.Errorf("naver is not reachable: %w", ErrUnavailable)
 )
 
 // FieldError names one field of a request that failed validation and why.

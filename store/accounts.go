@@ -39,7 +39,7 @@ type AccountFilter struct {
 func accountToRow(a *Account) accountRow {
 	return accountRow{
 		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
-		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, Level: a.Level,
+		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, SheetTabKey: foldKey(a.SheetTab), Level: a.Level,
 		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, LastError: a.LastError,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
 	}
@@ -55,7 +55,8 @@ func (r accountRow) toAccount() Account {
 }
 
 // CreateAccount inserts a, setting its ID and timestamps. It returns
-// ErrDuplicate when another live account writes the same (spreadsheet, tab).
+// ErrDuplicate when another live account writes the same (spreadsheet, tab), tab names compared
+// ignoring case as Google compares them.
 func (s *Store) CreateAccount(ctx context.Context, a *Account) error {
 	if a.ID == "" { // callers may choose the id (the service binds the encrypted secret to it)
 		id, err := uuid.NewV7()
@@ -109,6 +110,9 @@ func (u AccountUpdate) columns() map[string]any {
 	set("api_key", u.APIKey)
 	set("spreadsheet_id", u.SpreadsheetID)
 	set("sheet_tab", u.SheetTab)
+	if u.SheetTab != nil {
+		m["sheet_tab_key"] = foldKey(*u.SheetTab)
+	}
 	set("level", u.Level)
 	set("refresh_time", u.RefreshTime)
 	set("last_error", u.LastError)
@@ -155,11 +159,12 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, u AccountUpdate) (
 	return out.toAccount(), nil
 }
 
-// DeleteAccount soft-deletes a live account; its syncs keep running.
+// DeleteAccount soft-deletes a live account and wipes its encrypted secret; its syncs keep
+// running (a fetch holds the credentials it started with).
 func (s *Store) DeleteAccount(ctx context.Context, id string) error {
 	now := s.now()
 	res := s.conn(ctx).Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", id).
-		Updates(map[string]any{"deleted_at": now, "updated_at": now})
+		Updates(map[string]any{"deleted_at": now, "updated_at": now, "secret_enc": nil})
 	if res.Error != nil {
 		return fmt.Errorf("delete account %s: %w", id, mapErr(res.Error))
 	}

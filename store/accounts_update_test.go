@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/naversync/naversync/store"
@@ -39,3 +40,56 @@ func TestUpdateAccountKeepsConcurrentChanges(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSheetTabUniqueIgnoringCase: a live tab is unique in its spreadsheet ignoring case, as
+// Google compares tab names (strings.EqualFold), also for non-ASCII letters.
+func TestSheetTabUniqueIgnoringCase(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		create := func(name, sheet, tab string) (*store.Account, error) {
+			a := &store.Account{Name: name, CustomerID: "1", SpreadsheetID: sheet, SheetTab: tab, Level: "campaign"}
+			return a, e.s.CreateAccount(ctx, a)
+		}
+		a, err := create("A", "s1", "Data")
+		must(t, err)
+		_, err = create("B", "s1", "DATA")
+		wantErr(t, err, store.ErrDuplicate)
+		_, err = create("B", "s1", "Übersicht")
+		must(t, err)
+		_, err = create("C", "s1", "üBERSICHT")
+		wantErr(t, err, store.ErrDuplicate)
+		c, err := create("C", "s2", "data") // another spreadsheet
+		must(t, err)
+		_, err = e.s.UpdateAccount(ctx, c.ID, store.AccountUpdate{SpreadsheetID: ptr("s1")})
+		wantErr(t, err, store.ErrDuplicate)
+		// An account may change the case of its own tab.
+		_, err = e.s.UpdateAccount(ctx, a.ID, store.AccountUpdate{SheetTab: ptr("data")})
+		must(t, err)
+		must(t, e.s.DeleteAccount(ctx, a.ID))
+		_, err = e.s.UpdateAccount(ctx, c.ID, store.AccountUpdate{SpreadsheetID: ptr("s1")})
+		must(t, err)
+	})
+}
+
+// TestMigrationBackfillsTabKeys: accounts stored before the case-insensitive key get it when the
+// schema is migrated; two live accounts that already shared a tab ignoring case both stay.
+func TestMigrationBackfillsTabKeys(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		for i, name := range []string{"Data", "data"} {
+			a := &store.Account{Name: name, CustomerID: "1", SpreadsheetID: "s1", SheetTab: fmt.Sprint("tab", i), Level: "campaign"}
+			must(t, e.s.CreateAccount(ctx, a))
+		}
+		// The schema as it was: a case-sensitive key, and no sheet_tab_key values.
+		must(t, e.s.ExecForTest(ctx, `DROP INDEX accounts_live_sheet_key`))
+		must(t, e.s.ExecForTest(ctx, `UPDATE accounts SET sheet_tab = name, sheet_tab_key = ''`))
+		e.open(t) // migrates
+		list, err := e.s.ListAccounts(ctx, store.AccountFilter{})
+		must(t, err)
+		if len(list) != 2 {
+			t.Fatalf("%d accounts after migration, want 2", len(list))
+		}
+		x := &store.Account{Name: "x", CustomerID: "1", SpreadsheetID: "s1", SheetTab: "DATA", Level: "campaign"}
+		wantErr(t, e.s.CreateAccount(ctx, x), store.ErrDuplicate)
+	})
+}

@@ -18,6 +18,7 @@ type accountRow struct {
 	SecretEnc      []byte
 	SpreadsheetID  string `gorm:"not null"`
 	SheetTab       string `gorm:"not null"`
+	SheetTabKey    string `gorm:"not null;default:''"` // SheetTab case-folded: unique per live spreadsheet (schema.go)
 	Level          string `gorm:"not null"`
 	RefreshEnabled bool   `gorm:"not null"`
 	RefreshTime    string `gorm:"not null"`
@@ -126,7 +127,6 @@ func (runRow) TableName() string { return "scheduler_runs" }
 // partialIndexes are the unique keys gorm tags cannot express. Both dialects
 // accept this syntax.
 var partialIndexes = []string{
-	`CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_sheet ON accounts (spreadsheet_id, sheet_tab) WHERE deleted_at IS NULL AND spreadsheet_id <> ''`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_idempotency ON syncs (idempotency_key) WHERE idempotency_key <> ''`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_scheduled ON syncs (account_id, scheduled_for) WHERE scheduled_for <> ''`,
 	`CREATE INDEX IF NOT EXISTS runs_started ON scheduler_runs (started_at)`,
@@ -147,7 +147,7 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("index: %w", err)
 			}
 		}
-		return nil
+		return s.migrateAPI(tx)
 	}
 	if s.dialect != DialectPostgres {
 		return run(s.conn(ctx))
