@@ -23,11 +23,11 @@ type Service interface {
 	ListAccounts(ctx context.Context, limit int, after string) ([]service.Account, string, error)
 	UpdateAccount(ctx context.Context, id string, p service.AccountPatch) (service.Account, error)
 	DeleteAccount(ctx context.Context, id string) error
-	EnqueueSync(ctx context.Context, req service.SyncRequest) (service.Sync, bool, error)
+	Enqueue(ctx context.Context, req service.SyncRequest) (service.Enqueued, error)
 	GetSync(ctx context.Context, id string) (service.Sync, error)
 	ListSyncs(ctx context.Context, f service.SyncFilter) ([]service.Sync, string, error)
 	CancelSync(ctx context.Context, id string) (service.Sync, error)
-	RetrySync(ctx context.Context, id, idempotencyKey string) (service.Sync, error)
+	Retry(ctx context.Context, id, idempotencyKey string) (service.Enqueued, error)
 	Follow(ctx context.Context, id string, fn func(service.Sync) error) error
 	Changes() (<-chan struct{}, func())
 	Leases(ctx context.Context) ([]service.Lease, error)
@@ -75,6 +75,7 @@ type handler struct {
 	timeout   time.Duration
 	heartbeat time.Duration
 	version   string
+	inflight  keysInFlight
 }
 
 // New returns the HTTP handler of the API, serving svc.

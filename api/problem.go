@@ -49,6 +49,8 @@ var (
 	kindTooLarge     = problemKind{"payload-too-large", "The request body is too large", http.StatusRequestEntityTooLarge}
 	kindMediaType    = problemKind{"unsupported-media-type", "The request body must be JSON", http.StatusUnsupportedMediaType}
 	kindCredentials  = problemKind{"invalid-credentials", "Naver refused the credentials", http.StatusUnprocessableEntity}
+	kindKeyReused    = problemKind{"idempotency-key-reused", "The Idempotency-Key was used for a different request", http.StatusUnprocessableEntity}
+	kindKeyInUse     = problemKind{"idempotency-key-in-use", "A request with this Idempotency-Key is in flight", http.StatusConflict}
 	kindInternal     = problemKind{"internal", "Internal server error", http.StatusInternalServerError}
 	kindUnavailable  = problemKind{"unavailable", "Service unavailable", http.StatusServiceUnavailable}
 	kindTimeout      = problemKind{"timeout", "The request took too long", http.StatusServiceUnavailable}
@@ -85,6 +87,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, kindNotFound, "the resource does not exist", nil)
 	case errors.Is(err, service.ErrConflict):
 		writeProblem(w, r, kindConflict, "the request does not fit the resource's current state", nil)
+	case errors.Is(err, service.ErrKeyReused):
+		writeProblem(w, r, kindKeyReused, "this Idempotency-Key was used for a different request within the last 24 hours; use a new key for a new request", nil)
 	case errors.Is(err, service.ErrInvalidCredentials):
 		writeProblem(w, r, kindCredentials, "Naver refused the credentials: check the API key, the secret key and the customer id", nil)
 	case errors.Is(err, service.ErrNaverUnavailable):

@@ -28,6 +28,9 @@ func foldKey(s string) string {
 // the case-insensitive key of tab names and the indexes of the frequent queries. Every step is
 // idempotent; replicas run it under the migration lock.
 func (s *Store) migrateAPI(tx *gorm.DB) error {
+	if err := tx.Session(&gorm.Session{NewDB: true}).AutoMigrate(&idempotencyRow{}); err != nil {
+		return fmt.Errorf("auto migrate: %w", err)
+	}
 	if err := s.backfillTabKeys(tx); err != nil {
 		return fmt.Errorf("tab keys: %w", err)
 	}
