@@ -50,7 +50,7 @@ func (h *handler) syncListEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel, down := h.untilShutdown(r.Context())
 	rc := http.NewResponseController(w)
 	var (
 		mu  sync.Mutex // serializes writes of events and heartbeats
@@ -82,6 +82,14 @@ func (h *handler) syncListEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = h.followList(ctx, f, changes, last, send)
+	}
+	if down() {
+		cancel()
+		wg.Wait()
+		mu.Lock()
+		_ = writeShutdownEvent(w, rc, seq+1)
+		mu.Unlock()
+		return
 	}
 	if err != nil && r.Context().Err() == nil && !errors.Is(err, context.Canceled) {
 		h.log.WarnContext(r.Context(), "sync list stream ended early", "request_id", middleware.GetReqID(r.Context()), "err", err)
@@ -140,9 +148,11 @@ func (h *handler) syncPage(ctx context.Context, f service.SyncFilter) ([]byte, e
 }
 
 // startEventStream writes the headers of a Server-Sent Events answer and flushes them. The
-// stream outlives any server write timeout.
+// stream outlives the server's read and write timeouts (its end is the client's going away, the
+// sync's end or the server's shutdown).
 func startEventStream(w http.ResponseWriter, rc *http.ResponseController) error {
 	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
