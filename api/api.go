@@ -91,6 +91,7 @@ type handler struct {
 	version   string
 	inflight  keysInFlight
 	streams   streamCounts
+	lists     listFeeds
 	shutdown  <-chan struct{}
 }
 

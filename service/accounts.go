@@ -117,11 +117,7 @@ func (s *Service) ListAccounts(ctx context.Context, limit int, after string) ([]
 		rows = rows[:limit]
 		next = rows[limit-1].ID
 	}
-	out := make([]Account, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, s.accountView(ctx, r))
-	}
-	return out, next, nil
+	return s.accountViews(ctx, rows), next, nil
 }
 
 // UpdateAccount changes the given fields, and only those: a concurrent change of another field
@@ -257,19 +253,36 @@ func (s *Service) credentials(a store.Account) (naver.Credentials, error) {
 	return naver.Credentials{CustomerID: a.CustomerID, APIKey: a.APIKey, SecretKey: secret}, nil
 }
 
+// accountView is what clients see of an account, with its last success.
 func (s *Service) accountView(ctx context.Context, r store.Account) Account {
-	a := Account{
-		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey,
-		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
-		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	return s.accountViews(ctx, []store.Account{r})[0]
+}
+
+// accountViews are what clients see of accounts; their last successes are read in one query
+// (one index lookup per account, whatever the number of syncs stored). Without them (the query
+// failed) the accounts are still shown.
+func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Account {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
 	}
-	ok, _, err := s.store.ListSyncs(ctx, store.SyncFilter{AccountID: r.ID, Statuses: []string{StatusSucceeded}, Limit: 1})
-	if err == nil && len(ok) == 1 && ok[0].FinishedAt != nil {
-		t := *ok[0].FinishedAt
-		a.LastSuccessAt = &t
+	last, err := s.store.LastSuccesses(ctx, ids)
+	if err != nil {
+		s.log.Warn("accounts: last successes", "err", err)
 	}
-	return a
+	out := make([]Account, len(rows))
+	for i, r := range rows {
+		out[i] = Account{
+			ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey,
+			SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
+			RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
+			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		}
+		if t, ok := last[r.ID]; ok {
+			out[i].LastSuccessAt = &t
+		}
+	}
+	return out
 }
 
 // Account field limits, in characters (Unicode code points), as openapi.yaml states them.

@@ -163,6 +163,7 @@ type Service struct {
 	wake   *wakeup
 	met    *metrics
 	sched  *scheduler
+	feed   changeFeed // changes of every replica, for event streams (changes.go)
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc

@@ -284,12 +284,15 @@ func (s *Service) Retry(ctx context.Context, id, idempotencyKey string) (Enqueue
 }
 
 // Follow calls fn with the sync now and after every change, until the sync is terminal, fn
-// returns an error, or ctx ends. Changes made by other replicas are seen by polling every second.
+// returns an error, or ctx ends. It reads the sync only when a change is announced: at once for
+// changes made in this process, within about a second (the change feed) for changes made by
+// other replicas.
 func (s *Service) Follow(ctx context.Context, id string, fn func(Sync) error) error {
 	ch, cancel := s.events.subscribe(id)
 	defer cancel()
+	defer s.watchChanges()()
 	last := ""
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(followFallback)
 	defer tick.Stop()
 	for {
 		cur, err := s.GetSync(ctx, id)
@@ -315,8 +318,13 @@ func (s *Service) Follow(ctx context.Context, id string, fn func(Sync) error) er
 	}
 }
 
-// Changes returns a channel that ticks whenever any sync changes in this process, for live lists.
-func (s *Service) Changes() (<-chan struct{}, func()) { return s.events.subscribe("*") }
+// Changes returns a channel that ticks whenever any sync changes, in this process or (within
+// about a second, the change feed) in another replica, for live lists; call the func to stop.
+func (s *Service) Changes() (<-chan struct{}, func()) {
+	ch, cancel := s.events.subscribe("*")
+	release := s.watchChanges()
+	return ch, func() { cancel(); release() }
+}
 
 // Leases lists the held Naver customer leases and the syncs queued behind each.
 func (s *Service) Leases(ctx context.Context) ([]Lease, error) {

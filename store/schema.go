@@ -42,10 +42,23 @@ func (s *Store) migrateAPI(tx *gorm.DB) error {
 	return nil
 }
 
-// apiIndexes: a live tab is unique per spreadsheet ignoring case (as Google compares names).
+// apiIndexes: a live tab is unique per spreadsheet ignoring case (as Google compares names),
+// and an index for every frequent query of the API, the console and the retention job, so that
+// their cost does not grow with the number of syncs stored.
 var apiIndexes = []string{
 	`DROP INDEX IF EXISTS accounts_live_sheet`, // the case-sensitive key it replaces
 	`CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_sheet_key ON accounts (spreadsheet_id, sheet_tab_key) WHERE deleted_at IS NULL AND spreadsheet_id <> ''`,
+	// GET /syncs without filters, and the live list: newest first.
+	`CREATE INDEX IF NOT EXISTS syncs_created ON syncs (created_at, id)`,
+	// GET /syncs?customer_id=, newest first.
+	`CREATE INDEX IF NOT EXISTS syncs_customer_created ON syncs (customer_id, created_at, id)`,
+	// An account's last successful sync (GET /accounts), ?account_id=&status=, and the retention
+	// job's "newest succeeded sync of the account".
+	`CREATE INDEX IF NOT EXISTS syncs_account_status_created ON syncs (account_id, status, created_at, id)`,
+	// The change feed of event streams: syncs changed since a time.
+	`CREATE INDEX IF NOT EXISTS syncs_updated ON syncs (updated_at)`,
+	// The retention job: the oldest finished syncs.
+	`CREATE INDEX IF NOT EXISTS syncs_finished ON syncs (finished_at) WHERE finished_at IS NOT NULL`,
 }
 
 // backfillTabKeys computes sheet_tab_key for accounts stored before it existed. Live accounts

@@ -288,7 +288,73 @@ func decodeCursor(c string) (time.Time, string, error) {
 	return utc(at), id, nil
 }
 
-// CountSyncs returns the number of syncs per status.
+// LastSuccesses returns, per account of ids, when its newest succeeded sync (by creation)
+// finished; accounts without one are absent. One indexed lookup per account.
+func (s *Store) LastSuccesses(ctx context.Context, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID         string
+		FinishedAt *time.Time
+	}
+	err := s.conn(ctx).Raw(`SELECT a.id AS id, (SELECT s.finished_at FROM syncs s
+  WHERE s.account_id = a.id AND s.status = ? ORDER BY s.created_at DESC, s.id DESC LIMIT 1) AS finished_at
+FROM accounts a WHERE a.id IN ?`, StatusSucceeded, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("last successes: %w", mapErr(err))
+	}
+	for _, r := range rows {
+		if r.FinishedAt != nil {
+			out[r.ID] = r.FinishedAt.UTC()
+		}
+	}
+	return out, nil
+}
+
+// SyncChange is one sync's last change.
+type SyncChange struct {
+	ID        string
+	UpdatedAt time.Time
+}
+
+// ChangedSyncs returns the syncs changed at or after since, by any replica, oldest change
+// first, at most limit (0 = 1000). An indexed range scan: it costs the same whatever the
+// number of syncs stored.
+func (s *Store) ChangedSyncs(ctx context.Context, since time.Time, limit int) ([]SyncChange, error) {
+	var rows []syncRow
+	if err := s.conn(ctx).Select("id, updated_at").Where("updated_at >= ?", utc(since)).
+		Order("updated_at").Limit(clampLimit(limit, 1000, 10000)).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("changed syncs: %w", mapErr(err))
+	}
+	out := make([]SyncChange, len(rows))
+	for i, r := range rows {
+		out[i] = SyncChange{ID: r.ID, UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// CountActiveSyncs returns the number of syncs per status that is not final (queued, fetching,
+// processing); an indexed count of the work in flight, cheap however many finished syncs exist.
+func (s *Store) CountActiveSyncs(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.conn(ctx).Model(&syncRow{}).Select("status, COUNT(*) AS n").
+		Where("status IN ?", []string{StatusQueued, StatusFetching, StatusProcessing}).
+		Group("status").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count active syncs: %w", mapErr(err))
+	}
+	out := make(map[string]int, 3)
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// CountSyncs returns the number of syncs per status. It reads every row: for metrics, cache it.
 func (s *Store) CountSyncs(ctx context.Context) (map[string]int, error) {
 	var rows []struct {
 		Status string

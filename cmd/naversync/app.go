@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -36,6 +37,9 @@ type app struct {
 	handler http.Handler
 	drain   chan struct{} // closed when the HTTP drain starts (api.Options.Shutdown)
 	http    *httpServer   // set by listen
+
+	stopRetention context.CancelFunc // ends the retention job (set by start)
+	retention     sync.WaitGroup
 }
 
 // appOptions are what differ between serve, demo and bench.
@@ -133,11 +137,18 @@ func openFiles(ctx context.Context, raw string) (*blob.Bucket, error) {
 	return b, nil
 }
 
-// start runs the engine and, with a schedule, the refresh scheduler.
+// start runs the engine, the retention job and, with a schedule, the refresh scheduler.
 func (a *app) start(ctx context.Context, withScheduler bool) error {
 	if err := a.svc.Start(ctx); err != nil {
 		return err
 	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopRetention = cancel
+	a.retention.Add(1)
+	go func() {
+		defer a.retention.Done()
+		a.svc.RunRetention(rctx, service.RetentionConfig{Age: a.cfg.SyncRetention})
+	}()
 	if withScheduler {
 		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
 	}
@@ -182,6 +193,10 @@ func (a *app) shutdown() {
 // and closes the stores.
 func (a *app) close() {
 	a.shutdown()
+	if a.stopRetention != nil {
+		a.stopRetention()
+		a.retention.Wait()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.svc.StopScheduler(); err != nil {

@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/naversync/naversync/store"
+)
+
+// TestRetentionKeepsWhatIsNeeded: the retention job deletes old finished syncs in batches, and
+// never a sync that is not finished, the newest succeeded sync of an account (its last
+// success), nor a scheduled sync of a day the scheduler still looks at.
+func TestRetentionKeepsWhatIsNeeded(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		for _, id := range []string{"a", "b", "c"} {
+			must(t, e.s.CreateAccount(ctx, &store.Account{ID: id, Name: id, CustomerID: "c-" + id, SpreadsheetID: "s", SheetTab: id, Level: "campaign"}))
+		}
+		day := 0
+		mk := func(account, status, scheduledFor string) store.Sync {
+			t.Helper()
+			day++
+			in := store.Sync{AccountID: account, CustomerID: "c-" + account, ScheduledFor: scheduledFor,
+				From: time.Date(2026, 1, day, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), To: "2026-02-28"}
+			s := mustEnqueue(t, e.s, in)
+			if status != store.StatusQueued {
+				must(t, e.s.ExecForTest(ctx, `UPDATE syncs SET status = ?, finished_at = ? WHERE id = ?`, status, e.clock.Now().UTC(), s.ID))
+			}
+			e.clock.Advance(time.Minute)
+			return s
+		}
+		// Old: 100 days ago.
+		oldA1 := mk("a", store.StatusSucceeded, "")
+		oldA2 := mk("a", store.StatusFailed, "")
+		oldA3 := mk("a", store.StatusCanceled, "")
+		lastA := mk("a", store.StatusSucceeded, "") // a's newest success: kept
+		oldB := mk("b", store.StatusSucceeded, "")  // b's only success: kept
+		queued := mk("b", store.StatusQueued, "")   // not finished: kept
+		schedOld := mk("c", store.StatusFailed, "2025-11-20")
+		schedKept := mk("c", store.StatusFailed, "2026-06-09") // the day the scheduler still needs
+		e.clock.Advance(100 * 24 * time.Hour)
+		// Recent.
+		recent := mk("d", store.StatusFailed, "")
+		cutoff := e.clock.Now().Add(-90 * 24 * time.Hour)
+
+		total := 0
+		for {
+			n, err := e.s.DeleteFinishedSyncs(ctx, store.Retention{FinishedBefore: cutoff, KeepScheduledFrom: "2026-06-08", Batch: 2})
+			must(t, err)
+			total += n
+			if n < 2 {
+				break
+			}
+		}
+		if total != 4 {
+			t.Errorf("deleted %d syncs, want 4", total)
+		}
+		for _, s := range []store.Sync{oldA1, oldA2, oldA3, schedOld} {
+			_, err := e.s.GetSync(ctx, s.ID)
+			wantErr(t, err, store.ErrNotFound)
+		}
+		for _, s := range []store.Sync{lastA, oldB, queued, schedKept, recent} {
+			if _, err := e.s.GetSync(ctx, s.ID); err != nil {
+				t.Errorf("sync %s (from %s) was deleted: %v", s.ID, s.From, err)
+			}
+		}
+		last, err := e.s.LastSuccesses(ctx, []string{"a", "b", "c", "x"})
+		must(t, err)
+		if len(last) != 2 || last["a"].IsZero() || last["b"].IsZero() {
+			t.Errorf("last successes %v, want a and b", last)
+		}
+	})
+}
+
+// TestChangedSyncsAndActiveCounts: the change feed and the active counts read by metrics.
+func TestChangedSyncsAndActiveCounts(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		a := mustEnqueue(t, e.s, store.Sync{CustomerID: "1"})
+		e.clock.Advance(time.Second)
+		since := e.clock.Now()
+		b := mustEnqueue(t, e.s, store.Sync{CustomerID: "2"})
+		_, err := e.s.CancelSync(ctx, a.ID)
+		must(t, err)
+		got, err := e.s.ChangedSyncs(ctx, since, 0)
+		must(t, err)
+		if len(got) != 2 || got[0].ID == got[1].ID || (got[0].ID != a.ID && got[0].ID != b.ID) || (got[1].ID != a.ID && got[1].ID != b.ID) {
+			t.Fatalf("changed since %s: %+v", since, got)
+		}
+		counts, err := e.s.CountActiveSyncs(ctx)
+		must(t, err)
+		if counts[store.StatusQueued] != 1 || len(counts) != 1 {
+			t.Fatalf("active counts %v", counts)
+		}
+	})
+}
