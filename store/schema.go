@@ -34,7 +34,7 @@ func (s *Store) migrateAPI(tx *gorm.DB) error {
 	if err := s.backfillTabKeys(tx); err != nil {
 		return fmt.Errorf("tab keys: %w", err)
 	}
-	for _, q := range apiIndexes {
+	for _, q := range apiSchema {
 		if err := tx.Session(&gorm.Session{NewDB: true}).Exec(q).Error; err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
@@ -42,10 +42,11 @@ func (s *Store) migrateAPI(tx *gorm.DB) error {
 	return nil
 }
 
-// apiIndexes: a live tab is unique per spreadsheet ignoring case (as Google compares names),
-// and an index for every frequent query of the API, the console and the retention job, so that
-// their cost does not grow with the number of syncs stored.
-var apiIndexes = []string{
+// apiSchema: a live tab is unique per spreadsheet ignoring case (as Google compares names),
+// an index for every frequent query of the API, the console and the retention job (so that
+// their cost does not grow with the number of syncs stored), and no secret kept for a deleted
+// account.
+var apiSchema = []string{
 	`DROP INDEX IF EXISTS accounts_live_sheet`, // the case-sensitive key it replaces
 	`CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_sheet_key ON accounts (spreadsheet_id, sheet_tab_key) WHERE deleted_at IS NULL AND spreadsheet_id <> ''`,
 	// GET /syncs without filters, and the live list: newest first.
@@ -57,6 +58,8 @@ var apiIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS syncs_account_status_created ON syncs (account_id, status, created_at, id)`,
 	// The change feed of event streams: syncs changed since a time.
 	`CREATE INDEX IF NOT EXISTS syncs_updated ON syncs (updated_at)`,
+	// Deleted accounts keep no secret (accounts deleted before DeleteAccount wiped it).
+	`UPDATE accounts SET secret_enc = NULL WHERE deleted_at IS NOT NULL AND secret_enc IS NOT NULL`,
 	// The retention job: the oldest finished syncs.
 	`CREATE INDEX IF NOT EXISTS syncs_finished ON syncs (finished_at) WHERE finished_at IS NOT NULL`,
 }

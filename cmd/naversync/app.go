@@ -97,6 +97,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		FileRetention:  cfg.FileRetention,
 		Location:       loc,
 		SecretKey:      cfg.SecretKey,
+		OldSecretKeys:  cfg.OldSecretKeys,
 		DataDir:        cfg.DataDir,
 		Files:          files,
 		Logger:         log,
@@ -149,6 +150,19 @@ func (a *app) start(ctx context.Context, withScheduler bool) error {
 		defer a.retention.Done()
 		a.svc.RunRetention(rctx, service.RetentionConfig{Age: a.cfg.SyncRetention})
 	}()
+	if len(a.cfg.OldSecretKeys) > 0 {
+		// A key rotation in progress: encrypt what the old keys encrypted with the new one.
+		a.retention.Add(1)
+		go func() {
+			defer a.retention.Done()
+			res, err := a.svc.ReencryptSecrets(rctx)
+			if err != nil {
+				a.log.Warn("re-encrypting secrets with the new NAVERSYNC_SECRET_KEY", "err", err)
+				return
+			}
+			a.log.Info("secrets re-encrypted with the new NAVERSYNC_SECRET_KEY", "reencrypted", res.Done, "already_current", res.Current, "undecryptable", len(res.Undecryptable))
+		}()
+	}
 	if withScheduler {
 		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
 	}
