@@ -31,15 +31,15 @@ type accountRow struct {
 func (accountRow) TableName() string { return "accounts" }
 
 type syncRow struct {
-	ID                  string    `gorm:"primaryKey"`
-	AccountID           string    `gorm:"not null;index:syncs_account_created,priority:1"`
+	ID                  string    `gorm:"primaryKey;index:syncs_status_created_id,priority:3;index:syncs_account_created_id,priority:3"`
+	AccountID           string    `gorm:"not null;index:syncs_account_created_id,priority:1"`
 	CustomerID          string    `gorm:"not null;index:syncs_customer_status,priority:1"`
 	FromDay             string    `gorm:"column:from_day;not null"`
 	ToDay               string    `gorm:"column:to_day;not null"`
 	ReuseBefore         string    `gorm:"not null"`
 	FreshAfter          time.Time `gorm:"not null"`
 	TriggerKind         string    `gorm:"column:trigger_kind;not null"`
-	Status              string    `gorm:"not null;index:syncs_status_created,priority:1;index:syncs_customer_status,priority:2"`
+	Status              string    `gorm:"not null;index:syncs_status_created_id,priority:1;index:syncs_customer_status,priority:2"`
 	Phase               string    `gorm:"not null"`
 	IdempotencyKey      string    `gorm:"not null"`
 	ScheduledFor        string    `gorm:"not null"`
@@ -56,7 +56,7 @@ type syncRow struct {
 	Worker              string    `gorm:"not null"`
 	LeaseToken          int64     `gorm:"not null"`
 	LockedUntil         *time.Time
-	CreatedAt           time.Time `gorm:"index:syncs_status_created,priority:2;index:syncs_account_created,priority:2"`
+	CreatedAt           time.Time `gorm:"index:syncs_status_created_id,priority:2;index:syncs_account_created_id,priority:2"`
 	UpdatedAt           time.Time
 	FetchStartedAt      *time.Time
 	LockAcquiredAt      *time.Time

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,45 @@ func TestChangedSyncsAndActiveCounts(t *testing.T) {
 		must(t, err)
 		if counts[store.StatusQueued] != 1 || len(counts) != 1 {
 			t.Fatalf("active counts %v", counts)
+		}
+	})
+}
+
+// TestListSyncsSeveralStatuses: a list of several statuses is merged in order and paginates.
+func TestListSyncsSeveralStatuses(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		var want []string
+		for i := range 7 {
+			s := mustEnqueue(t, e.s, store.Sync{CustomerID: "1", From: time.Date(2026, 1, i+1, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), To: "2026-02-01"})
+			if i%3 == 0 {
+				_, err := e.s.CancelSync(ctx, s.ID)
+				must(t, err)
+			}
+			want = append([]string{s.ID}, want...) // newest first
+			e.clock.Advance(time.Second)
+		}
+		var got []string
+		cursor := ""
+		for {
+			page, next, err := e.s.ListSyncs(ctx, store.SyncFilter{Statuses: []string{store.StatusCanceled, store.StatusQueued, store.StatusCanceled}, Limit: 2, Cursor: cursor})
+			must(t, err)
+			for _, s := range page {
+				got = append(got, s.ID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+		// One status of the two: only the canceled ones.
+		page, _, err := e.s.ListSyncs(ctx, store.SyncFilter{Statuses: []string{store.StatusCanceled, store.StatusFailed}})
+		must(t, err)
+		if len(page) != 3 {
+			t.Fatalf("%d canceled or failed, want 3", len(page))
 		}
 	})
 }

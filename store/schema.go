@@ -49,6 +49,10 @@ func (s *Store) migrateAPI(tx *gorm.DB) error {
 var apiSchema = []string{
 	`DROP INDEX IF EXISTS accounts_live_sheet`, // the case-sensitive key it replaces
 	`CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_sheet_key ON accounts (spreadsheet_id, sheet_tab_key) WHERE deleted_at IS NULL AND spreadsheet_id <> ''`,
+	// Replaced by the same keys ending with id (migrate.go), which serve "newest first" lists
+	// without a sort.
+	`DROP INDEX IF EXISTS syncs_status_created`,
+	`DROP INDEX IF EXISTS syncs_account_created`,
 	// GET /syncs without filters, and the live list: newest first.
 	`CREATE INDEX IF NOT EXISTS syncs_created ON syncs (created_at, id)`,
 	// GET /syncs?customer_id=, newest first.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -225,34 +226,62 @@ func getSyncRow(tx *gorm.DB, id string) (syncRow, error) {
 
 // ListSyncs returns syncs newest first (created_at, id descending) with
 // keyset pagination: pass the returned cursor as f.Cursor for the next page;
-// it is "" on the last page.
+// it is "" on the last page. Each query walks an index in order and stops at
+// the page's end; with several statuses, one such walk per status is merged.
 func (s *Store) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, error) {
-	q := s.conn(ctx).Model(&syncRow{})
-	if f.AccountID != "" {
-		q = q.Where("account_id = ?", f.AccountID)
-	}
-	if f.CustomerID != "" {
-		q = q.Where("customer_id = ?", f.CustomerID)
-	}
-	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
-	}
-	if !f.CreatedAfter.IsZero() {
-		q = q.Where("created_at >= ?", utc(f.CreatedAfter))
-	}
-	if !f.CreatedBefore.IsZero() {
-		q = q.Where("created_at < ?", utc(f.CreatedBefore))
-	}
+	var at time.Time
+	var afterID string
 	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
+		var err error
+		if at, afterID, err = decodeCursor(f.Cursor); err != nil {
 			return nil, "", fmt.Errorf("list syncs: %w", err)
 		}
-		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", at, at, id)
 	}
 	limit := clampLimit(f.Limit, 50, 1000)
+	// page is the query of one page, for one status ("" = every status in f).
+	page := func(status string) *gorm.DB {
+		q := s.conn(ctx).Model(&syncRow{})
+		if f.AccountID != "" {
+			q = q.Where("account_id = ?", f.AccountID)
+		}
+		if f.CustomerID != "" {
+			q = q.Where("customer_id = ?", f.CustomerID)
+		}
+		switch {
+		case status != "":
+			q = q.Where("status = ?", status)
+		case len(f.Statuses) > 0:
+			q = q.Where("status IN ?", f.Statuses)
+		}
+		if !f.CreatedAfter.IsZero() {
+			q = q.Where("created_at >= ?", utc(f.CreatedAfter))
+		}
+		if !f.CreatedBefore.IsZero() {
+			q = q.Where("created_at < ?", utc(f.CreatedBefore))
+		}
+		if f.Cursor != "" {
+			q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", at, at, afterID)
+		}
+		return q.Order("created_at DESC, id DESC").Limit(limit + 1)
+	}
 	var rows []syncRow
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	var err error
+	if statuses := distinct(f.Statuses); len(statuses) > 1 {
+		// "status IN (...)" cannot walk one index in created_at order: merge one ordered walk
+		// per status instead of sorting every matching row.
+		parts := make([]string, len(statuses))
+		args := make([]any, 0, len(statuses)+1)
+		for i, st := range statuses {
+			parts[i] = fmt.Sprintf("SELECT * FROM (?) AS p%d", i)
+			args = append(args, page(st))
+		}
+		args = append(args, limit+1)
+		err = s.conn(ctx).Raw("SELECT * FROM ("+strings.Join(parts, " UNION ALL ")+") AS u ORDER BY created_at DESC, id DESC LIMIT ?", args...).
+			Scan(&rows).Error
+	} else {
+		err = page("").Find(&rows).Error
+	}
+	if err != nil {
 		return nil, "", fmt.Errorf("list syncs: %w", mapErr(err))
 	}
 	next := ""
@@ -266,6 +295,17 @@ func (s *Store) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, er
 		out[i] = r.toSync()
 	}
 	return out, next, nil
+}
+
+// distinct returns the values of v without repetitions, in their first order.
+func distinct(v []string) []string {
+	var out []string
+	for _, x := range v {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func encodeCursor(at time.Time, id string) string {
