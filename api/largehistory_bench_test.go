@@ -24,8 +24,9 @@ import (
 // BenchmarkLargeHistory measures the API's and the engine's frequent queries on PostgreSQL
 // with a small history (1,000 syncs) and a year of daily refreshes for 1,000 accounts and more
 // (1,000,000 syncs): p50 and p99 of GET /syncs (unfiltered, by account, by customer, by
-// status), GET /accounts, /metrics and the fetch claim, each through real HTTP requests to the
-// api handler (the claim: store.ClaimFetch). Run it with
+// status), GET /accounts, /metrics, each through real HTTP requests to the api handler, and
+// the engine's fetch claim (store.ClaimFetch) and change feed look (store.RecentSyncChanges).
+// Run it with
 //
 //	NAVERSYNC_TEST_DATABASE_URL=postgres://... go test -run '^$' -bench LargeHistory -benchtime 1x ./api/
 //
@@ -97,7 +98,7 @@ func explain(b *testing.B, url, account string) {
 
 // historyOps are the measured operations, in the order of the report.
 var historyOps = []string{"GET /syncs", "GET /syncs (page 2)", "GET /syncs?account_id", "GET /syncs?account_id (each account)", "GET /syncs?customer_id",
-	"GET /syncs?status=failed", "GET /syncs?status=failed,canceled", "GET /accounts", "GET /metrics", "fetch claim"}
+	"GET /syncs?status=failed", "GET /syncs?status=failed,canceled", "GET /accounts", "GET /metrics", "change feed look", "fetch claim"}
 
 type quantile struct{ p50, p99 time.Duration }
 
@@ -179,7 +180,7 @@ func measureHistory(b *testing.B, db storetest.DB, n int) map[string]quantile {
 	for _, name := range historyOps {
 		op := ops[name]
 		if op == nil {
-			if name == "fetch claim" {
+			if name == "fetch claim" || name == "change feed look" {
 				continue // measured below
 			}
 			b.Fatalf("no operation %q", name)
@@ -196,8 +197,20 @@ func measureHistory(b *testing.B, db storetest.DB, n int) map[string]quantile {
 		}
 		out[name] = quantiles(ds)
 	}
-	// The fetch claim: each claim takes the oldest runnable queued sync of a free customer.
+	// The change feed's look (once a second per replica while event streams are open).
 	var ds []time.Duration
+	for i := range samples + warmup {
+		t0 := time.Now()
+		if _, err := e.Store.RecentSyncChanges(ctx, time.Now().Add(-6*time.Second), 5000); err != nil {
+			b.Fatal(err)
+		}
+		if i >= warmup {
+			ds = append(ds, time.Since(t0))
+		}
+	}
+	out["change feed look"] = quantiles(ds)
+	// The fetch claim: each claim takes the oldest runnable queued sync of a free customer.
+	ds = nil
 	for i := range queued {
 		t0 := time.Now()
 		sy, _, err := e.Store.ClaimFetch(ctx, fmt.Sprint("bench-", i), time.Hour)

@@ -10,21 +10,22 @@ import (
 const (
 	// changePollInterval is how often the feed asks the database for changed syncs.
 	changePollInterval = time.Second
-	// changeOverlap: each look reaches back this far before the newest change seen, so that a
-	// change committed late, or stamped by a replica whose clock lags, is still seen.
+	// changeOverlap: each look reads the syncs finished since this long before the previous
+	// look, so that a finish committed late, or stamped by a replica whose clock lags, is seen.
 	changeOverlap = 5 * time.Second
-	// changeBatch bounds the changes read per look.
-	changeBatch = 1000
+	// changeBatch bounds the syncs read per look (the most recently changed first).
+	changeBatch = 5000
 	// followFallback is how often a follower reads its sync even when no change was announced
 	// (insurance against a change the feed missed).
 	followFallback = 30 * time.Second
 )
 
 // changeFeed tells this replica's followers (event streams) about changes made by any replica.
-// While at least one follower exists, one goroutine asks the database every changePollInterval
-// which syncs changed (an indexed range scan that costs the same however many syncs are stored)
-// and publishes each to the broker, so that followers wait for changes instead of each polling
-// the database. Changes made in this process are published at once by the code that makes them.
+// While at least one follower exists, one goroutine reads every changePollInterval the syncs in
+// flight and those finished lately (indexed: it costs the same however many finished syncs are
+// stored) and publishes those that changed to the broker, so that followers wait for changes
+// instead of each polling the database. Changes made in this process are published at once by
+// the code that makes them.
 type changeFeed struct {
 	mu    sync.Mutex
 	users int
@@ -58,11 +59,16 @@ func (s *Service) watchChanges() (release func()) {
 	}
 }
 
-// runChangeFeed publishes the syncs that changed, until ctx ends.
+// runChangeFeed publishes the syncs that changed, until ctx ends. Each look reads the syncs not
+// finished and those finished lately (changeOverlap before the previous look), and publishes
+// those whose last change differs from what the previous look saw.
 func (s *Service) runChangeFeed(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	since := s.cfg.Now().Add(-changeOverlap)
-	seen := map[string]time.Time{} // changes already published, within the overlap
+	// The first look publishes what changed shortly before the feed started (a follower may have
+	// read its sync just before such a change); later looks what changed since the previous one.
+	seen := map[string]time.Time{}
+	startedAt := s.cfg.Now().Add(-changeOverlap)
+	first := true
 	t := time.NewTicker(changePollInterval)
 	defer t.Stop()
 	for {
@@ -71,34 +77,21 @@ func (s *Service) runChangeFeed(ctx context.Context, done chan struct{}) {
 			return
 		case <-t.C:
 		}
-		rows, err := s.store.ChangedSyncs(ctx, since, changeBatch)
+		rows, err := s.store.RecentSyncChanges(ctx, s.cfg.Now().Add(-changePollInterval-changeOverlap), changeBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("change feed", "err", err)
 			}
 			continue
 		}
-		newest := since
+		now := make(map[string]time.Time, len(rows))
 		for _, r := range rows {
-			if at, ok := seen[r.ID]; ok && at.Equal(r.UpdatedAt) {
-				continue
-			}
-			seen[r.ID] = r.UpdatedAt
-			s.events.publish(r.ID)
-			if r.UpdatedAt.After(newest) {
-				newest = r.UpdatedAt
+			now[r.ID] = r.UpdatedAt
+			at, ok := seen[r.ID]
+			if (first && !r.UpdatedAt.Before(startedAt)) || (!first && (!ok || !at.Equal(r.UpdatedAt))) {
+				s.events.publish(r.ID)
 			}
 		}
-		switch {
-		case len(rows) == changeBatch:
-			since = newest // a burst: move on, so that the next look reads the rest
-		case newest.Add(-changeOverlap).After(since):
-			since = newest.Add(-changeOverlap)
-		}
-		for id, at := range seen {
-			if at.Before(since) {
-				delete(seen, id)
-			}
-		}
+		seen, first = now, false
 	}
 }

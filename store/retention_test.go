@@ -73,20 +73,28 @@ func TestRetentionKeepsWhatIsNeeded(t *testing.T) {
 	})
 }
 
-// TestChangedSyncsAndActiveCounts: the change feed and the active counts read by metrics.
-func TestChangedSyncsAndActiveCounts(t *testing.T) {
+// TestRecentSyncChangesAndActiveCounts: the change feed's view (syncs not finished, and those
+// finished lately) and the active counts read by metrics.
+func TestRecentSyncChangesAndActiveCounts(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
-		a := mustEnqueue(t, e.s, store.Sync{CustomerID: "1"})
-		e.clock.Advance(time.Second)
+		old := mustEnqueue(t, e.s, store.Sync{CustomerID: "0"})
+		_, err := e.s.CancelSync(ctx, old.ID)
+		must(t, err)
+		e.clock.Advance(time.Minute)
 		since := e.clock.Now()
+		a := mustEnqueue(t, e.s, store.Sync{CustomerID: "1"})
 		b := mustEnqueue(t, e.s, store.Sync{CustomerID: "2"})
-		_, err := e.s.CancelSync(ctx, a.ID)
+		_, err = e.s.CancelSync(ctx, a.ID)
 		must(t, err)
-		got, err := e.s.ChangedSyncs(ctx, since, 0)
+		got, err := e.s.RecentSyncChanges(ctx, since, 0)
 		must(t, err)
-		if len(got) != 2 || got[0].ID == got[1].ID || (got[0].ID != a.ID && got[0].ID != b.ID) || (got[1].ID != a.ID && got[1].ID != b.ID) {
-			t.Fatalf("changed since %s: %+v", since, got)
+		ids := map[string]bool{}
+		for _, c := range got {
+			ids[c.ID] = true
+		}
+		if len(got) != 2 || !ids[a.ID] || !ids[b.ID] {
+			t.Fatalf("recent changes since %s: %+v; want %s (canceled now) and %s (queued)", since, got, a.ID, b.ID)
 		}
 		counts, err := e.s.CountActiveSyncs(ctx)
 		must(t, err)

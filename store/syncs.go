@@ -359,14 +359,17 @@ type SyncChange struct {
 	UpdatedAt time.Time
 }
 
-// ChangedSyncs returns the syncs changed at or after since, by any replica, oldest change
-// first, at most limit (0 = 1000). An indexed range scan: it costs the same whatever the
-// number of syncs stored.
-func (s *Store) ChangedSyncs(ctx context.Context, since time.Time, limit int) ([]SyncChange, error) {
+// RecentSyncChanges returns the syncs that are not finished and those that finished at or
+// after finishedSince, with the time of their last change, at most limit (0 = 1000): what a
+// change feed compares with what it saw before. Both halves are indexed (status, finished_at);
+// updated_at is deliberately not indexed, so that progress updates stay cheap (HOT) on
+// PostgreSQL.
+func (s *Store) RecentSyncChanges(ctx context.Context, finishedSince time.Time, limit int) ([]SyncChange, error) {
 	var rows []syncRow
-	if err := s.conn(ctx).Select("id, updated_at").Where("updated_at >= ?", utc(since)).
-		Order("updated_at").Limit(clampLimit(limit, 1000, 10000)).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("changed syncs: %w", mapErr(err))
+	if err := s.conn(ctx).Select("id, updated_at").
+		Where("status IN ? OR finished_at >= ?", []string{StatusQueued, StatusFetching, StatusProcessing}, utc(finishedSince)).
+		Order("updated_at DESC").Limit(clampLimit(limit, 1000, 10000)).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("recent sync changes: %w", mapErr(err))
 	}
 	out := make([]SyncChange, len(rows))
 	for i, r := range rows {
