@@ -23,11 +23,11 @@ type Service interface {
 	ListAccounts(ctx context.Context, limit int, after string) ([]service.Account, string, error)
 	UpdateAccount(ctx context.Context, id string, p service.AccountPatch) (service.Account, error)
 	DeleteAccount(ctx context.Context, id string) error
-	EnqueueSync(ctx context.Context, req service.SyncRequest) (service.Sync, bool, error)
+	Enqueue(ctx context.Context, req service.SyncRequest) (service.Enqueued, error)
 	GetSync(ctx context.Context, id string) (service.Sync, error)
 	ListSyncs(ctx context.Context, f service.SyncFilter) ([]service.Sync, string, error)
 	CancelSync(ctx context.Context, id string) (service.Sync, error)
-	RetrySync(ctx context.Context, id, idempotencyKey string) (service.Sync, error)
+	Retry(ctx context.Context, id, idempotencyKey string) (service.Enqueued, error)
 	Follow(ctx context.Context, id string, fn func(service.Sync) error) error
 	Changes() (<-chan struct{}, func())
 	Leases(ctx context.Context) ([]service.Lease, error)
@@ -44,6 +44,9 @@ const (
 	DefaultMaxBodyBytes   = 64 << 10
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultHeartbeat      = 15 * time.Second
+	// DefaultMaxStreamsPerToken lets about eight console tabs share a token (a tab opens the
+	// list stream and up to three sync streams).
+	DefaultMaxStreamsPerToken = 32
 )
 
 // Options configure the handler. The zero value serves without authentication.
@@ -64,6 +67,16 @@ type Options struct {
 	// UI, when set, is served (without authentication, with the full request path) at /ui/,
 	// and "/" redirects to it.
 	UI http.Handler
+	// MaxStreamsPerToken bounds the event streams open at once per bearer token (all
+	// unauthenticated clients share one count when authentication is off); beyond it a stream
+	// is refused with 429. Default DefaultMaxStreamsPerToken.
+	MaxStreamsPerToken int
+	// MetricsToken, when set, is required (or one of Tokens) as bearer token by /metrics.
+	MetricsToken string
+	// Shutdown, when closed, starts the drain: every event stream ends with a final
+	// "event: shutdown", new streams are refused with 503 and /readyz answers 503; other
+	// requests are still answered.
+	Shutdown <-chan struct{}
 }
 
 // handler holds the dependencies of the route handlers.
@@ -71,10 +84,15 @@ type handler struct {
 	svc       Service
 	log       *slog.Logger
 	tokens    [][sha256.Size]byte
+	metrics   [][sha256.Size]byte // tokens /metrics accepts; empty: open
 	maxBody   int64
 	timeout   time.Duration
 	heartbeat time.Duration
 	version   string
+	inflight  keysInFlight
+	streams   streamCounts
+	lists     listFeeds
+	shutdown  <-chan struct{}
 }
 
 // New returns the HTTP handler of the API, serving svc.
@@ -86,6 +104,14 @@ func New(svc Service, opts Options) http.Handler {
 		timeout:   opts.RequestTimeout,
 		heartbeat: opts.Heartbeat,
 		version:   opts.Version,
+		shutdown:  opts.Shutdown,
+		streams:   streamCounts{max: opts.MaxStreamsPerToken},
+	}
+	if h.streams.max <= 0 {
+		h.streams.max = DefaultMaxStreamsPerToken
+	}
+	if h.shutdown == nil {
+		h.shutdown = make(chan struct{}) // never closed
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -107,15 +133,18 @@ func New(svc Service, opts Options) http.Handler {
 			h.tokens = append(h.tokens, sha256.Sum256([]byte(t)))
 		}
 	}
+	if opts.MetricsToken != "" {
+		h.metrics = append([][sha256.Size]byte{sha256.Sum256([]byte(opts.MetricsToken))}, h.tokens...)
+	}
 
 	r := chi.NewRouter()
-	r.Use(sanitizeRequestID, middleware.RequestID, echoRequestID, h.observe)
+	r.Use(trackBody, sanitizeRequestID, middleware.RequestID, echoRequestID, h.observe)
 	r.NotFound(h.notFound)
 	r.MethodNotAllowed(h.methodNotAllowed(r))
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(svc.Gatherer(), promhttp.HandlerOpts{}))
+	r.With(h.authenticateMetrics).Method(http.MethodGet, "/metrics", promhttp.HandlerFor(svc.Gatherer(), promhttp.HandlerOpts{}))
 	if opts.UI != nil {
 		r.Handle("/ui/*", opts.UI)
 		r.Get("/ui", redirectTo("/ui/"))
@@ -124,9 +153,10 @@ func New(svc Service, opts Options) http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(h.authenticate)
-		// Event streams live as long as their sync runs or their client stays: no request timeout.
-		r.Get("/syncs/events", h.syncListEvents)
-		r.Get("/syncs/{id}/events", h.syncEvents)
+		// Event streams live as long as their sync runs or their client stays: no request
+		// timeout, but a bounded number per token.
+		r.With(h.limitStreams).Get("/syncs/events", h.syncListEvents)
+		r.With(h.limitStreams).Get("/syncs/{id}/events", h.syncEvents)
 		r.Group(func(r chi.Router) {
 			r.Use(h.withTimeout)
 			r.Post("/accounts", h.createAccount)

@@ -221,7 +221,7 @@ func (c *client) check(req *http.Request, raw []byte, r *response, specErr error
 
 // event is one Server-Sent Event.
 type event struct {
-	ID, Name, Data string
+	ID, Name, Data, Retry string
 }
 
 // stream opens an event stream; on a 2xx it calls fn per event until fn returns false or the
@@ -276,6 +276,8 @@ func (c *client) stream(path string, fn func(ev event, comments int) bool) *resp
 			ev.Name = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
 			ev.Data += strings.TrimPrefix(line, "data: ")
+		case strings.HasPrefix(line, "retry: "):
+			ev.Retry = strings.TrimPrefix(line, "retry: ")
 		default:
 			c.t.Fatalf("event stream: unexpected line %q", line)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -23,7 +24,7 @@ func (h *handler) syncEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel, down := h.untilShutdown(r.Context())
 	rc := http.NewResponseController(w)
 
 	var (
@@ -70,11 +71,40 @@ func (h *handler) syncEvents(w http.ResponseWriter, r *http.Request) {
 	mu.Lock()
 	defer mu.Unlock()
 	switch {
+	case !started && down():
+		writeProblem(w, r, kindUnavailable, "the server is shutting down; reconnect", nil)
 	case !started && err != nil:
 		h.fail(w, r, err)
+	case down():
+		_ = writeShutdownEvent(w, rc, seq+1)
 	case err != nil && r.Context().Err() == nil && !errors.Is(err, context.Canceled):
 		h.log.WarnContext(r.Context(), "event stream ended early", "request_id", middleware.GetReqID(r.Context()), "sync_id", id, "err", err)
 	}
+}
+
+// untilShutdown returns a context that ends with parent or when the server starts shutting
+// down, its cancel, and a func that reports (once the context ended) whether the shutdown ended it.
+func (h *handler) untilShutdown(parent context.Context) (context.Context, context.CancelFunc, func() bool) {
+	ctx, cancel := context.WithCancel(parent)
+	var down atomic.Bool
+	go func() {
+		select {
+		case <-h.shutdown:
+			down.Store(true)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel, func() bool { return down.Load() && parent.Err() == nil }
+}
+
+// writeShutdownEvent ends a stream because the server shuts down: the client should reconnect
+// (another replica, or this one after its restart) after the retry delay.
+func writeShutdownEvent(w http.ResponseWriter, rc *http.ResponseController, seq int) error {
+	if _, err := fmt.Fprintf(w, "id: %d\nevent: shutdown\ndata: {\"reason\":\"the server is shutting down; reconnect\"}\nretry: 1000\n\n", seq); err != nil {
+		return fmt.Errorf("write event: %w", err)
+	}
+	return rc.Flush()
 }
 
 // heartbeats writes an SSE comment every h.heartbeat until ctx ends; a failed write (the

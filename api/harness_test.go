@@ -15,6 +15,7 @@ import (
 	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
 	"github.com/naversync/naversync/service/servicetest"
+	"github.com/naversync/naversync/store"
 	"github.com/naversync/naversync/store/storetest"
 )
 
@@ -33,6 +34,10 @@ type envOptions struct {
 	heartbeat time.Duration
 	// maxBody bounds request bodies; default the package's.
 	maxBody int64
+	// wrapNaver wraps the Naver simulator's handler (to make Naver unreachable, slow, ...).
+	wrapNaver func(http.Handler) http.Handler
+	// api adjusts the handler's options.
+	api func(*api.Options)
 }
 
 // env is a real engine (store, Naver simulator, Sheets stand-in) behind the API on an
@@ -40,6 +45,7 @@ type envOptions struct {
 type env struct {
 	t      *testing.T
 	svc    *service.Service
+	store  *store.Store
 	naver  *navertest.Server
 	sheets *sheetstest.Server
 	srv    *httptest.Server
@@ -54,17 +60,21 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	log := slog.New(slog.NewTextHandler(servicetest.Writer(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	w := servicetest.NewWorld(t, *db, servicetest.WorldOptions{})
+	w := servicetest.NewWorld(t, *db, servicetest.WorldOptions{WrapNaver: o.wrapNaver})
 	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, NoStart: o.noStart, LogLevel: slog.LevelWarn})
 	svc, nv, sh := e.Service, w.Naver, w.Sheets
-	h := api.New(svc, api.Options{Tokens: o.tokens, Logger: log, Heartbeat: o.heartbeat, MaxBodyBytes: o.maxBody})
+	opts := api.Options{Tokens: o.tokens, Logger: log, Heartbeat: o.heartbeat, MaxBodyBytes: o.maxBody}
+	if o.api != nil {
+		o.api(&opts)
+	}
+	h := api.New(svc, opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	token := ""
 	if len(o.tokens) > 0 {
 		token = o.tokens[0]
 	}
-	return &env{t: t, svc: svc, naver: nv, sheets: sh, srv: srv, c: newClient(t, srv.URL, token)}
+	return &env{t: t, svc: svc, store: e.Store, naver: nv, sheets: sh, srv: srv, c: newClient(t, srv.URL, token)}
 }
 
 // account creates, through the API, an account of a small simulated customer whose

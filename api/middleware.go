@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -75,27 +79,150 @@ func (h *handler) observe(next http.Handler) http.Handler {
 // authenticate requires one of the configured bearer tokens. With none configured it lets
 // every request through. Tokens are compared as SHA-256 digests in constant time, against
 // every configured token, so that neither a token's content nor its length leaks through timing.
+// The matched token's digest is kept in the request's context (streams are counted per token).
 func (h *handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(h.tokens) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		match := 0
-		if ok && strings.EqualFold(scheme, "Bearer") && token != "" {
-			sum := sha256.Sum256([]byte(token))
-			for _, t := range h.tokens {
-				match |= subtle.ConstantTimeCompare(sum[:], t[:])
-			}
-		}
-		if match != 1 {
+		sum, ok := bearer(r, h.tokens)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", "Bearer")
 			writeProblem(w, r, kindUnauthorized, "a valid bearer token is required", nil)
 			return
 		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, sum)))
+	})
+}
+
+// authenticateMetrics requires the metrics token (or an API token) when one is configured.
+func (h *handler) authenticateMetrics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(h.metrics) > 0 {
+			if _, ok := bearer(r, h.metrics); !ok {
+				w.Header().Set("WWW-Authenticate", "Bearer")
+				writeProblem(w, r, kindUnauthorized, "a valid bearer token is required", nil)
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// tokenKey keys the digest of the request's bearer token in its context.
+type tokenKey struct{}
+
+// bearer returns the digest of r's bearer token when it is one of tokens, comparing in constant
+// time against every one of them.
+func bearer(r *http.Request, tokens [][sha256.Size]byte) ([sha256.Size]byte, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	match := 0
+	var sum [sha256.Size]byte
+	if ok && strings.EqualFold(scheme, "Bearer") && token != "" {
+		sum = sha256.Sum256([]byte(token))
+		for _, t := range tokens {
+			match |= subtle.ConstantTimeCompare(sum[:], t[:])
+		}
+	}
+	return sum, match == 1
+}
+
+// streamCounts counts the open event streams per token.
+type streamCounts struct {
+	max  int
+	mu   sync.Mutex
+	open map[[sha256.Size]byte]int
+}
+
+// acquire takes a place for a stream of token, or reports false when it holds max already.
+func (c *streamCounts) acquire(token [sha256.Size]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[token] >= c.max {
+		return false
+	}
+	if c.open == nil {
+		c.open = map[[sha256.Size]byte]int{}
+	}
+	c.open[token]++
+	return true
+}
+
+func (c *streamCounts) release(token [sha256.Size]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[token]--; c.open[token] <= 0 {
+		delete(c.open, token)
+	}
+}
+
+// limitStreams bounds the event streams of one token (429 beyond), and refuses new streams
+// once the server is shutting down (503).
+func (h *handler) limitStreams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.draining() {
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, r, kindUnavailable, "the server is shutting down; reconnect", nil)
+			return
+		}
+		token, _ := r.Context().Value(tokenKey{}).([sha256.Size]byte) // zero when authentication is off
+		if !h.streams.acquire(token) {
+			w.Header().Set("Retry-After", "5")
+			writeProblem(w, r, kindTooManyStreams, fmt.Sprintf("at most %d event streams may be open at once per token; close one first", h.streams.max), nil)
+			return
+		}
+		defer h.streams.release(token)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// draining reports whether the server is shutting down.
+func (h *handler) draining() bool {
+	select {
+	case <-h.shutdown:
+		return true
+	default:
+		return false
+	}
+}
+
+// bodyState records whether a request's body was read to its end.
+type bodyState struct {
+	io.ReadCloser
+	done atomic.Bool
+}
+
+func (b *bodyState) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.done.Store(true)
+	}
+	return n, err
+}
+
+type bodyKey struct{}
+
+// trackBody notes whether the request's body gets read, so that a refusal answered before
+// reading it closes the connection instead of letting the server read (and wait for) the body
+// the client announced.
+func trackBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		b := &bodyState{ReadCloser: r.Body}
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
+		r.Body = b
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyUnread reports whether r announced a body that was not read to its end.
+func bodyUnread(r *http.Request) bool {
+	b, ok := r.Context().Value(bodyKey{}).(*bodyState)
+	return ok && !b.done.Load()
 }
 
 // withTimeout bounds the request's context by the configured timeout.

@@ -11,8 +11,13 @@ func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz handles GET /readyz: 200 when the engine runs and its database answers, else 503.
+// readyz handles GET /readyz: 200 when the engine runs and its database answers, else 503
+// (also while the server shuts down, so that load balancers send requests elsewhere).
 func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if h.draining() {
+		writeProblem(w, r, kindUnavailable, "the service is shutting down", nil)
+		return
+	}
 	if err := h.svc.Ready(r.Context()); err != nil {
 		h.log.WarnContext(r.Context(), "not ready", "err", err)
 		writeProblem(w, r, kindUnavailable, "the service is not ready", nil)

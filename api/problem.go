@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -40,18 +41,21 @@ type problemKind struct {
 }
 
 var (
-	kindValidation   = problemKind{"validation", "The request is invalid", http.StatusBadRequest}
-	kindMalformed    = problemKind{"malformed-request", "The request body is not valid JSON", http.StatusBadRequest}
-	kindUnauthorized = problemKind{"unauthorized", "Authentication is required", http.StatusUnauthorized}
-	kindNotFound     = problemKind{"not-found", "Not found", http.StatusNotFound}
-	kindMethod       = problemKind{"method-not-allowed", "Method not allowed", http.StatusMethodNotAllowed}
-	kindConflict     = problemKind{"conflict", "The request conflicts with the current state", http.StatusConflict}
-	kindTooLarge     = problemKind{"payload-too-large", "The request body is too large", http.StatusRequestEntityTooLarge}
-	kindMediaType    = problemKind{"unsupported-media-type", "The request body must be JSON", http.StatusUnsupportedMediaType}
-	kindCredentials  = problemKind{"invalid-credentials", "Naver refused the credentials", http.StatusUnprocessableEntity}
-	kindInternal     = problemKind{"internal", "Internal server error", http.StatusInternalServerError}
-	kindUnavailable  = problemKind{"unavailable", "Service unavailable", http.StatusServiceUnavailable}
-	kindTimeout      = problemKind{"timeout", "The request took too long", http.StatusServiceUnavailable}
+	kindValidation     = problemKind{"validation", "The request is invalid", http.StatusBadRequest}
+	kindMalformed      = problemKind{"malformed-request", "The request body is not valid JSON", http.StatusBadRequest}
+	kindUnauthorized   = problemKind{"unauthorized", "Authentication is required", http.StatusUnauthorized}
+	kindNotFound       = problemKind{"not-found", "Not found", http.StatusNotFound}
+	kindMethod         = problemKind{"method-not-allowed", "Method not allowed", http.StatusMethodNotAllowed}
+	kindConflict       = problemKind{"conflict", "The request conflicts with the current state", http.StatusConflict}
+	kindTooLarge       = problemKind{"payload-too-large", "The request body is too large", http.StatusRequestEntityTooLarge}
+	kindMediaType      = problemKind{"unsupported-media-type", "The request body must be JSON", http.StatusUnsupportedMediaType}
+	kindCredentials    = problemKind{"invalid-credentials", "Naver refused the credentials", http.StatusUnprocessableEntity}
+	kindKeyReused      = problemKind{"idempotency-key-reused", "The Idempotency-Key was used for a different request", http.StatusUnprocessableEntity}
+	kindKeyInUse       = problemKind{"idempotency-key-in-use", "A request with this Idempotency-Key is in flight", http.StatusConflict}
+	kindTooManyStreams = problemKind{"too-many-streams", "Too many event streams", http.StatusTooManyRequests}
+	kindInternal       = problemKind{"internal", "Internal server error", http.StatusInternalServerError}
+	kindUnavailable    = problemKind{"unavailable", "Service unavailable", http.StatusServiceUnavailable}
+	kindTimeout        = problemKind{"timeout", "The request took too long", http.StatusServiceUnavailable}
 )
 
 // writeProblem answers a problem of kind k.
@@ -67,6 +71,13 @@ func writeProblem(w http.ResponseWriter, r *http.Request, k problemKind, detail 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if bodyUnread(r) {
+		// Refused before its body was read: close the connection rather than wait for (and
+		// read) a body nobody needs, which a slow or hostile client may never finish sending.
+		// The read deadline stops the server's own attempt to drain it after the answer.
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 	w.WriteHeader(k.status)
 	_ = json.NewEncoder(w).Encode(p)
 }
@@ -85,8 +96,13 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, kindNotFound, "the resource does not exist", nil)
 	case errors.Is(err, service.ErrConflict):
 		writeProblem(w, r, kindConflict, "the request does not fit the resource's current state", nil)
+	case errors.Is(err, service.ErrKeyReused):
+		writeProblem(w, r, kindKeyReused, "this Idempotency-Key was used for a different request within the last 24 hours; use a new key for a new request", nil)
 	case errors.Is(err, service.ErrInvalidCredentials):
 		writeProblem(w, r, kindCredentials, "Naver refused the credentials: check the API key, the secret key and the customer id", nil)
+	case errors.Is(err, service.ErrNaverUnavailable):
+		h.log.WarnContext(r.Context(), "naver unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		writeProblem(w, r, kindUnavailable, "Naver could not be reached to check the credentials; try again later", nil)
 	case errors.Is(err, service.ErrUnavailable):
 		h.log.WarnContext(r.Context(), "dependency unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
 		writeProblem(w, r, kindUnavailable, "a dependency is not reachable; try again later", nil)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/naversync/naversync/service"
@@ -24,14 +25,74 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return k, nil
 }
 
-// createSync handles POST /syncs: 202 for a new sync, 200 for an equal queued one or a replay
-// of the same Idempotency-Key.
-func (h *handler) createSync(w http.ResponseWriter, r *http.Request) {
+// keysInFlight are the Idempotency-Keys of requests this process is answering now.
+type keysInFlight struct {
+	mu   sync.Mutex
+	keys map[string]struct{}
+}
+
+// hold marks the key of scope as in flight until release is called; ok is false when a request
+// with that key is already in flight.
+func (k *keysInFlight) hold(scope, key string) (release func(), ok bool) {
+	if key == "" {
+		return func() {}, true
+	}
+	id := scope + "\x00" + key
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, busy := k.keys[id]; busy {
+		return nil, false
+	}
+	if k.keys == nil {
+		k.keys = map[string]struct{}{}
+	}
+	k.keys[id] = struct{}{}
+	return func() {
+		k.mu.Lock()
+		delete(k.keys, id)
+		k.mu.Unlock()
+	}, true
+}
+
+// holdKey reads the Idempotency-Key and marks it in flight for scope, or answers the problem
+// (400 for a malformed key, 409 while a request with the key is being answered) and returns
+// ok false.
+func (h *handler) holdKey(w http.ResponseWriter, r *http.Request, scope string) (key string, release func(), ok bool) {
 	key, err := idempotencyKey(r)
 	if err != nil {
 		h.fail(w, r, err)
+		return "", nil, false
+	}
+	release, ok = h.inflight.hold(scope, key)
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, r, kindKeyInUse, "a request with this Idempotency-Key is still being answered; repeat it when that one is done", nil)
+		return "", nil, false
+	}
+	return key, release, true
+}
+
+// writeEnqueued answers the outcome of a POST that queues a sync: 202 with Location for a new
+// sync, 200 for a request merged into an equal queued one; a repeat with the same
+// Idempotency-Key gets the first request's status and Location, marked Idempotent-Replayed.
+func writeEnqueued(w http.ResponseWriter, e service.Enqueued, status int) {
+	if e.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	if status == http.StatusAccepted {
+		w.Header().Set("Location", "/syncs/"+e.Sync.ID)
+	}
+	writeJSON(w, status, e.Sync)
+}
+
+// createSync handles POST /syncs: 202 for a new sync, 200 for a request merged into an equal
+// queued one; a repeat with the same Idempotency-Key replays the first answer.
+func (h *handler) createSync(w http.ResponseWriter, r *http.Request) {
+	key, release, ok := h.holdKey(w, r, "POST /syncs")
+	if !ok {
 		return
 	}
+	defer release()
 	body, err := jsonBody(w, r, h.maxBody)
 	if err != nil {
 		h.fail(w, r, err)
@@ -44,17 +105,16 @@ func (h *handler) createSync(w http.ResponseWriter, r *http.Request) {
 	}
 	req.IdempotencyKey = key
 	req.Trigger = service.TriggerManual
-	s, created, err := h.svc.EnqueueSync(r.Context(), req)
+	e, err := h.svc.Enqueue(r.Context(), req)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if !created {
-		writeJSON(w, http.StatusOK, s)
-		return
+	status := http.StatusOK
+	if e.Created {
+		status = http.StatusAccepted
 	}
-	w.Header().Set("Location", "/syncs/"+s.ID)
-	writeJSON(w, http.StatusAccepted, s)
+	writeEnqueued(w, e, status)
 }
 
 // listSyncs handles GET /syncs with its filters, newest first.
@@ -150,22 +210,22 @@ func (h *handler) cancelSync(w http.ResponseWriter, r *http.Request) {
 }
 
 // retrySync handles POST /syncs/{id}/retry: a new sync over the same range, 202 with its
-// Location. Only a failed or canceled sync can be retried (409 otherwise).
+// Location. Only a failed or canceled sync can be retried (409 otherwise). A repeat with the
+// same Idempotency-Key replays the first answer.
 func (h *handler) retrySync(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.pathID(w, r)
 	if !ok {
 		return
 	}
-	key, err := idempotencyKey(r)
+	key, release, ok := h.holdKey(w, r, "POST /syncs/{id}/retry")
+	if !ok {
+		return
+	}
+	defer release()
+	e, err := h.svc.Retry(r.Context(), id, key)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	s, err := h.svc.RetrySync(r.Context(), id, key)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/syncs/"+s.ID)
-	writeJSON(w, http.StatusAccepted, s)
+	writeEnqueued(w, e, http.StatusAccepted)
 }

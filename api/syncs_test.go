@@ -47,10 +47,11 @@ func TestCreateSyncIdempotencyKey(t *testing.T) {
 	var first, second service.Sync
 	e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID, "from": day(3), "to": day(2)}, key).want(http.StatusAccepted).decode(&first)
 	e.waitTerminal(first.ID) // no longer queued: only the key can match it now
-	r := e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID, "from": day(3), "to": day(2)}, key).want(http.StatusOK)
+	// The replay is the first answer: 202, the same sync and Location.
+	r := e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID, "from": day(3), "to": day(2)}, key).want(http.StatusAccepted)
 	r.decode(&second)
-	if second.ID != first.ID || r.Header.Get("Location") != "" {
-		t.Fatalf("replay gave %s (Location %q), want %s", second.ID, r.Header.Get("Location"), first.ID)
+	if second.ID != first.ID || r.Header.Get("Location") != "/syncs/"+first.ID || second.Status != service.StatusSucceeded {
+		t.Fatalf("replay gave %s %s (Location %q), want %s", second.ID, second.Status, r.Header.Get("Location"), first.ID)
 	}
 	if n := e.syncCount(); n != 1 {
 		t.Fatalf("%d syncs, want 1", n)

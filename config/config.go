@@ -34,6 +34,22 @@ type Config struct {
 	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
 	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: how long a superseded download (an older version of a day) is kept, default 1h; current files are kept for refreshes
 	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
+
+	// OldSecretKeys (NAVERSYNC_SECRET_KEYS_OLD, comma-separated) still decrypt Naver secrets
+	// encrypted before a key rotation; SecretKey encrypts. See README, "Rotating the secret key".
+	OldSecretKeys [][]byte
+
+	// HTTP server limits, against slow and idle clients (none of them may be 0).
+	HTTPReadHeaderTimeout time.Duration // NAVERSYNC_HTTP_READ_HEADER_TIMEOUT, default 10s
+	HTTPReadTimeout       time.Duration // NAVERSYNC_HTTP_READ_TIMEOUT: headers and body, default 30s
+	HTTPWriteTimeout      time.Duration // NAVERSYNC_HTTP_WRITE_TIMEOUT: from the request's end to the answer's (not event streams), default 90s
+	HTTPIdleTimeout       time.Duration // NAVERSYNC_HTTP_IDLE_TIMEOUT: a keep-alive connection between requests, default 120s
+	HTTPMaxHeaderBytes    int           // NAVERSYNC_HTTP_MAX_HEADER_BYTES, default 65536
+	HTTPMaxConns          int           // NAVERSYNC_HTTP_MAX_CONNS: open connections; beyond, 503 and closed; default 1000
+	MaxStreamsPerToken    int           // NAVERSYNC_HTTP_MAX_STREAMS_PER_TOKEN: event streams open at once per token, default 32
+	ShutdownTimeout       time.Duration // NAVERSYNC_SHUTDOWN_TIMEOUT: drain of in-flight requests, then of the workers, default 25s each
+	MetricsToken          string        // NAVERSYNC_METRICS_TOKEN: when set, /metrics needs it (or an API token)
+	SyncRetention         time.Duration // NAVERSYNC_SYNC_RETENTION: finished syncs older than this are deleted, default 90d; 0 keeps all
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in tests).
@@ -75,9 +91,17 @@ func Load(getenv func(string) string) (Config, error) {
 		if v == "" {
 			return def
 		}
-		d, err := time.ParseDuration(v)
+		d, err := parseDuration(v)
 		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30s or 24h", name, v))
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30s, 24h or 90d", name, v))
+			return def
+		}
+		return d
+	}
+	positive := func(name string, def time.Duration) time.Duration {
+		d := durVar(name, def)
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration above 0", name, getenv(name)))
 			return def
 		}
 		return d
@@ -94,6 +118,19 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_LEASE_TTL=%s: want at least 1s", c.LeaseTTL))
 	}
 	c.FileRetention = durVar("NAVERSYNC_FILE_RETENTION", time.Hour)
+	c.HTTPReadHeaderTimeout = positive("NAVERSYNC_HTTP_READ_HEADER_TIMEOUT", 10*time.Second)
+	c.HTTPReadTimeout = positive("NAVERSYNC_HTTP_READ_TIMEOUT", 30*time.Second)
+	c.HTTPWriteTimeout = positive("NAVERSYNC_HTTP_WRITE_TIMEOUT", 90*time.Second)
+	c.HTTPIdleTimeout = positive("NAVERSYNC_HTTP_IDLE_TIMEOUT", 120*time.Second)
+	c.ShutdownTimeout = positive("NAVERSYNC_SHUTDOWN_TIMEOUT", 25*time.Second)
+	c.HTTPMaxHeaderBytes = intVar("NAVERSYNC_HTTP_MAX_HEADER_BYTES", 64<<10, 4<<10)
+	c.HTTPMaxConns = intVar("NAVERSYNC_HTTP_MAX_CONNS", 1000, 1)
+	c.MaxStreamsPerToken = intVar("NAVERSYNC_HTTP_MAX_STREAMS_PER_TOKEN", 32, 1)
+	c.MetricsToken = strings.TrimSpace(getenv("NAVERSYNC_METRICS_TOKEN"))
+	c.SyncRetention = durVar("NAVERSYNC_SYNC_RETENTION", 90*24*time.Hour)
+	if c.SyncRetention > 0 && c.SyncRetention < 48*time.Hour {
+		errs = append(errs, fmt.Errorf("NAVERSYNC_SYNC_RETENTION=%s: want 0 (keep every sync) or at least 48h", c.SyncRetention))
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_TIMEZONE=%q: %w", c.Timezone, err))
 	}
@@ -103,6 +140,17 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("NAVERSYNC_SECRET_KEY: %w", err))
 		}
 		c.SecretKey = k
+	}
+	for i, v := range strings.Split(getenv("NAVERSYNC_SECRET_KEYS_OLD"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		k, err := ParseSecretKey(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("NAVERSYNC_SECRET_KEYS_OLD (key %d): %w", i+1, err))
+			continue
+		}
+		c.OldSecretKeys = append(c.OldSecretKeys, k)
 	}
 	for _, t := range strings.Split(getenv("NAVERSYNC_API_TOKENS"), ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -128,6 +176,18 @@ func ParseSecretKey(v string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("want 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)")
+}
+
+// parseDuration is time.ParseDuration that also takes whole days: "90d".
+func parseDuration(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }
 
 // Getenv is os.Getenv, named for callers that pass the environment in.

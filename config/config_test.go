@@ -32,6 +32,15 @@ func TestBadValuesAreNamed(t *testing.T) {
 		"NAVERSYNC_TIMEZONE":      "Mars/Olympus",
 		"NAVERSYNC_SECRET_KEY":    "short",
 		"NAVERSYNC_LOG_LEVEL":     "loud",
+
+		"NAVERSYNC_HTTP_READ_TIMEOUT":          "0s",
+		"NAVERSYNC_HTTP_IDLE_TIMEOUT":          "forever",
+		"NAVERSYNC_HTTP_MAX_CONNS":             "0",
+		"NAVERSYNC_HTTP_MAX_HEADER_BYTES":      "10",
+		"NAVERSYNC_HTTP_MAX_STREAMS_PER_TOKEN": "-1",
+		"NAVERSYNC_SHUTDOWN_TIMEOUT":           "0",
+		"NAVERSYNC_SYNC_RETENTION":             "1h",
+		"NAVERSYNC_SECRET_KEYS_OLD":            "short",
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -54,5 +63,28 @@ func TestSecretKeyAndTokens(t *testing.T) {
 	}
 	if _, err := ParseSecretKey("q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s="); err != nil {
 		t.Errorf("base64 key refused: %v", err)
+	}
+}
+
+func TestServerLimitsAndRetention(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPReadHeaderTimeout != 10*time.Second || c.HTTPReadTimeout != 30*time.Second || c.HTTPWriteTimeout != 90*time.Second ||
+		c.HTTPIdleTimeout != 120*time.Second || c.HTTPMaxConns != 1000 || c.MaxStreamsPerToken != 32 ||
+		c.ShutdownTimeout != 25*time.Second || c.SyncRetention != 90*24*time.Hour || c.HTTPMaxHeaderBytes != 64<<10 {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = Load(env(map[string]string{"NAVERSYNC_SYNC_RETENTION": "0", "NAVERSYNC_HTTP_IDLE_TIMEOUT": "5s",
+		"NAVERSYNC_SECRET_KEYS_OLD": strings.Repeat("cd", 32) + ", " + strings.Repeat("ef", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SyncRetention != 0 || c.HTTPIdleTimeout != 5*time.Second || len(c.OldSecretKeys) != 2 {
+		t.Errorf("retention %s, idle %s, %d old keys", c.SyncRetention, c.HTTPIdleTimeout, len(c.OldSecretKeys))
+	}
+	if c, err := Load(env(map[string]string{"NAVERSYNC_SYNC_RETENTION": "30d"})); err != nil || c.SyncRetention != 30*24*time.Hour {
+		t.Errorf("30d: %s %v", c.SyncRetention, err)
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/store"
 )
@@ -20,10 +23,13 @@ var (
 )
 
 // CreateAccount registers an advertiser. With ValidateCredentials, a cheap signed call to Naver
-// checks the keys first and a refusal is ErrInvalidCredentials; nothing is stored then.
+// checks the keys first: a refusal is ErrInvalidCredentials, an unreachable Naver
+// ErrNaverUnavailable; nothing is stored then.
 func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.SheetTab = strings.TrimSpace(in.SheetTab)
+	in.APIKey = strings.TrimSpace(in.APIKey)
+	in.SecretKey = strings.TrimSpace(in.SecretKey)
 	if in.SheetTab == "" {
 		in.SheetTab = "naver_ads"
 	}
@@ -35,27 +41,17 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	if !customerIDPattern.MatchString(in.CustomerID) {
 		verr.add("customer_id", "Naver customer id: digits only")
 	}
-	if strings.TrimSpace(in.APIKey) == "" || len(in.APIKey) > 500 {
-		verr.add("api_key", "required (Naver API license key)")
-	}
-	if strings.TrimSpace(in.SecretKey) == "" || len(in.SecretKey) > 500 {
-		verr.add("secret_key", "required (Naver API secret key)")
-	}
+	checkKey(verr, "api_key", in.APIKey, "the Naver API license key")
+	checkKey(verr, "secret_key", in.SecretKey, "the Naver API secret key")
 	checkSheet(verr, in.SpreadsheetID, in.SheetTab)
 	checkLevel(verr, in.Level)
-	if in.RefreshTime != "" && !refreshTimeRE.MatchString(in.RefreshTime) {
-		verr.add("refresh_time", "HH:MM, 24-hour, in %s", s.cfg.Location)
-	}
+	s.checkRefreshTime(verr, in.RefreshTime)
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
 	if in.ValidateCredentials {
-		cred := naver.Credentials{CustomerID: in.CustomerID, APIKey: in.APIKey, SecretKey: in.SecretKey}
-		if err := s.naver.CheckCredentials(ctx, cred); err != nil {
-			if errors.Is(err, naver.ErrAuth) {
-				return Account{}, fmt.Errorf("%w: check the API key, the secret key and the customer id", ErrInvalidCredentials)
-			}
-			return Account{}, fmt.Errorf("check credentials: %w", err)
+		if err := s.checkCredentials(ctx, naver.Credentials{CustomerID: in.CustomerID, APIKey: in.APIKey, SecretKey: in.SecretKey}); err != nil {
+			return Account{}, err
 		}
 	}
 	refresh := true
@@ -77,7 +73,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	row.SecretEnc = sealed
 	if err := s.store.CreateAccount(ctx, &row); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return Account{}, &ValidationError{Fields: []FieldError{{Field: "sheet_tab", Reason: "another account already writes to this spreadsheet tab; two accounts in one tab would overwrite each other"}}}
+			return Account{}, errTabTaken
 		}
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
@@ -121,77 +117,111 @@ func (s *Service) ListAccounts(ctx context.Context, limit int, after string) ([]
 		rows = rows[:limit]
 		next = rows[limit-1].ID
 	}
-	out := make([]Account, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, s.accountView(ctx, r))
-	}
-	return out, next, nil
+	return s.accountViews(ctx, rows), next, nil
 }
 
-// UpdateAccount changes the given fields. A new secret is encrypted; running syncs keep the
-// credentials they started with.
+// UpdateAccount changes the given fields, and only those: a concurrent change of another field
+// (a worker's last error, another request's new secret) is kept. Every given field passes the
+// rules of CreateAccount. A new secret is encrypted; running syncs keep the credentials they
+// started with. With ValidateCredentials, the account's credentials after the change are checked
+// with Naver first, as CreateAccount does.
 func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) (Account, error) {
 	row, err := s.liveAccount(ctx, id)
 	if err != nil {
 		return Account{}, mapStoreErr("update account", err)
 	}
+	var u store.AccountUpdate
 	verr := &ValidationError{}
-	if p.Name != nil {
-		row.Name = strings.TrimSpace(*p.Name)
-		checkName(verr, row.Name)
-	}
-	if p.APIKey != nil {
-		if strings.TrimSpace(*p.APIKey) == "" {
-			verr.add("api_key", "must not be empty")
+	trimmed := func(v *string) *string {
+		if v == nil {
+			return nil
 		}
-		row.APIKey = *p.APIKey
+		t := strings.TrimSpace(*v)
+		return &t
 	}
+	if u.Name = trimmed(p.Name); u.Name != nil {
+		checkName(verr, *u.Name)
+	}
+	if u.APIKey = trimmed(p.APIKey); u.APIKey != nil {
+		checkKey(verr, "api_key", *u.APIKey, "the Naver API license key")
+	}
+	secret := trimmed(p.SecretKey)
+	if secret != nil {
+		checkKey(verr, "secret_key", *secret, "the Naver API secret key")
+	}
+	sheet, tab := row.SpreadsheetID, row.SheetTab
 	if p.SpreadsheetID != nil {
-		row.SpreadsheetID = *p.SpreadsheetID
+		sheet = *p.SpreadsheetID
+		u.SpreadsheetID = &sheet
 	}
-	if p.SheetTab != nil {
-		row.SheetTab = strings.TrimSpace(*p.SheetTab)
+	if u.SheetTab = trimmed(p.SheetTab); u.SheetTab != nil {
+		tab = *u.SheetTab
 	}
 	if p.SpreadsheetID != nil || p.SheetTab != nil {
-		checkSheet(verr, row.SpreadsheetID, row.SheetTab)
+		checkSheet(verr, sheet, tab)
 	}
 	if p.Level != nil {
-		row.Level = *p.Level
-		checkLevel(verr, row.Level)
+		checkLevel(verr, *p.Level)
+		u.Level = p.Level
 	}
-	if p.RefreshEnabled != nil {
-		row.RefreshEnabled = *p.RefreshEnabled
-	}
+	u.RefreshEnabled = p.RefreshEnabled
 	if p.RefreshTime != nil {
-		if *p.RefreshTime != "" && !refreshTimeRE.MatchString(*p.RefreshTime) {
-			verr.add("refresh_time", "HH:MM, 24-hour, in %s", s.cfg.Location)
-		}
-		row.RefreshTime = *p.RefreshTime
-	}
-	if p.SecretKey != nil {
-		if strings.TrimSpace(*p.SecretKey) == "" {
-			verr.add("secret_key", "must not be empty")
-		} else {
-			sealed, err := s.crypt.seal(*p.SecretKey, row.ID)
-			if err != nil {
-				return Account{}, err
-			}
-			row.SecretEnc = sealed
-		}
+		s.checkRefreshTime(verr, *p.RefreshTime)
+		u.RefreshTime = p.RefreshTime
 	}
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
-	if p.APIKey != nil || p.SecretKey != nil {
-		row.LastError = "" // new credentials: the old complaint no longer applies
+	if p.ValidateCredentials {
+		cred, err := s.credentials(row)
+		if err != nil {
+			return Account{}, err
+		}
+		if u.APIKey != nil {
+			cred.APIKey = *u.APIKey
+		}
+		if secret != nil {
+			cred.SecretKey = *secret
+		}
+		if err := s.checkCredentials(ctx, cred); err != nil {
+			return Account{}, err
+		}
 	}
-	if err := s.store.UpdateAccount(ctx, &row); err != nil {
+	if secret != nil {
+		sealed, err := s.crypt.seal(*secret, row.ID)
+		if err != nil {
+			return Account{}, err
+		}
+		u.SecretEnc = &sealed
+	}
+	if p.APIKey != nil || p.SecretKey != nil {
+		cleared := "" // new credentials: the old complaint no longer applies
+		u.LastError = &cleared
+	}
+	updated, err := s.store.UpdateAccount(ctx, id, u)
+	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return Account{}, &ValidationError{Fields: []FieldError{{Field: "sheet_tab", Reason: "another account already writes to this spreadsheet tab"}}}
+			return Account{}, errTabTaken
 		}
 		return Account{}, mapStoreErr("update account", err)
 	}
-	return s.accountView(ctx, row), nil
+	return s.accountView(ctx, updated), nil
+}
+
+// checkCredentials asks Naver whether cred is accepted: ErrInvalidCredentials when refused,
+// ErrNaverUnavailable when Naver cannot be reached or fails.
+func (s *Service) checkCredentials(ctx context.Context, cred naver.Credentials) error {
+	err := s.naver.CheckCredentials(ctx, cred)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, naver.ErrAuth):
+		return fmt.Errorf("%w: check the API key, the secret key and the customer id", ErrInvalidCredentials)
+	case ctx.Err() != nil:
+		return fmt.Errorf("check credentials: %w", ctx.Err())
+	default:
+		return fmt.Errorf("check credentials: %w: %w", ErrNaverUnavailable, err)
+	}
 }
 
 // DeleteAccount removes an account. Syncs already running finish; queued ones are canceled.
@@ -213,6 +243,9 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 
 // credentials decrypts an account's Naver credentials for one sync.
 func (s *Service) credentials(a store.Account) (naver.Credentials, error) {
+	if len(a.SecretEnc) == 0 && a.DeletedAt != nil {
+		return naver.Credentials{}, errors.New("the account was deleted: its secret key is wiped")
+	}
 	secret, err := s.crypt.open(a.SecretEnc, a.ID)
 	if err != nil {
 		return naver.Credentials{}, err
@@ -220,33 +253,100 @@ func (s *Service) credentials(a store.Account) (naver.Credentials, error) {
 	return naver.Credentials{CustomerID: a.CustomerID, APIKey: a.APIKey, SecretKey: secret}, nil
 }
 
+// accountView is what clients see of an account, with its last success.
 func (s *Service) accountView(ctx context.Context, r store.Account) Account {
-	a := Account{
-		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey,
-		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
-		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	return s.accountViews(ctx, []store.Account{r})[0]
+}
+
+// accountViews are what clients see of accounts; their last successes are read in one query
+// (one index lookup per account, whatever the number of syncs stored). Without them (the query
+// failed) the accounts are still shown.
+func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Account {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
 	}
-	ok, _, err := s.store.ListSyncs(ctx, store.SyncFilter{AccountID: r.ID, Statuses: []string{StatusSucceeded}, Limit: 1})
-	if err == nil && len(ok) == 1 && ok[0].FinishedAt != nil {
-		t := *ok[0].FinishedAt
-		a.LastSuccessAt = &t
+	last, err := s.store.LastSuccesses(ctx, ids)
+	if err != nil {
+		s.log.Warn("accounts: last successes", "err", err)
 	}
-	return a
+	out := make([]Account, len(rows))
+	for i, r := range rows {
+		out[i] = Account{
+			ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey,
+			SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
+			RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
+			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		}
+		if t, ok := last[r.ID]; ok {
+			out[i].LastSuccessAt = &t
+		}
+	}
+	return out
+}
+
+// Account field limits, in characters (Unicode code points), as openapi.yaml states them.
+const (
+	maxNameChars = 200
+	maxKeyChars  = 500
+	maxTabChars  = 100 // Google's limit for a tab name
+)
+
+// errTabTaken refuses a spreadsheet tab another live account writes.
+var errTabTaken = &ValidationError{Fields: []FieldError{{Field: "sheet_tab",
+	Reason: "another account already writes to this spreadsheet tab (Google compares tab names ignoring case); two accounts in one tab would overwrite each other"}}}
+
+// checkText applies the rules every free-text field shares: present, at most maxChars
+// characters, valid UTF-8, no control characters (NUL, ESC, CR, LF, ...). It reports whether
+// the value passed.
+func checkText(verr *ValidationError, field, v string, maxChars int, what string) bool {
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0:
+		verr.add(field, "required: %s, 1 to %d characters", what, maxChars)
+	case n > maxChars:
+		verr.add(field, "at most %d characters (%d given)", maxChars, n)
+	case !utf8.ValidString(v):
+		verr.add(field, "not valid UTF-8")
+	case strings.IndexFunc(v, isControl) >= 0:
+		verr.add(field, "must not contain control characters (such as NUL, ESC, tab or line breaks)")
+	default:
+		return true
+	}
+	return false
+}
+
+// isControl reports the characters refused in names and keys: C0 and C1 controls, DEL, and
+// the Unicode line and paragraph separators.
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 func checkName(verr *ValidationError, name string) {
-	if name == "" || len(name) > 200 {
-		verr.add("name", "required, at most 200 characters")
-	}
+	checkText(verr, "name", name, maxNameChars, "a name for people")
+}
+
+func checkKey(verr *ValidationError, field, key, what string) {
+	checkText(verr, field, key, maxKeyChars, what)
 }
 
 func checkSheet(verr *ValidationError, id, tab string) {
 	if !spreadsheetIDRE.MatchString(id) {
 		verr.add("spreadsheet_id", "the id from the sheet's URL (letters, digits, - and _)")
 	}
-	if tab == "" || len(tab) > 100 || strings.ContainsAny(tab, "[]*?:/\\'") {
-		verr.add("sheet_tab", "1 to 100 characters, none of [ ] * ? : / \\ '")
+	if !checkText(verr, "sheet_tab", tab, maxTabChars, "the tab's name") {
+		return
+	}
+	switch {
+	case strings.ContainsAny(tab, "[]*?:/\\'"):
+		verr.add("sheet_tab", "none of [ ] * ? : / \\ ' (Google refuses them in tab names)")
+	case strings.EqualFold(tab, google.DefaultStatusTab):
+		verr.add("sheet_tab", "%q is reserved: naversync writes its status tab there", google.DefaultStatusTab)
+	}
+}
+
+func (s *Service) checkRefreshTime(verr *ValidationError, v string) {
+	if v != "" && !refreshTimeRE.MatchString(v) {
+		verr.add("refresh_time", "HH:MM, 24-hour, in %s", s.cfg.Location)
 	}
 }
 

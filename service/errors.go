@@ -12,10 +12,15 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the request is valid but not in the object's current state (cancel a finished sync, ...).
 	ErrConflict = errors.New("conflict")
+	// ErrKeyReused: an Idempotency-Key was used, within IdempotencyKeyTTL, for a different request.
+	ErrKeyReused = errors.New("idempotency key reused for a different request")
 	// ErrInvalidCredentials: Naver refused the account's API key or secret key.
 	ErrInvalidCredentials = errors.New("naver refused the credentials")
 	// ErrUnavailable: a dependency (database) is not reachable.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrNaverUnavailable: Naver could not be reached, or failed, while checking credentials;
+	// try again later. It matches ErrUnavailable too.
+	ErrNaverUnavailable = fmt.Errorf("naver is not reachable: %w", ErrUnavailable)
 )
 
 // FieldError names one field of a request that failed validation and why.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ type metrics struct {
 	sheetReqs    prometheus.Counter
 	rows         prometheus.Counter
 	syncsDone    *prometheus.CounterVec
+	finished     finishedCounts // cached counts of finished syncs, for the queue gauge
 }
 
 func newMetrics() *metrics {
@@ -49,8 +51,10 @@ func newMetrics() *metrics {
 	return m
 }
 
-// Gatherer exposes the engine's metrics (the api serves them at /metrics), including the queue
-// depth by status read from the database at scrape time.
+// Gatherer exposes the engine's metrics (the api serves them at /metrics), including the syncs
+// by status in the database: the work in flight (queued, fetching, processing) read at scrape
+// time with an indexed count, the finished ones from a cache refreshed in the background, so
+// that a scrape costs the same however many syncs are stored.
 func (s *Service) Gatherer() prometheus.Gatherer { return s.met.reg }
 
 // queueCollector reads the queue depth and the held leases from the database at scrape time, so
@@ -58,7 +62,7 @@ func (s *Service) Gatherer() prometheus.Gatherer { return s.met.reg }
 type queueCollector struct{ s *Service }
 
 var (
-	queueDesc = prometheus.NewDesc("naversync_syncs", "Syncs in the database by status (queue depth).", []string{"status"}, nil)
+	queueDesc = prometheus.NewDesc("naversync_syncs", "Syncs in the database by status (queue depth; finished ones counted at most finishedCountsTTL ago).", []string{"status"}, nil)
 	leaseDesc = prometheus.NewDesc("naversync_leases_held", "Naver customer leases currently held.", nil, nil)
 )
 
@@ -67,13 +71,18 @@ func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc; 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	counts, err := c.s.store.CountSyncs(ctx)
+	active, err := c.s.store.CountActiveSyncs(ctx)
 	if err != nil {
 		c.s.log.Warn("metrics: count syncs", "err", err)
 		return
 	}
-	for _, st := range []string{StatusQueued, StatusFetching, StatusProcessing, StatusSucceeded, StatusFailed, StatusCanceled} {
-		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(counts[st]), st)
+	for _, st := range []string{StatusQueued, StatusFetching, StatusProcessing} {
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(active[st]), st)
+	}
+	if finished, ok := c.s.met.finished.get(c.s); ok {
+		for _, st := range []string{StatusSucceeded, StatusFailed, StatusCanceled} {
+			ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(finished[st]), st)
+		}
 	}
 	leases, err := c.s.store.Leases(ctx)
 	if err != nil {
@@ -81,6 +90,55 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(leaseDesc, prometheus.GaugeValue, float64(len(leases)))
+}
+
+// finishedCountsTTL is how old the counts of finished syncs in a scrape may be.
+const finishedCountsTTL = 30 * time.Second
+
+// finishedCounts caches the number of finished syncs per status. Counting them reads every row
+// (tens of milliseconds with a million), so it is done at most once per finishedCountsTTL, in
+// the background: a scrape never waits for it, except the first.
+type finishedCounts struct {
+	mu         sync.Mutex
+	counts     map[string]int
+	at         time.Time
+	refreshing bool
+}
+
+// get returns the cached counts, starting a background refresh when they are older than the
+// TTL; the first call counts synchronously. ok is false while no count ever succeeded.
+func (f *finishedCounts) get(s *Service) (map[string]int, bool) {
+	f.mu.Lock()
+	counts, at, busy := f.counts, f.at, f.refreshing
+	stale := time.Since(at) > finishedCountsTTL
+	if stale && !busy {
+		f.refreshing = true
+	}
+	f.mu.Unlock()
+	switch {
+	case counts == nil && stale && !busy:
+		f.refresh(s)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.counts, f.counts != nil
+	case stale && !busy:
+		go f.refresh(s)
+	}
+	return counts, counts != nil
+}
+
+func (f *finishedCounts) refresh(s *Service) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	counts, err := s.store.CountSyncs(ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refreshing = false
+	if err != nil {
+		s.log.Warn("metrics: count finished syncs", "err", err)
+		return
+	}
+	f.counts, f.at = counts, time.Now()
 }
 
 // naverErrorKind names an error from Naver for metrics and sync errors.

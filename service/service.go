@@ -80,6 +80,8 @@ type Config struct {
 	Location *time.Location
 	// SecretKey is the AES-256 key for Naver secret keys at rest (32 bytes).
 	SecretKey []byte
+	// OldSecretKeys still decrypt secrets encrypted before a key rotation (ReencryptSecrets).
+	OldSecretKeys [][]byte
 	// FileRetention is how long a superseded download (an older version of a day) is kept
 	// after a newer one replaced it; default 1h. Current files are kept: refreshes reuse them.
 	FileRetention time.Duration
@@ -183,6 +185,7 @@ type Service struct {
 	wake   *wakeup
 	met    *metrics
 	sched  *scheduler
+	feed   changeFeed // changes of every replica, for event streams (changes.go)
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -195,7 +198,7 @@ func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	box, err := newSecretBox(cfg.SecretKey)
+	box, err := newSecretBox(cfg.SecretKey, cfg.OldSecretKeys...)
 	if err != nil {
 		return nil, err
 	}

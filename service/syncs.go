@@ -2,8 +2,11 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,9 +78,39 @@ func (s *Service) resolveRange(req SyncRequest) (from, to time.Time, err error) 
 	return from, to, verr.orNil()
 }
 
+// IdempotencyKeyTTL is how long an Idempotency-Key is kept: a repeat within it replays the first
+// request's outcome; after it the key may be used again.
+const IdempotencyKeyTTL = 24 * time.Hour
+
+// Idempotency scopes: an Idempotency-Key is unique per operation.
+const (
+	scopeCreateSync = "POST /syncs"
+	scopeRetrySync  = "POST /syncs/{id}/retry"
+)
+
+// Enqueued is what Enqueue or Retry did.
+type Enqueued struct {
+	Sync Sync
+	// Created is true when the request created the sync, false when it was merged into an
+	// equal sync still queued.
+	Created bool
+	// Replayed is true when the request repeated an earlier one with the same Idempotency-Key:
+	// Sync is that request's sync (as it is now), Created that request's outcome.
+	Replayed bool
+}
+
 // EnqueueSync queues a sync of one account over a range. An equal sync still queued, or one
 // with the same idempotency key, is returned instead of a second one (created is false).
 func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool, error) {
+	e, err := s.Enqueue(ctx, req)
+	return e.Sync, e.Created && !e.Replayed, err
+}
+
+// Enqueue queues a sync of one account over a range, or merges the request into an equal sync
+// still queued. With an IdempotencyKey, the key is bound to a fingerprint of the request (the
+// account, days or from/to as given, full) for IdempotencyKeyTTL: the same request again replays
+// the first outcome, another request with the key is ErrKeyReused.
+func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error) {
 	verr := &ValidationError{}
 	if strings.TrimSpace(req.AccountID) == "" {
 		verr.add("account_id", "required")
@@ -86,18 +119,28 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 		verr.add("Idempotency-Key", "at most 200 characters")
 	}
 	if err := verr.orNil(); err != nil {
-		return Sync{}, false, err
+		return Enqueued{}, err
+	}
+	var key store.IdempotencyKey
+	if req.IdempotencyKey != "" {
+		key = store.IdempotencyKey{Scope: scopeCreateSync, Key: req.IdempotencyKey, TTL: IdempotencyKeyTTL,
+			Fingerprint: fingerprint(scopeCreateSync, req.AccountID, strconv.Itoa(req.Days), req.From, req.To, strconv.FormatBool(req.Full))}
+		// A repeat is answered as the first request was, even if its input would no longer pass
+		// (the account deleted meanwhile, the range out of the window).
+		if e, ok, err := s.replay(ctx, key); err != nil || ok {
+			return e, err
+		}
 	}
 	acct, err := s.liveAccount(ctx, req.AccountID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Sync{}, false, &ValidationError{Fields: []FieldError{{Field: "account_id", Reason: "no such account"}}}
+			return Enqueued{}, &ValidationError{Fields: []FieldError{{Field: "account_id", Reason: "no such account"}}}
 		}
-		return Sync{}, false, fmt.Errorf("enqueue: %w", err)
+		return Enqueued{}, fmt.Errorf("enqueue: %w", err)
 	}
 	from, to, err := s.resolveRange(req)
 	if err != nil {
-		return Sync{}, false, err
+		return Enqueued{}, err
 	}
 	trigger := req.Trigger
 	if trigger == "" {
@@ -105,15 +148,14 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 	}
 	now := s.now()
 	row := store.Sync{
-		AccountID:      acct.ID,
-		CustomerID:     acct.CustomerID,
-		From:           from.Format(dayLayout),
-		To:             to.Format(dayLayout),
-		Trigger:        trigger,
-		IdempotencyKey: req.IdempotencyKey,
-		ScheduledFor:   req.ScheduledFor,
-		FreshAfter:     now,
-		MaxAttempts:    s.cfg.MaxAttempts,
+		AccountID:    acct.ID,
+		CustomerID:   acct.CustomerID,
+		From:         from.Format(dayLayout),
+		To:           to.Format(dayLayout),
+		Trigger:      trigger,
+		ScheduledFor: req.ScheduledFor,
+		FreshAfter:   now,
+		MaxAttempts:  s.cfg.MaxAttempts,
 	}
 	if req.Full {
 		// Every report of the range is fetched again by this sync.
@@ -122,21 +164,50 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 		// Days older than the settle window cannot have changed: reuse the files already held.
 		row.ReuseBefore = s.today().AddDate(0, 0, -s.cfg.SettleDays).Format(dayLayout)
 	}
-	got, created, err := s.store.EnqueueSync(ctx, &row)
+	var out store.Idempotent
+	if key.Key != "" {
+		out, err = s.store.EnqueueSyncOnce(ctx, &row, key)
+	} else {
+		out.Sync, out.Created, err = s.store.EnqueueSync(ctx, &row)
+	}
 	if err != nil {
-		return Sync{}, false, fmt.Errorf("enqueue: %w", err)
+		return Enqueued{}, mapStoreErr("enqueue", err)
 	}
-	if !created && req.IdempotencyKey != "" && got.IdempotencyKey == req.IdempotencyKey &&
-		(got.AccountID != row.AccountID || got.From != row.From || got.To != row.To) {
-		// The same key for a different request is a client bug, not a replay.
-		return Sync{}, false, &ValidationError{Fields: []FieldError{{Field: "Idempotency-Key", Reason: "already used for a different request (sync " + got.ID + ")"}}}
-	}
-	if created {
+	if out.Created && !out.Replayed {
+		got := out.Sync
 		s.log.Info("sync queued", "sync_id", got.ID, "account_id", got.AccountID, "customer_id", got.CustomerID, "from", got.From, "to", got.To, "trigger", got.Trigger)
 		s.wake.broadcast()
 		s.events.publish(got.ID)
 	}
-	return s.view(got), created, nil
+	return Enqueued{Sync: s.view(out.Sync), Created: out.Created, Replayed: out.Replayed}, nil
+}
+
+// replay answers a live idempotency key: ok with the first outcome when key's fingerprint
+// matches, ErrKeyReused when it does not; not ok when the key is not in use.
+func (s *Service) replay(ctx context.Context, key store.IdempotencyKey) (Enqueued, bool, error) {
+	rec, err := s.store.LookupIdempotencyKey(ctx, key.Scope, key.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Enqueued{}, false, nil
+	case err != nil:
+		return Enqueued{}, false, mapStoreErr("idempotency key", err)
+	case rec.Fingerprint != key.Fingerprint:
+		return Enqueued{}, false, fmt.Errorf("idempotency key: %w", ErrKeyReused)
+	}
+	row, err := s.store.GetSync(ctx, rec.SyncID)
+	if err != nil {
+		return Enqueued{}, false, mapStoreErr("idempotency key", err)
+	}
+	return Enqueued{Sync: s.view(row), Created: rec.Created, Replayed: true}, true, nil
+}
+
+// fingerprint identifies a request for its idempotency key: the operation and its input.
+func fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // GetSync returns one sync.
@@ -184,22 +255,43 @@ func (s *Service) CancelSync(ctx context.Context, id string) (Sync, error) {
 // the failed sync already downloaded are reused, so a sync that failed while processing is
 // retried without talking to Naver again.
 func (s *Service) RetrySync(ctx context.Context, id, idempotencyKey string) (Sync, error) {
-	row, err := s.store.RetrySync(ctx, id, idempotencyKey)
-	if err != nil {
-		return Sync{}, mapStoreErr("retry sync", err)
+	e, err := s.Retry(ctx, id, idempotencyKey)
+	return e.Sync, err
+}
+
+// Retry is RetrySync, telling whether the answer replays an earlier request with the same
+// Idempotency-Key. The sync is checked first (ErrNotFound, ErrConflict unless failed or
+// canceled); a key used for the retry of another sync is ErrKeyReused.
+func (s *Service) Retry(ctx context.Context, id, idempotencyKey string) (Enqueued, error) {
+	var out store.Idempotent
+	var err error
+	if idempotencyKey != "" {
+		out, err = s.store.RetrySyncOnce(ctx, id, store.IdempotencyKey{Scope: scopeRetrySync, Key: idempotencyKey,
+			TTL: IdempotencyKeyTTL, Fingerprint: fingerprint(scopeRetrySync, id)})
+	} else {
+		out.Sync, err = s.store.RetrySync(ctx, id, "")
+		out.Created = true
 	}
-	s.wake.broadcast()
-	s.events.publish(row.ID)
-	return s.view(row), nil
+	if err != nil {
+		return Enqueued{}, mapStoreErr("retry sync", err)
+	}
+	if !out.Replayed {
+		s.wake.broadcast()
+		s.events.publish(out.Sync.ID)
+	}
+	return Enqueued{Sync: s.view(out.Sync), Created: out.Created, Replayed: out.Replayed}, nil
 }
 
 // Follow calls fn with the sync now and after every change, until the sync is terminal, fn
-// returns an error, or ctx ends. Changes made by other replicas are seen by polling every second.
+// returns an error, or ctx ends. It reads the sync only when a change is announced: at once for
+// changes made in this process, within about a second (the change feed) for changes made by
+// other replicas.
 func (s *Service) Follow(ctx context.Context, id string, fn func(Sync) error) error {
 	ch, cancel := s.events.subscribe(id)
 	defer cancel()
+	defer s.watchChanges()()
 	last := ""
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(followFallback)
 	defer tick.Stop()
 	for {
 		cur, err := s.GetSync(ctx, id)
@@ -225,8 +317,13 @@ func (s *Service) Follow(ctx context.Context, id string, fn func(Sync) error) er
 	}
 }
 
-// Changes returns a channel that ticks whenever any sync changes in this process, for live lists.
-func (s *Service) Changes() (<-chan struct{}, func()) { return s.events.subscribe("*") }
+// Changes returns a channel that ticks whenever any sync changes, in this process or (within
+// about a second, the change feed) in another replica, for live lists; call the func to stop.
+func (s *Service) Changes() (<-chan struct{}, func()) {
+	ch, cancel := s.events.subscribe("*")
+	release := s.watchChanges()
+	return ch, func() { cancel(); release() }
+}
 
 // Leases lists the held Naver customer leases and the syncs queued behind each.
 func (s *Service) Leases(ctx context.Context) ([]Lease, error) {
@@ -347,6 +444,8 @@ func mapStoreErr(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, ErrNotFound)
 	case errors.Is(err, store.ErrConflict):
 		return fmt.Errorf("%s: %w", op, ErrConflict)
+	case errors.Is(err, store.ErrKeyReused):
+		return fmt.Errorf("%s: %w", op, ErrKeyReused)
 	case errors.Is(err, store.ErrBadCursor):
 		return &ValidationError{Fields: []FieldError{{Field: "cursor", Reason: "not a next_cursor this service handed out"}}}
 	default:

@@ -84,6 +84,8 @@ type AccountPatch struct {
 	Level          *string `json:"level"`
 	RefreshEnabled *bool   `json:"refresh_enabled"`
 	RefreshTime    *string `json:"refresh_time"`
+	// ValidateCredentials checks the account's credentials after the change with Naver first.
+	ValidateCredentials bool `json:"validate_credentials"`
 }
 
 // SyncRequest asks for one account's data over a range: Days (ending yesterday) or From/To

@@ -39,7 +39,7 @@ type AccountFilter struct {
 func accountToRow(a *Account) accountRow {
 	return accountRow{
 		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
-		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, Level: a.Level,
+		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, SheetTabKey: foldKey(a.SheetTab), Level: a.Level,
 		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, LastError: a.LastError,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
 	}
@@ -55,7 +55,8 @@ func (r accountRow) toAccount() Account {
 }
 
 // CreateAccount inserts a, setting its ID and timestamps. It returns
-// ErrDuplicate when another live account writes the same (spreadsheet, tab).
+// ErrDuplicate when another live account writes the same (spreadsheet, tab), tab names compared
+// ignoring case as Google compares them.
 func (s *Store) CreateAccount(ctx context.Context, a *Account) error {
 	if a.ID == "" { // callers may choose the id (the service binds the encrypted secret to it)
 		id, err := uuid.NewV7()
@@ -83,32 +84,87 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 	return row.toAccount(), nil
 }
 
-// UpdateAccount saves every field of a live account except ID, CreatedAt and
-// DeletedAt; it sets a.UpdatedAt. ErrNotFound for a missing or deleted
-// account, ErrDuplicate when the (spreadsheet, tab) is taken.
-func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
-	now := s.now()
-	res := s.conn(ctx).Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", a.ID).Updates(map[string]any{
-		"name": a.Name, "customer_id": a.CustomerID, "api_key": a.APIKey, "secret_enc": a.SecretEnc,
-		"spreadsheet_id": a.SpreadsheetID, "sheet_tab": a.SheetTab, "level": a.Level,
-		"refresh_enabled": a.RefreshEnabled, "refresh_time": a.RefreshTime, "last_error": a.LastError,
-		"updated_at": now,
-	})
-	if res.Error != nil {
-		return fmt.Errorf("update account %s: %w", a.ID, mapErr(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("update account %s: %w", a.ID, ErrNotFound)
-	}
-	a.UpdatedAt = now
-	return nil
+// AccountUpdate names the columns UpdateAccount changes; nil fields are left as they are
+// stored, so that concurrent updates of different fields (a new secret, a worker's last error,
+// a new name) do not undo each other.
+type AccountUpdate struct {
+	Name, APIKey, SpreadsheetID, SheetTab, Level, RefreshTime, LastError *string
+	RefreshEnabled                                                       *bool
+	// SecretEnc replaces the encrypted secret when set.
+	SecretEnc *[]byte
+	// IfSecretEnc, when set, makes the update happen only while the stored secret is still
+	// this value (compare-and-swap: re-encrypting a secret must not undo a new one); otherwise
+	// the update changes nothing and reports ErrConflict.
+	IfSecretEnc *[]byte
 }
 
-// DeleteAccount soft-deletes a live account; its syncs keep running.
+// columns returns the changed columns and their values.
+func (u AccountUpdate) columns() map[string]any {
+	m := map[string]any{}
+	set := func(col string, v *string) {
+		if v != nil {
+			m[col] = *v
+		}
+	}
+	set("name", u.Name)
+	set("api_key", u.APIKey)
+	set("spreadsheet_id", u.SpreadsheetID)
+	set("sheet_tab", u.SheetTab)
+	if u.SheetTab != nil {
+		m["sheet_tab_key"] = foldKey(*u.SheetTab)
+	}
+	set("level", u.Level)
+	set("refresh_time", u.RefreshTime)
+	set("last_error", u.LastError)
+	if u.RefreshEnabled != nil {
+		m["refresh_enabled"] = *u.RefreshEnabled
+	}
+	if u.SecretEnc != nil {
+		m["secret_enc"] = *u.SecretEnc
+	}
+	return m
+}
+
+// UpdateAccount writes only the columns u sets (and updated_at) of a live account, and returns
+// the account as stored afterwards. ErrNotFound for a missing or deleted account, ErrDuplicate
+// when the (spreadsheet, tab) is taken, ErrConflict when u.IfSecretEnc no longer matches.
+func (s *Store) UpdateAccount(ctx context.Context, id string, u AccountUpdate) (Account, error) {
+	upd := u.columns()
+	upd["updated_at"] = s.now()
+	var out accountRow
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", id)
+		if u.IfSecretEnc != nil {
+			q = q.Where("secret_enc = ?", *u.IfSecretEnc)
+		}
+		res := q.Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var live int64
+			if err := tx.Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", id).Count(&live).Error; err != nil {
+				return err
+			}
+			if live == 0 {
+				return ErrNotFound
+			}
+			return ErrConflict
+		}
+		return tx.Where("id = ?", id).Take(&out).Error
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("update account %s: %w", id, mapErr(err))
+	}
+	return out.toAccount(), nil
+}
+
+// DeleteAccount soft-deletes a live account and wipes its encrypted secret; its syncs keep
+// running (a fetch holds the credentials it started with).
 func (s *Store) DeleteAccount(ctx context.Context, id string) error {
 	now := s.now()
 	res := s.conn(ctx).Model(&accountRow{}).Where("id = ? AND deleted_at IS NULL", id).
-		Updates(map[string]any{"deleted_at": now, "updated_at": now})
+		Updates(map[string]any{"deleted_at": now, "updated_at": now, "secret_enc": nil})
 	if res.Error != nil {
 		return fmt.Errorf("delete account %s: %w", id, mapErr(res.Error))
 	}

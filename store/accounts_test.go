@@ -39,12 +39,12 @@ func TestAccounts(t *testing.T) {
 		wantErr(t, e.s.CreateAccount(ctx, dup), store.ErrDuplicate)
 		b := &store.Account{Name: "B", CustomerID: "222", SpreadsheetID: "sheet1", SheetTab: "Other", Level: "keyword"}
 		must(t, e.s.CreateAccount(ctx, b))
-		b.SheetTab = "Data"
-		wantErr(t, e.s.UpdateAccount(ctx, b), store.ErrDuplicate)
+		_, err = e.s.UpdateAccount(ctx, b.ID, store.AccountUpdate{SheetTab: ptr("Data")})
+		wantErr(t, err, store.ErrDuplicate)
 
 		e.clock.Advance(time.Minute)
-		a.Name, a.RefreshEnabled = "A2", false
-		must(t, e.s.UpdateAccount(ctx, a))
+		_, err = e.s.UpdateAccount(ctx, a.ID, store.AccountUpdate{Name: ptr("A2"), RefreshEnabled: ptr(false)})
+		must(t, err)
 		got, err = e.s.GetAccount(ctx, a.ID)
 		must(t, err)
 		if got.Name != "A2" || got.RefreshEnabled || !near(got.UpdatedAt, e.clock.Now()) {
@@ -76,7 +76,8 @@ func TestAccounts(t *testing.T) {
 		// Soft delete: gone from lists, still readable, its tab reusable.
 		must(t, e.s.DeleteAccount(ctx, a.ID))
 		wantErr(t, e.s.DeleteAccount(ctx, a.ID), store.ErrNotFound)
-		wantErr(t, e.s.UpdateAccount(ctx, a), store.ErrNotFound)
+		_, err = e.s.UpdateAccount(ctx, a.ID, store.AccountUpdate{Name: ptr("A3")})
+		wantErr(t, err, store.ErrNotFound)
 		got, err = e.s.GetAccount(ctx, a.ID)
 		must(t, err)
 		if got.DeletedAt == nil {

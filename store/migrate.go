@@ -18,6 +18,7 @@ type accountRow struct {
 	SecretEnc      []byte
 	SpreadsheetID  string `gorm:"not null"`
 	SheetTab       string `gorm:"not null"`
+	SheetTabKey    string `gorm:"not null;default:''"` // SheetTab case-folded: unique per live spreadsheet (schema.go)
 	Level          string `gorm:"not null"`
 	RefreshEnabled bool   `gorm:"not null"`
 	RefreshTime    string `gorm:"not null"`
@@ -30,15 +31,15 @@ type accountRow struct {
 func (accountRow) TableName() string { return "accounts" }
 
 type syncRow struct {
-	ID                  string    `gorm:"primaryKey"`
-	AccountID           string    `gorm:"not null;index:syncs_account_created,priority:1"`
+	ID                  string    `gorm:"primaryKey;index:syncs_status_created_id,priority:3;index:syncs_account_created_id,priority:3"`
+	AccountID           string    `gorm:"not null;index:syncs_account_created_id,priority:1"`
 	CustomerID          string    `gorm:"not null;index:syncs_customer_status,priority:1"`
 	FromDay             string    `gorm:"column:from_day;not null"`
 	ToDay               string    `gorm:"column:to_day;not null"`
 	ReuseBefore         string    `gorm:"not null"`
 	FreshAfter          time.Time `gorm:"not null"`
 	TriggerKind         string    `gorm:"column:trigger_kind;not null"`
-	Status              string    `gorm:"not null;index:syncs_status_created,priority:1;index:syncs_customer_status,priority:2"`
+	Status              string    `gorm:"not null;index:syncs_status_created_id,priority:1;index:syncs_customer_status,priority:2"`
 	Phase               string    `gorm:"not null"`
 	IdempotencyKey      string    `gorm:"not null"`
 	ScheduledFor        string    `gorm:"not null"`
@@ -57,7 +58,7 @@ type syncRow struct {
 	ClaimToken          int64     `gorm:"not null;default:0"`
 	LockedUntil         *time.Time
 	WaitingSince        *time.Time
-	CreatedAt           time.Time `gorm:"index:syncs_status_created,priority:2;index:syncs_account_created,priority:2"`
+	CreatedAt           time.Time `gorm:"index:syncs_status_created_id,priority:2;index:syncs_account_created_id,priority:2"`
 	UpdatedAt           time.Time
 	FetchStartedAt      *time.Time
 	LockAcquiredAt      *time.Time
@@ -140,7 +141,6 @@ func (runRow) TableName() string { return "scheduler_runs" }
 // partialIndexes are the unique keys gorm tags cannot express. Both dialects
 // accept this syntax.
 var partialIndexes = []string{
-	`CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_sheet ON accounts (spreadsheet_id, sheet_tab) WHERE deleted_at IS NULL AND spreadsheet_id <> ''`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_idempotency ON syncs (idempotency_key) WHERE idempotency_key <> ''`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_scheduled ON syncs (account_id, scheduled_for) WHERE scheduled_for <> ''`,
 	`CREATE INDEX IF NOT EXISTS runs_started ON scheduler_runs (started_at)`,
@@ -162,7 +162,7 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("index: %w", err)
 			}
 		}
-		return nil
+		return s.migrateAPI(tx)
 	}
 	if s.dialect != DialectPostgres {
 		return run(s.conn(ctx))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -235,34 +236,62 @@ func getSyncRow(tx *gorm.DB, id string) (syncRow, error) {
 
 // ListSyncs returns syncs newest first (created_at, id descending) with
 // keyset pagination: pass the returned cursor as f.Cursor for the next page;
-// it is "" on the last page.
+// it is "" on the last page. Each query walks an index in order and stops at
+// the page's end; with several statuses, one such walk per status is merged.
 func (s *Store) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, error) {
-	q := s.conn(ctx).Model(&syncRow{})
-	if f.AccountID != "" {
-		q = q.Where("account_id = ?", f.AccountID)
-	}
-	if f.CustomerID != "" {
-		q = q.Where("customer_id = ?", f.CustomerID)
-	}
-	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
-	}
-	if !f.CreatedAfter.IsZero() {
-		q = q.Where("created_at >= ?", utc(f.CreatedAfter))
-	}
-	if !f.CreatedBefore.IsZero() {
-		q = q.Where("created_at < ?", utc(f.CreatedBefore))
-	}
+	var at time.Time
+	var afterID string
 	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
+		var err error
+		if at, afterID, err = decodeCursor(f.Cursor); err != nil {
 			return nil, "", fmt.Errorf("list syncs: %w", err)
 		}
-		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", at, at, id)
 	}
 	limit := clampLimit(f.Limit, 50, 1000)
+	// page is the query of one page, for one status ("" = every status in f).
+	page := func(status string) *gorm.DB {
+		q := s.conn(ctx).Model(&syncRow{})
+		if f.AccountID != "" {
+			q = q.Where("account_id = ?", f.AccountID)
+		}
+		if f.CustomerID != "" {
+			q = q.Where("customer_id = ?", f.CustomerID)
+		}
+		switch {
+		case status != "":
+			q = q.Where("status = ?", status)
+		case len(f.Statuses) > 0:
+			q = q.Where("status IN ?", f.Statuses)
+		}
+		if !f.CreatedAfter.IsZero() {
+			q = q.Where("created_at >= ?", utc(f.CreatedAfter))
+		}
+		if !f.CreatedBefore.IsZero() {
+			q = q.Where("created_at < ?", utc(f.CreatedBefore))
+		}
+		if f.Cursor != "" {
+			q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", at, at, afterID)
+		}
+		return q.Order("created_at DESC, id DESC").Limit(limit + 1)
+	}
 	var rows []syncRow
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	var err error
+	if statuses := distinct(f.Statuses); len(statuses) > 1 {
+		// "status IN (...)" cannot walk one index in created_at order: merge one ordered walk
+		// per status instead of sorting every matching row.
+		parts := make([]string, len(statuses))
+		args := make([]any, 0, len(statuses)+1)
+		for i, st := range statuses {
+			parts[i] = fmt.Sprintf("SELECT * FROM (?) AS p%d", i)
+			args = append(args, page(st))
+		}
+		args = append(args, limit+1)
+		err = s.conn(ctx).Raw("SELECT * FROM ("+strings.Join(parts, " UNION ALL ")+") AS u ORDER BY created_at DESC, id DESC LIMIT ?", args...).
+			Scan(&rows).Error
+	} else {
+		err = page("").Find(&rows).Error
+	}
+	if err != nil {
 		return nil, "", fmt.Errorf("list syncs: %w", mapErr(err))
 	}
 	next := ""
@@ -276,6 +305,17 @@ func (s *Store) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, er
 		out[i] = r.toSync()
 	}
 	return out, next, nil
+}
+
+// distinct returns the values of v without repetitions, in their first order.
+func distinct(v []string) []string {
+	var out []string
+	for _, x := range v {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func encodeCursor(at time.Time, id string) string {
@@ -298,7 +338,76 @@ func decodeCursor(c string) (time.Time, string, error) {
 	return utc(at), id, nil
 }
 
-// CountSyncs returns the number of syncs per status.
+// LastSuccesses returns, per account of ids, when its newest succeeded sync (by creation)
+// finished; accounts without one are absent. One indexed lookup per account.
+func (s *Store) LastSuccesses(ctx context.Context, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID         string
+		FinishedAt *time.Time
+	}
+	err := s.conn(ctx).Raw(`SELECT a.id AS id, (SELECT s.finished_at FROM syncs s
+  WHERE s.account_id = a.id AND s.status = ? ORDER BY s.created_at DESC, s.id DESC LIMIT 1) AS finished_at
+FROM accounts a WHERE a.id IN ?`, StatusSucceeded, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("last successes: %w", mapErr(err))
+	}
+	for _, r := range rows {
+		if r.FinishedAt != nil {
+			out[r.ID] = r.FinishedAt.UTC()
+		}
+	}
+	return out, nil
+}
+
+// SyncChange is one sync's last change.
+type SyncChange struct {
+	ID        string
+	UpdatedAt time.Time
+}
+
+// RecentSyncChanges returns the syncs that are not finished and those that finished at or
+// after finishedSince, with the time of their last change, at most limit (0 = 1000): what a
+// change feed compares with what it saw before. Both halves are indexed (status, finished_at);
+// updated_at is deliberately not indexed, so that progress updates stay cheap (HOT) on
+// PostgreSQL.
+func (s *Store) RecentSyncChanges(ctx context.Context, finishedSince time.Time, limit int) ([]SyncChange, error) {
+	var rows []syncRow
+	if err := s.conn(ctx).Select("id, updated_at").
+		Where("status IN ? OR finished_at >= ?", []string{StatusQueued, StatusFetching, StatusProcessing}, utc(finishedSince)).
+		Order("updated_at DESC").Limit(clampLimit(limit, 1000, 10000)).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("recent sync changes: %w", mapErr(err))
+	}
+	out := make([]SyncChange, len(rows))
+	for i, r := range rows {
+		out[i] = SyncChange{ID: r.ID, UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// CountActiveSyncs returns the number of syncs per status that is not final (queued, fetching,
+// processing); an indexed count of the work in flight, cheap however many finished syncs exist.
+func (s *Store) CountActiveSyncs(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.conn(ctx).Model(&syncRow{}).Select("status, COUNT(*) AS n").
+		Where("status IN ?", []string{StatusQueued, StatusFetching, StatusProcessing}).
+		Group("status").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count active syncs: %w", mapErr(err))
+	}
+	out := make(map[string]int, 3)
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// CountSyncs returns the number of syncs per status. It reads every row: for metrics, cache it.
 func (s *Store) CountSyncs(ctx context.Context) (map[string]int, error) {
 	var rows []struct {
 		Status string

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -34,6 +35,11 @@ type app struct {
 	files   *blob.Bucket
 	svc     *service.Service
 	handler http.Handler
+	drain   chan struct{} // closed when the HTTP drain starts (api.Options.Shutdown)
+	http    *httpServer   // set by listen
+
+	stopRetention context.CancelFunc // ends the retention job (set by start)
+	retention     sync.WaitGroup
 }
 
 // appOptions are what differ between serve, demo and bench.
@@ -44,6 +50,7 @@ type appOptions struct {
 	uiHandler  http.Handler
 	sheetsHTTP *http.Client
 	noAuth     bool
+	heartbeat  time.Duration // event stream heartbeats; 0 = the api's default
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -90,6 +97,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		FileRetention:  cfg.FileRetention,
 		Location:       loc,
 		SecretKey:      cfg.SecretKey,
+		OldSecretKeys:  cfg.OldSecretKeys,
 		DataDir:        cfg.DataDir,
 		Files:          files,
 		Logger:         log,
@@ -102,8 +110,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 	if o.noAuth {
 		tokens = nil
 	}
-	h := api.New(svc, api.Options{Tokens: tokens, Logger: log, UI: o.uiHandler})
-	return &app{cfg: cfg, log: log, store: st, files: files, svc: svc, handler: h}, nil
+	drain := make(chan struct{})
+	h := api.New(svc, api.Options{Tokens: tokens, Logger: log, UI: o.uiHandler, Heartbeat: o.heartbeat,
+		MaxStreamsPerToken: cfg.MaxStreamsPerToken, MetricsToken: cfg.MetricsToken, Shutdown: drain})
+	return &app{cfg: cfg, log: log, store: st, files: files, svc: svc, handler: h, drain: drain}, nil
 }
 
 // openFiles opens the file store; a local directory is created and written atomically.
@@ -128,10 +138,30 @@ func openFiles(ctx context.Context, raw string) (*blob.Bucket, error) {
 	return b, nil
 }
 
-// start runs the engine and, with a schedule, the refresh scheduler.
+// start runs the engine, the retention job and, with a schedule, the refresh scheduler.
 func (a *app) start(ctx context.Context, withScheduler bool) error {
 	if err := a.svc.Start(ctx); err != nil {
 		return err
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopRetention = cancel
+	a.retention.Add(1)
+	go func() {
+		defer a.retention.Done()
+		a.svc.RunRetention(rctx, service.RetentionConfig{Age: a.cfg.SyncRetention})
+	}()
+	if len(a.cfg.OldSecretKeys) > 0 {
+		// A key rotation in progress: encrypt what the old keys encrypted with the new one.
+		a.retention.Add(1)
+		go func() {
+			defer a.retention.Done()
+			res, err := a.svc.ReencryptSecrets(rctx)
+			if err != nil {
+				a.log.Warn("re-encrypting secrets with the new NAVERSYNC_SECRET_KEY", "err", err)
+				return
+			}
+			a.log.Info("secrets re-encrypted with the new NAVERSYNC_SECRET_KEY", "reencrypted", res.Done, "already_current", res.Current, "undecryptable", len(res.Undecryptable))
+		}()
 	}
 	if withScheduler {
 		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
@@ -139,34 +169,49 @@ func (a *app) start(ctx context.Context, withScheduler bool) error {
 	return nil
 }
 
-// listen serves the API on addr until ctx ends; it returns the bound address.
-func (a *app) listen(ctx context.Context, addr string) (string, <-chan error, error) {
+// listen serves the API on addr until shutdown; it returns the bound address.
+func (a *app) listen(addr string) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", nil, fmt.Errorf("listen %s: %w", addr, err)
+		return "", fmt.Errorf("listen %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	done := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		done <- err
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	return ln.Addr().String(), done, nil
+	a.http = serveHTTP(ln, a.handler, serverLimits{
+		ReadHeaderTimeout: a.cfg.HTTPReadHeaderTimeout, ReadTimeout: a.cfg.HTTPReadTimeout,
+		WriteTimeout: a.cfg.HTTPWriteTimeout, IdleTimeout: a.cfg.HTTPIdleTimeout,
+		MaxHeaderBytes: a.cfg.HTTPMaxHeaderBytes, MaxConns: a.cfg.HTTPMaxConns, ShutdownTimeout: a.cfg.ShutdownTimeout,
+	}, a.drain, a.log)
+	return ln.Addr().String(), nil
+}
+
+// served reports the HTTP server's failure (nil channel before listen).
+func (a *app) served() <-chan error {
+	if a.http == nil {
+		return nil
+	}
+	return a.http.served
+}
+
+// shutdown drains: the scheduler stops queueing, the server stops accepting, in-flight
+// requests finish (event streams end with a final event) within the shutdown timeout. close
+// then stops the workers and closes the database.
+func (a *app) shutdown() {
+	if err := a.svc.StopScheduler(); err != nil {
+		a.log.Warn("stop scheduler", "err", err)
+	}
+	if a.http != nil {
+		a.http.shutdown()
+	}
 }
 
 // close stops the scheduler and the engine (leases released, unfinished syncs left resumable)
 // and closes the stores.
 func (a *app) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	a.shutdown()
+	if a.stopRetention != nil {
+		a.stopRetention()
+		a.retention.Wait()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.svc.StopScheduler(); err != nil {
 		a.log.Warn("stop scheduler", "err", err)
@@ -203,7 +248,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err := a.start(ctx, true); err != nil {
 		return err
 	}
-	addr, done, err := a.listen(ctx, cfg.HTTPAddr)
+	addr, err := a.listen(cfg.HTTPAddr)
 	if err != nil {
 		return err
 	}
@@ -211,10 +256,10 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		"naver", cfg.NaverBaseURL, "service_account", a.svc.ServiceAccountEmail())
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down")
-		<-done
+		log.Info("shutting down: draining requests, then stopping the workers", "timeout", cfg.ShutdownTimeout)
+		a.shutdown() // close (deferred) then stops the workers and closes the database
 		return nil
-	case err := <-done:
+	case err := <-a.served():
 		return err
 	}
 }

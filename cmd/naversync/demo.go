@@ -123,7 +123,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := a.start(ctx, false); err != nil {
 		return err
 	}
-	bound, _, err := a.listen(ctx, *addr)
+	bound, err := a.listen(*addr)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ Usage:
   naversync serve            run the service (configuration: NAVERSYNC_* environment variables, see README)
   naversync demo [flags]     run the service on SQLite with built-in Naver and Sheets simulators
   naversync bench [flags]    measure lock scope, idle workers, hand-off, processing and calls
+  naversync rotate-secrets   encrypt every stored Naver secret with NAVERSYNC_SECRET_KEY (after a key rotation)
   naversync version
 
 Run "naversync demo -h" for the demo's flags.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demo(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "rotate-secrets":
+		return rotateSecrets(ctx, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
