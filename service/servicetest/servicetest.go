@@ -301,6 +301,7 @@ func (h hookHandler) WithAttrs(as []slog.Attr) slog.Handler {
 func (h hookHandler) WithGroup(name string) slog.Handler {
 	return hookHandler{Handler: h.Handler.WithGroup(name), hook: h.hook}
 }
+
 // kst is Naver's time zone (Korea has no daylight saving time).
 var kst = time.FixedZone("KST", 9*3600)
 
