@@ -37,6 +37,9 @@ type Service interface {
 	ServedWindow() (from, to time.Time)
 	SchedulerStatus(ctx context.Context) (service.SchedulerStatus, error)
 	RunRefreshNow(ctx context.Context) (int, error)
+	// Now is the service's time (the database's clock), which every answer's Date header
+	// carries, so that clients (the console) tell "how long ago" by it rather than by their own.
+	Now() time.Time
 }
 
 // Defaults for Options' zero fields.
@@ -138,7 +141,7 @@ func New(svc Service, opts Options) http.Handler {
 	}
 
 	r := chi.NewRouter()
-	r.Use(trackBody, sanitizeRequestID, middleware.RequestID, echoRequestID, h.observe)
+	r.Use(trackBody, sanitizeRequestID, middleware.RequestID, echoRequestID, h.dateHeader, h.observe)
 	r.NotFound(h.notFound)
 	r.MethodNotAllowed(h.methodNotAllowed(r))
 
@@ -191,4 +194,13 @@ func redirectTo(target string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusFound)
 	}
+}
+
+// dateHeader sets every answer's Date header from the service's clock (net/http would use this
+// host's), so that clients read times relative to the service's "now".
+func (h *handler) dateHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", h.svc.Now().UTC().Format(http.TimeFormat))
+		next.ServeHTTP(w, r)
+	})
 }

@@ -306,6 +306,9 @@ func (s *Service) Ready(ctx context.Context) error {
 // now is the time every replica agrees on: the store's clock (the database's, not this host's).
 func (s *Service) now() time.Time { return s.store.Now() }
 
+// Now is the service's time: the database's clock (see store.Clock), not this host's.
+func (s *Service) Now() time.Time { return s.now() }
+
 // ServiceAccountEmail is the Google identity that must be given edit access to target sheets.
 func (s *Service) ServiceAccountEmail() string { return s.sheets.ServiceAccountEmail() }
 

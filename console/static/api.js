@@ -25,6 +25,21 @@ export function setToken(t) {
   } catch { /* storage disabled: the token lives until reload */ }
 }
 
+// The service's clock minus this browser's, from the Date header of its answers: times the page
+// shows relative to "now" (how long ago, fresh or stale, held for) follow the service's clock,
+// whatever the browser's says.
+let clockOffset = 0;
+
+function noteDate(res) {
+  const d = Date.parse(res.headers.get("Date") || "");
+  if (!Number.isNaN(d)) clockOffset = d - Date.now();
+}
+
+/** now is the service's current time in milliseconds since the epoch. */
+export function now() {
+  return Date.now() + clockOffset;
+}
+
 function headers(extra) {
   const h = { Accept: "application/json", ...extra };
   const t = getToken();
@@ -41,6 +56,7 @@ export async function request(method, path, { body, headers: extra, signal } = {
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
+  noteDate(res);
   const text = await res.text();
   let data = null;
   if (text) {
@@ -82,6 +98,7 @@ async function stream(path, name, onData, signal) {
   const res = await fetch(path, {
     headers: headers({ Accept: "text/event-stream" }), signal, cache: "no-store",
   });
+  noteDate(res);
   if (!res.ok || !res.body) {
     let p = null;
     try { p = await res.json(); } catch { /* not JSON */ }

@@ -1,7 +1,7 @@
 // The console's page logic: token prompt, the live sync list (an event stream, polling while
 // it is down), polling of accounts and leases, event streams of running syncs, and the
 // Sync now / cancel / retry actions.
-import { ApiError, request, follow, followList, getToken, setToken, newKey } from "./api.js";
+import { ApiError, request, follow, followList, getToken, setToken, newKey, now as serverNow } from "./api.js";
 import { duration, ago, clock, time, short, num, el } from "./format.js";
 import { render as renderTimeline } from "./timeline.js";
 
@@ -126,7 +126,7 @@ async function boot() {
 async function tick(gen) {
   if (gen !== state.loop) return;
   try {
-    const now = Date.now();
+    const now = serverNow();
     startList(gen);
     const jobs = [loadLeases()];
     if (!state.listLive) jobs.push(loadSyncs());
@@ -156,7 +156,7 @@ async function loadAccounts() {
   } while (after && all.length < 2000);
   state.accounts = all;
   state.accountById = new Map(all.map((a) => [a.id, a]));
-  state.accountsAt = Date.now();
+  state.accountsAt = serverNow();
   fillFilters();
 }
 
@@ -361,7 +361,7 @@ function setCell(td, sig, ...children) {
 }
 
 function renderAccounts() {
-  const now = Date.now();
+  const now = serverNow();
   $("accounts-empty").hidden = state.accounts.length > 0;
   keyedRows($("accounts-table").tBodies[0], state.accounts, (a) => a.id,
     () => cells(["Name", "Customer", "Sheet", "Last success", "Data", "Actions"]),
@@ -405,8 +405,8 @@ function timingsText(s) {
   const parts = [`queued ${clock(T.queued_at)}`];
   const q = time(T.queued_at);
   if (T.lock_acquired_at) parts.push(`lock wait ${duration(T.lock_wait_ms)}`);
-  else if (!terminal.has(s.status) && q != null) parts.push(`waiting ${duration(Date.now() - q)}`);
-  if (T.lock_acquired_at) parts.push(`fetch ${duration(T.lock_released_at ? T.fetch_ms : Date.now() - time(T.lock_acquired_at))}`);
+  else if (!terminal.has(s.status) && q != null) parts.push(`waiting ${duration(serverNow() - q)}`);
+  if (T.lock_acquired_at) parts.push(`fetch ${duration(T.lock_released_at ? T.fetch_ms : serverNow() - time(T.lock_acquired_at))}`);
   if (T.processing_started_at) parts.push(`processing ${duration(T.processing_ms)}`);
   if (T.write_started_at) parts.push(`writing ${duration(T.write_ms)}`);
   if (T.finished_at && q != null) parts.push(`total ${duration(time(T.finished_at) - q)}`);
@@ -442,7 +442,7 @@ function renderSyncs() {
 }
 
 function renderLeases() {
-  const now = Date.now();
+  const now = serverNow();
   $("locks-empty").hidden = state.leases.length > 0;
   const byId = new Map(state.syncs.map((s) => [s.id, s]));
   const tbody = $("locks-table").tBodies[0];
@@ -466,7 +466,7 @@ function renderLeases() {
 }
 
 function renderTimelines() {
-  const n = renderTimeline($("timelines"), state.syncs, accountName, Date.now());
+  const n = renderTimeline($("timelines"), state.syncs, accountName, serverNow());
   $("timeline-empty").hidden = n > 0;
 }
 
