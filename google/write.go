@@ -241,6 +241,8 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 	// leave handles the first row that does not fit one request.
 	leave := func(n int) error {
+		x.log.DebugContext(x.ctx, "google: the write does not fit one request", "fixed_bytes", direct.bytes(),
+			"row_bytes", buf.bytes, "rows_encoded", len(buf.rows), "max_bytes", x.w.maxBytes)
 		ps, ok := x.cap.fit(t, prev, x.incremental, true)
 		if !ok && len(t.Blocks) == 0 {
 			// In place, in several batches: readers may see a mix.
