@@ -440,11 +440,11 @@ func TestWriteTableFromCellLimit(t *testing.T) {
 	}{
 		// 1,500 cells are free: 250 rows of 6 columns, a header and 24 days.
 		{"one request", 0, false, 24},
-		{"staged, new tab", 4 << 10, false, 24}, // the staging tab becomes the tab
+		{"staged, new tab", 8 << 10, false, 24}, // the staging tab becomes the tab
 		// The old tab's 66 cells are free too: 26 days; a staging copy of
 		// the rows must fit beside the tab: 13 days.
 		{"one request, rewrite", 0, true, 26},
-		{"staged, rewrite", 4 << 10, true, 13},
+		{"staged, rewrite", 8 << 10, true, 13},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := setup(t, google.Config{MaxRequestBytes: tc.maxBytes}, sheetstest.Options{MaxRequestBytes: tc.maxBytes})
@@ -487,5 +487,41 @@ func TestWriteTableFromCellLimit(t *testing.T) {
 				t.Errorf("spreadsheet holds %d cells", e.srv.Cells(book))
 			}
 		})
+	}
+}
+
+// TestWriteTableInPlaceWithoutRoomToStage: a table without blocks that fits
+// the cell limit only without a staging copy is written in place over
+// several batches, as before; the tab's layout token says "writing" while
+// it is mixed.
+func TestWriteTableInPlaceWithoutRoomToStage(t *testing.T) {
+	const limit = 8 << 10
+	e := setup(t, google.Config{MaxRequestBytes: limit}, sheetstest.Options{MaxRequestBytes: limit})
+	small, _ := reportTable(window(day(2026, 7, 1), 1, func(int) int { return 10 }))
+	if _, err := e.w.WriteTable(t.Context(), book, "Daily", small, google.Status{}); err != nil {
+		t.Fatal(err)
+	}
+	// 300 rows (1,806 cells with the header) fit beside the rest, not twice.
+	e.srv.AddSheet(book, "Other", int(google.LimitCells-e.srv.Cells(book)-1800), 1)
+	days := window(day(2026, 7, 1), 30, func(int) int { return 10 })
+	tbl, want := reportTable(days)
+	tbl.Blocks = nil
+	res, err := e.w.WriteTable(t.Context(), book, "Daily", tbl, google.Status{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Staged || res.Chunks < 2 {
+		t.Errorf("result = %+v, want in place in several batches", res)
+	}
+	checkTab(t, e, "Daily", want)
+	if info, _ := e.srv.Sheet(book, "Daily"); strings.Contains(info.Metadata["naversync.layout"], "writing") {
+		t.Errorf("layout token = %q after the write", info.Metadata["naversync.layout"])
+	}
+	e.srv.InjectBatchFault(book, sheetstest.BatchFault{Nth: 2, Code: http.StatusBadRequest, Status: "FAILED_PRECONDITION"})
+	if _, err := e.w.WriteTable(t.Context(), book, "Daily", tbl, google.Status{}); err == nil {
+		t.Fatal("the failed batch went unnoticed")
+	}
+	if info, _ := e.srv.Sheet(book, "Daily"); info.Metadata["naversync.layout"] != "writing" {
+		t.Errorf("layout token = %q after a failure part-way, want writing", info.Metadata["naversync.layout"])
 	}
 }

@@ -438,9 +438,10 @@ func (x *tableWrite) directRequests(p plan) (reqs, error) {
 }
 
 // startStaged begins a write of p through a staging tab: the first batch
-// creates it (hidden) with the formats, the rows go to it packed, and the
-// returned final requests move them into the tab. A staging tab for a new
-// tab is the table itself, header included (base 1), and is renamed.
+// creates it (hidden), the rows sent go to it packed, and the returned final
+// requests change the tab's rows as a one-request write would, paste the
+// values over and set the formats. A staging tab for a new tab is the table
+// itself, header and formats included (base 1), and is renamed.
 func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, err error) {
 	t, cols := x.t, int64(len(x.t.Columns))
 	newTab := x.info.target == nil
@@ -462,10 +463,10 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 			Location:   &sheets.DeveloperMetadataLocation{SheetId: x.stagingID, ForceSendFields: []string{"SheetId"}},
 			Visibility: "DOCUMENT",
 		}}})
-	if newTab {
+	if newTab { // the staging tab becomes the tab: header and formats too
 		first = append(first, headerRequest(x.stagingID, x.names))
+		first = append(first, formatRequests(x.stagingID, t.Columns, base, base+int64(p.sent))...)
 	}
-	first = append(first, formatRequests(x.stagingID, t.Columns, base, base+int64(p.sent))...)
 
 	var last []*sheets.Request
 	if newTab {
@@ -486,6 +487,9 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 		} else {
 			last = append(last, x.tabRequests(p)...)
 		}
+		// Values are pasted and formats set as a one-request write sets
+		// them, so that both replace the same things (notes and validation
+		// rules on the cells stay).
 		var at int64 = 0
 		for _, r := range p.regions {
 			n := int64(r.to - r.from)
@@ -494,8 +498,9 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 					StartColumnIndex: 0, EndColumnIndex: cols},
 				Destination: &sheets.GridRange{SheetId: x.targetID, StartRowIndex: int64(r.from + 1), EndRowIndex: int64(r.to + 1),
 					StartColumnIndex: 0, EndColumnIndex: cols},
-				PasteType: "PASTE_NORMAL", PasteOrientation: "NORMAL",
+				PasteType: "PASTE_VALUES", PasteOrientation: "NORMAL",
 			}})
+			last = append(last, formatRequests(x.targetID, t.Columns, int64(r.from+1), int64(r.to+1))...)
 			at += n
 		}
 		last = append(last, &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: x.stagingID}},
