@@ -113,7 +113,6 @@ type tableWrite struct {
 	fingerprint            string
 	names                  []string
 	cap                    capacity
-	prev                   *Layout
 	incremental            bool // the tab is as prev left it
 
 	targetID  int64 // the target's sheetId, or the one a new target gets
@@ -185,7 +184,6 @@ func (x *tableWrite) encode(rs ...*sheets.Request) (reqs, error) {
 func (x *tableWrite) run(prev *Layout) error {
 	t, info := x.t, x.info
 	cols := len(t.Columns)
-	x.prev = prev
 	x.fingerprint = columnsFingerprint(t.Columns)
 	x.names = make([]string, cols)
 	for i, c := range t.Columns {
