@@ -265,7 +265,7 @@ type capacity struct {
 // deleted first; the target changes before the status tab grows; a staging
 // tab exists from the first batch until the target has been changed. A
 // staging tab for a new target becomes the target (renamed), else it holds
-// only the rows sent.
+// only the rows sent and a row of formats.
 func (c capacity) needed(p plan, staged bool) int64 {
 	tNew := int64(p.gridRows()) * c.cols
 	switch {
@@ -274,7 +274,7 @@ func (c capacity) needed(p plan, staged bool) int64 {
 	case c.newTab:
 		return c.other + max(c.statusOld, c.statusNew) + tNew
 	}
-	z := int64(max(p.sent, 1)) * c.cols
+	z := int64(p.sent+1) * c.cols
 	return c.other + max(c.statusOld+z+max(c.targetOld, tNew), c.statusNew+tNew)
 }
 

@@ -437,13 +437,16 @@ func (x *tableWrite) directRequests(p plan) (reqs, error) {
 
 // startStaged begins a write of p through a staging tab: the first batch
 // creates it (hidden), the rows sent go to it packed, and the returned final
-// requests change the tab's rows as a one-request write would, paste the
-// values over and set the formats. A staging tab for a new tab is the table
+// requests change the tab's rows as a one-request write would and paste the
+// values and the formats over. A staging tab for a new tab is the table
 // itself, header and formats included (base 1), and is renamed.
 func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, err error) {
 	t, cols := x.t, int64(len(x.t.Columns))
 	newTab := x.info.target == nil
-	rows := int64(max(p.sent, 1))
+	// The rows sent, then a row holding the column formats, pasted over
+	// each region (a copyPaste repeats a source to fill its destination).
+	sent := int64(p.sent)
+	rows := sent + 1
 	if newTab {
 		base, rows = 1, int64(p.gridRows())
 	}
@@ -463,7 +466,9 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 		}}})
 	if newTab { // the staging tab becomes the tab: header and formats too
 		first = append(first, headerRequest(x.stagingID, x.names))
-		first = append(first, formatRequests(x.stagingID, t.Columns, base, base+int64(p.sent))...)
+		first = append(first, formatRequests(x.stagingID, t.Columns, base, base+sent)...)
+	} else {
+		first = append(first, formatRequests(x.stagingID, t.Columns, sent, sent+1)...)
 	}
 
 	var last []*sheets.Request
@@ -485,20 +490,22 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 		} else {
 			last = append(last, x.tabRequests(p)...)
 		}
-		// Values are pasted and formats set as a one-request write sets
-		// them, so that both replace the same things (notes and validation
+		// Values and formats are pasted separately, so that a staged write
+		// replaces what a one-request write replaces (notes and validation
 		// rules on the cells stay).
-		var at int64 = 0
-		for _, r := range p.regions {
-			n := int64(r.to - r.from)
-			last = append(last, &sheets.Request{CopyPaste: &sheets.CopyPasteRequest{
-				Source: &sheets.GridRange{SheetId: x.stagingID, StartRowIndex: at, EndRowIndex: at + n,
+		paste := func(typ string, r0, r1 int64, r region) *sheets.Request {
+			return &sheets.Request{CopyPaste: &sheets.CopyPasteRequest{
+				Source: &sheets.GridRange{SheetId: x.stagingID, StartRowIndex: r0, EndRowIndex: r1,
 					StartColumnIndex: 0, EndColumnIndex: cols},
 				Destination: &sheets.GridRange{SheetId: x.targetID, StartRowIndex: int64(r.from + 1), EndRowIndex: int64(r.to + 1),
 					StartColumnIndex: 0, EndColumnIndex: cols},
-				PasteType: "PASTE_VALUES", PasteOrientation: "NORMAL",
-			}})
-			last = append(last, formatRequests(x.targetID, t.Columns, int64(r.from+1), int64(r.to+1))...)
+				PasteType: typ, PasteOrientation: "NORMAL",
+			}}
+		}
+		var at int64
+		for _, r := range p.regions {
+			n := int64(r.to - r.from)
+			last = append(last, paste("PASTE_VALUES", at, at+n, r), paste("PASTE_FORMAT", sent, sent+1, r))
 			at += n
 		}
 		last = append(last, &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: x.stagingID}},
@@ -511,6 +518,10 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 		return nil, nil, 0, err
 	}
 	b.reserve = finals.bytes()
+	if n := len(bodyHead) + b.reserve + len(bodyTail); n > x.w.maxBytes {
+		return nil, nil, 0, fmt.Errorf("google: write %q: the last request of a staged write (%d bytes for %d changed runs of rows) exceeds MaxRequestBytes %d",
+			x.tab, n, len(p.regions), x.w.maxBytes)
+	}
 	enc, err := x.encode(first...)
 	if err != nil {
 		return nil, nil, 0, err

@@ -2,6 +2,7 @@ package sheetstest
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -18,9 +19,10 @@ type tracked struct {
 
 // Track starts recording every committed state of the tab titled tab in
 // spreadsheet id that a reader could observe: its values now, then after
-// each committed batchUpdate that changed it (a tab is changed when a batch
-// wrote to it, resized it, or created, renamed or deleted it). A missing tab
-// is recorded as nil. History returns the record.
+// each committed batchUpdate that changed them (a batch that wrote to the
+// tab, resized it, or created, renamed or deleted it, and left other values
+// than the last recorded). A missing tab is recorded as nil. History
+// returns the record.
 func (s *Server) Track(id, tab string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -56,9 +58,15 @@ func (s *Server) recordHistory(book *spreadsheet) {
 		if k.id != book.id {
 			continue
 		}
-		if g := book.byTitle(k.tab); g != t.last {
-			t.last = g
-			t.states = append(t.states, gridValues(g))
+		g := book.byTitle(k.tab)
+		if g == t.last {
+			continue
+		}
+		t.last = g
+		// A batch that changed only what readers do not see (formats,
+		// metadata) leaves the same state.
+		if v := gridValues(g); !reflect.DeepEqual(v, t.states[len(t.states)-1]) {
+			t.states = append(t.states, v)
 		}
 	}
 }
