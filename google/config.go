@@ -83,6 +83,8 @@ type Writer struct {
 	backoff  time.Duration
 	status   string
 	limiter  *rate.Limiter
+	// limitCells is Google's cell limit, LimitCells (tests may lower it).
+	limitCells int64
 
 	mu    sync.Mutex
 	locks map[string]chan struct{} // spreadsheet id -> 1-slot semaphore
@@ -91,13 +93,14 @@ type Writer struct {
 // NewWriter builds a Writer; it reads the credentials file but makes no request.
 func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 	w := &Writer{
-		log:      cfg.Logger,
-		now:      cfg.Now,
-		maxBytes: cfg.MaxRequestBytes,
-		retries:  cfg.MaxRetries,
-		backoff:  cfg.BackoffBase,
-		status:   cfg.StatusTab,
-		locks:    map[string]chan struct{}{},
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		maxBytes:   cfg.MaxRequestBytes,
+		retries:    cfg.MaxRetries,
+		backoff:    cfg.BackoffBase,
+		status:     cfg.StatusTab,
+		locks:      map[string]chan struct{}{},
+		limitCells: LimitCells,
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)

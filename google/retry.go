@@ -14,7 +14,13 @@ import (
 // call runs fn, pacing writes with the limiter and retrying quota and server
 // errors with truncated exponential backoff and jitter. It returns the number
 // of requests made and fn's last error (unclassified).
-func (w *Writer) call(ctx context.Context, write bool, fn func() error) (int, error) {
+//
+// applied, when not nil, is asked before each retry whether the failed
+// request took effect anyway (a 5xx may come after Google applied a
+// batch): a batch that inserts rows or deletes a tab must not be applied
+// twice. If it did, call returns success; if the check fails, the request
+// is retried.
+func (w *Writer) call(ctx context.Context, write bool, fn func() error, applied func() (bool, error)) (int, error) {
 	for attempt := 0; ; attempt++ {
 		if write {
 			if err := w.limiter.Wait(ctx); err != nil {
@@ -33,6 +39,15 @@ func (w *Writer) call(ctx context.Context, write bool, fn func() error) (int, er
 		case <-ctx.Done():
 			t.Stop()
 			return attempt + 1, fmt.Errorf("%w (last answer: %v)", ctx.Err(), err)
+		}
+		if applied != nil {
+			done, cerr := applied()
+			if cerr != nil {
+				w.log.WarnContext(ctx, "google: could not check whether a failed batch was applied", "error", cerr)
+			} else if done {
+				w.log.InfoContext(ctx, "google: a failed batch had been applied; not sending it again", "error", err)
+				return attempt + 1, nil
+			}
 		}
 	}
 }

@@ -27,7 +27,7 @@ func (w *Writer) statusRow(ctx context.Context, id, tab string, status *sheets.S
 		vr, err = w.svc.Spreadsheets.Values.Get(id, rng).
 			ValueRenderOption("UNFORMATTED_VALUE").MajorDimension("ROWS").Context(ctx).Do()
 		return err
-	})
+	}, nil)
 	res.Requests += n
 	if err != nil {
 		return 0, w.classify(fmt.Sprintf("write %q: read status tab", tab), id, err)

@@ -6,98 +6,25 @@ import (
 	"strconv"
 )
 
-// chunkHead opens an updateCells request whose rows follow; closeChunk ends
-// it with the fields mask and the range the rows cover. Values only: the
-// column formats are set once per column run by formatRequests. The range
-// form clears what the rows leave out, so trailing empty cells are omitted.
+// chunkHead opens an updateCells request whose rows follow; appendChunkTail
+// ends it with the fields mask and the range the rows cover. Values only:
+// the column formats are set once per column run (formatRequests). The
+// range form clears what the rows leave out, so trailing empty cells are
+// omitted.
 const chunkHead = `{"updateCells":{"rows":[`
 
-// stream turns Table.Rows into batchUpdate bodies of at most MaxRequestBytes,
-// encoding each row once, straight into the body being built.
-type stream struct {
-	w       *Writer
-	ctx     context.Context
-	id, tab string
-	sheetID int64
-	cols    int
-	res     *WriteResult
-
-	body    []byte // the batch being built: bodyHead and its requests so far
-	nreq    int    // requests in body, an open chunk included
-	reserve int    // bytes every batch keeps free for the final status requests
-
-	open    bool  // body ends inside an open chunk's rows
-	chunkAt int64 // grid row of the open chunk's first row
-	next    int64 // grid row of the next table row
-	tailMax int   // bytes a chunk's closing takes at most
-	row     []byte
+// chunkTailMax bounds the bytes of a chunk's closing: sheetIds are below
+// 2^31 and row indexes below 10^8 (the cell limit).
+func chunkTailMax(cols int) int {
+	return len(appendChunkTail(nil, 1<<31, 1e8, 1e8, int64(cols)))
 }
 
-// newStream prepares a stream for a table of gridRows rows (header included).
-func newStream(ctx context.Context, w *Writer, id, tab string, sheetID int64, cols, gridRows int, res *WriteResult) *stream {
-	s := &stream{w: w, ctx: ctx, id: id, tab: tab, sheetID: sheetID, cols: cols, res: res, next: 1}
-	s.body = append(s.body, bodyHead...)
-	// Row indexes never exceed gridRows, so its digits bound the closing.
-	s.tailMax = len(appendChunkTail(nil, sheetID, int64(gridRows), int64(gridRows), int64(cols)))
-	return s
-}
-
-// add appends one encoded request, first sending the batch if the request
-// would not fit beside the reserve.
-func (s *stream) add(req []byte) error {
-	s.closeChunk()
-	if s.nreq > 0 && len(s.body)+1+len(req)+len(bodyTail)+s.reserve > s.w.maxBytes {
-		if err := s.flush(); err != nil {
-			return err
-		}
-	}
-	s.appendRequest(req)
-	return nil
-}
-
-// addFinal appends a request to the last batch, using the reserve.
-func (s *stream) addFinal(req []byte) {
-	s.closeChunk()
-	s.appendRequest(req)
-}
-
-func (s *stream) appendRequest(req []byte) {
-	if s.nreq > 0 {
-		s.body = append(s.body, ',')
-	}
-	s.body = append(s.body, req...)
-	s.nreq++
-}
-
-// rows streams t's rows, sending a batch whenever the next row would not fit.
-func (s *stream) rows(t Table) error {
-	if t.NumRows == 0 {
-		return nil
-	}
-	n := 0
-	for values := range t.Rows {
-		if n == t.NumRows {
-			return fmt.Errorf("google: write %q: Rows yielded more than NumRows (%d) rows", s.tab, t.NumRows)
-		}
-		if err := s.addRow(t, values, n); err != nil {
-			return err
-		}
-		n++
-	}
-	if n != t.NumRows {
-		return fmt.Errorf("google: write %q: Rows yielded %d rows, NumRows is %d", s.tab, n, t.NumRows)
-	}
-	s.closeChunk()
-	return nil
-}
-
-// addRow encodes row n (0-based, below the header) and appends it to the
-// open chunk, or to a new chunk, sending the batch first when it is full.
-func (s *stream) addRow(t Table, values []any, n int) error {
+// encodeRow appends table row n (0-based, below the header) as RowData JSON.
+func encodeRow(b []byte, t Table, values []any, n int, id, tab string) ([]byte, error) {
 	if len(values) > len(t.Columns) {
-		return fmt.Errorf("google: write %q: row %d has %d values for %d columns", s.tab, n+2, len(values), len(t.Columns))
+		return b, fmt.Errorf("google: write %q: row %d has %d values for %d columns", tab, n+2, len(values), len(t.Columns))
 	}
-	b := append(s.row[:0], `{"values":[`...)
+	b = append(b, `{"values":[`...)
 	end := len(b) // just after the last non-empty cell
 	for j, v := range values {
 		if j > 0 {
@@ -107,50 +34,121 @@ func (s *stream) addRow(t Table, values []any, n int) error {
 		var tooLong int
 		var err error
 		if b, tooLong, err = appendCell(b, v); err != nil {
-			return fmt.Errorf("google: write %q: row %d column %q: %w", s.tab, n+2, t.Columns[j].Name, err)
+			return b, fmt.Errorf("google: write %q: row %d column %q: %w", tab, n+2, t.Columns[j].Name, err)
 		}
 		if tooLong > 0 {
-			return &TooLargeError{SpreadsheetID: s.id, Tab: s.tab, CellChars: tooLong,
+			return b, &TooLargeError{SpreadsheetID: id, Tab: tab, CellChars: tooLong,
 				LimitCellChars: LimitCellChars, Row: n + 2, Column: t.Columns[j].Name}
 		}
 		if len(b)-at > len("{}") {
 			end = len(b)
 		}
 	}
-	b = append(b[:end], "]}"...)
-	s.row = b
+	return append(b[:end], "]}"...), nil
+}
 
-	fixed := s.tailMax + len(bodyTail) + s.reserve
-	need := 1 + len(b) // "," before the row
-	if !s.open {
-		need = 1 + len(chunkHead) + len(b)
-	}
-	if len(s.body)+need+fixed > s.w.maxBytes {
-		if alone := len(bodyHead) + len(chunkHead) + len(b) + fixed; alone > s.w.maxBytes {
-			return fmt.Errorf("google: write %q: row %d alone (%d bytes) exceeds MaxRequestBytes %d", s.tab, n+2, alone, s.w.maxBytes)
-		}
-		if err := s.flush(); err != nil {
+// batcher turns requests and encoded rows into batchUpdate bodies of at
+// most MaxRequestBytes, sending a body whenever the next part would not
+// fit. Consecutive rows of one tab share an updateCells request.
+type batcher struct {
+	w       *Writer
+	ctx     context.Context
+	id, tab string
+	res     *WriteResult
+	single  bool // everything must fit one body: a flush before the last is an error
+
+	body    []byte // the batch being built: bodyHead and its requests so far
+	nreq    int    // requests in body, an open chunk included
+	reserve int    // bytes every batch keeps free for the final requests
+
+	open    bool  // body ends inside an open chunk's rows
+	sheet   int64 // tab of the open chunk
+	chunkAt int64 // grid row of the open chunk's first row
+	next    int64 // grid row the open chunk's next row would have
+	cols    int64
+	tailMax int
+
+	// applied, when set, is asked before the next batch is retried after an
+	// answer that may have been lost: it reports whether the batch was
+	// applied anyway (then it is not sent again). It is cleared after each
+	// batch.
+	applied func() (bool, error)
+}
+
+func newBatcher(ctx context.Context, w *Writer, id, tab string, cols int, res *WriteResult) *batcher {
+	b := &batcher{w: w, ctx: ctx, id: id, tab: tab, res: res, cols: int64(cols), tailMax: chunkTailMax(cols)}
+	b.body = append(b.body, bodyHead...)
+	return b
+}
+
+// add appends one encoded request, first sending the batch if the request
+// would not fit beside the reserve.
+func (b *batcher) add(req []byte) error {
+	b.closeChunk()
+	if b.nreq > 0 && len(b.body)+1+len(req)+len(bodyTail)+b.reserve > b.w.maxBytes {
+		if err := b.flush(); err != nil {
 			return err
 		}
 	}
-	if s.open {
-		s.body = append(s.body, ',')
-	} else {
-		s.appendRequest([]byte(chunkHead))
-		s.open, s.chunkAt = true, s.next
+	b.appendRequest(req)
+	return nil
+}
+
+// addFinal appends a request to the last batch, using the reserve.
+func (b *batcher) addFinal(req []byte) {
+	b.closeChunk()
+	b.appendRequest(req)
+}
+
+func (b *batcher) appendRequest(req []byte) {
+	if b.nreq > 0 {
+		b.body = append(b.body, ',')
 	}
-	s.body = append(s.body, b...)
-	s.next++
+	b.body = append(b.body, req...)
+	b.nreq++
+}
+
+// addRow appends an encoded row for grid row `row` of tab sheet to the open
+// chunk if it continues it, else to a new chunk, sending the batch first
+// when it is full.
+func (b *batcher) addRow(sheet, row int64, rowJSON []byte) error {
+	cont := b.open && b.sheet == sheet && b.next == row
+	fixed := b.tailMax + len(bodyTail) + b.reserve
+	need := 1 + len(rowJSON) // "," before the row
+	if !cont {
+		need = 1 + len(chunkHead) + len(rowJSON)
+		if b.open {
+			need += b.tailMax // the open chunk's closing
+		}
+	}
+	if len(b.body)+need+fixed > b.w.maxBytes {
+		if alone := len(bodyHead) + len(chunkHead) + len(rowJSON) + fixed; alone > b.w.maxBytes {
+			return fmt.Errorf("google: write %q: row %d alone (%d bytes) exceeds MaxRequestBytes %d", b.tab, row+1, alone, b.w.maxBytes)
+		}
+		if err := b.flush(); err != nil {
+			return err
+		}
+		cont = false
+	}
+	if cont {
+		b.body = append(b.body, ',')
+	} else {
+		b.closeChunk()
+		b.appendRequest([]byte(chunkHead))
+		b.open, b.sheet, b.chunkAt, b.next = true, sheet, row, row
+	}
+	b.body = append(b.body, rowJSON...)
+	b.next++
 	return nil
 }
 
 // closeChunk ends the open chunk, if any, with its mask and range.
-func (s *stream) closeChunk() {
-	if !s.open {
+func (b *batcher) closeChunk() {
+	if !b.open {
 		return
 	}
-	s.body = appendChunkTail(s.body, s.sheetID, s.chunkAt, s.next, int64(s.cols))
-	s.open = false
+	b.body = appendChunkTail(b.body, b.sheet, b.chunkAt, b.next, b.cols)
+	b.open = false
 }
 
 // appendChunkTail closes an updateCells of rows [r0, r1) x columns [0, cols).
@@ -167,22 +165,35 @@ func appendChunkTail(b []byte, sheetID, r0, r1, cols int64) []byte {
 }
 
 // flush sends the batch being built as one batchUpdate and starts a new one.
-func (s *stream) flush() error {
-	if s.nreq == 0 {
+func (b *batcher) flush() error {
+	if b.nreq == 0 {
 		return nil
 	}
-	s.closeChunk()
-	body := append(s.body, bodyTail...)
-	n, err := s.w.call(s.ctx, true, func() error {
-		return s.w.batchUpdate(s.ctx, s.id, body)
-	})
-	s.res.Requests += n
-	if err != nil {
-		return s.w.classify(fmt.Sprintf("write %q: batch %d", s.tab, s.res.Chunks+1), s.id, err)
+	if b.single {
+		b.single = false
+		return fmt.Errorf("google: write %q: internal error: a one-batch write needs a second batch", b.tab)
 	}
-	s.res.Chunks++
+	b.closeChunk()
+	body := append(b.body, bodyTail...)
+	applied := b.applied
+	b.applied = nil
+	n, err := b.w.call(b.ctx, true, func() error {
+		b.res.Bytes += int64(len(body))
+		return b.w.batchUpdate(b.ctx, b.id, body)
+	}, applied)
+	b.res.Requests += n
+	if err != nil {
+		return b.w.classify(fmt.Sprintf("write %q: batch %d", b.tab, b.res.Chunks+1), b.id, err)
+	}
+	b.res.Chunks++
 	// A fresh buffer: the transport may still hold the old one's reader.
-	s.body = append(make([]byte, 0, len(body)), bodyHead...)
-	s.nreq = 0
+	b.body = append(make([]byte, 0, len(body)), bodyHead...)
+	b.nreq = 0
 	return nil
+}
+
+// last sends the final batch, single or not.
+func (b *batcher) last() error {
+	b.single = false
+	return b.flush()
 }

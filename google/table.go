@@ -63,6 +63,53 @@ type Table struct {
 	// time.Time (a date: only its year, month and day count), nil (empty).
 	// NaN and infinite floats are written as empty cells.
 	Rows iter.Seq[[]any]
+	// Blocks, when set, cut the rows into runs that belong together (for
+	// naversync, one day each), in the order Rows yields them; their Rows
+	// sum to NumRows. Blocks let WriteTableFrom rewrite only what changed
+	// and leave out the last (oldest) blocks when the table does not fit
+	// Google's cell limit.
+	Blocks []Block
+}
+
+// Block is a run of a table's rows that belong together — for naversync one
+// day — in table order.
+type Block struct {
+	// Key names the block, unique in the table (e.g. "2026-07-14").
+	Key string
+	// Rows is the number of the block's rows in Table.Rows; 0 is a block
+	// without rows.
+	Rows int
+	// Changed says the rows differ from what the previous layout's block
+	// with this Key holds. A block the previous layout lacks, or holds with
+	// another row count, is written whatever Changed says.
+	Changed bool
+}
+
+// Layout is what a tab holds as the writer left it. The caller stores it
+// (WriteResult.Layout) and passes it back to WriteTableFrom next time, so
+// that only changed blocks are written.
+type Layout struct {
+	// SheetID is the tab's sheetId.
+	SheetID int64
+	// Columns is a fingerprint of the columns' names and types.
+	Columns string
+	// Blocks are the blocks the tab holds, in table order.
+	Blocks []LayoutBlock
+}
+
+// LayoutBlock is one block of a Layout.
+type LayoutBlock struct {
+	Key  string
+	Rows int
+}
+
+// rows is the number of table rows the layout holds.
+func (l *Layout) rows() int {
+	n := 0
+	for _, b := range l.Blocks {
+		n += b.Rows
+	}
+	return n
 }
 
 // Status is what the status tab records for a tab after a successful write.
@@ -74,16 +121,28 @@ type Status struct {
 	Note     string
 }
 
-// WriteResult describes a successful WriteTable.
+// WriteResult describes a successful WriteTable or WriteTableFrom.
 type WriteResult struct {
 	// Requests is the number of API requests made, retries included.
 	Requests int
-	// Cells is the number of cells written, header and status row included.
+	// Cells is the number of cells sent, header and status row included.
 	Cells int
 	// SheetID is the tab's stable sheetId.
 	SheetID int64
 	// Chunks is the number of batchUpdate requests the write took.
 	Chunks int
+	// Layout is what the tab holds now; pass it to the next WriteTableFrom.
+	Layout Layout
+	// Dropped are the keys of the blocks left out for Google's cell limit,
+	// oldest (last in table order) first.
+	Dropped []string
+	// Bytes is the size of the request bodies sent, retries included.
+	Bytes int64
+	// Incremental says only changed blocks were sent.
+	Incremental bool
+	// Staged says the write went through a hidden staging tab, because it
+	// did not fit in one request.
+	Staged bool
 }
 
 // dateSerial is the Sheets serial number of t's civil date: days since

@@ -29,13 +29,17 @@ func (s *Server) handleBatchUpdate(r *http.Request, book *spreadsheet, body []by
 		if msg != "" {
 			return badRequest("Invalid requests[%d].%s: %s", i, kind, msg)
 		}
+		// Each request is checked as it is applied, so a batch cannot pass
+		// through a state above the limit.
+		if work.cells() > MaxCells {
+			return badRequest("Invalid requests[%d].%s: This action would increase the number of cells in the workbook above the limit of %d cells.",
+				i, kind, MaxCells)
+		}
 		resp.Replies = append(resp.Replies, reply)
-	}
-	if work.cells() > MaxCells {
-		return badRequest("This action would increase the number of cells in the workbook above the limit of %d cells.", MaxCells)
 	}
 	work.commit()
 	s.books[book.id] = work
+	s.recordHistory(work)
 	return http.StatusOK, resp
 }
 
@@ -66,6 +70,24 @@ func apply(book *spreadsheet, rq *request) (kind string, reply *sheets.Response,
 	case rq.DeleteDimension != nil:
 		kind = "deleteDimension"
 		msg = deleteDimension(book, rq.DeleteDimension)
+	case rq.InsertDimension != nil:
+		kind = "insertDimension"
+		msg = insertDimension(book, rq.InsertDimension)
+	case rq.CopyPaste != nil:
+		kind = "copyPaste"
+		msg = copyPaste(book, rq.CopyPaste)
+	case rq.DeleteSheet != nil:
+		kind = "deleteSheet"
+		msg = deleteSheet(book, rq.DeleteSheet)
+	case rq.CreateDeveloperMetadata != nil:
+		kind = "createDeveloperMetadata"
+		reply.CreateDeveloperMetadata, msg = createMetadata(book, rq.CreateDeveloperMetadata)
+	case rq.UpdateDeveloperMetadata != nil:
+		kind = "updateDeveloperMetadata"
+		reply.UpdateDeveloperMetadata, msg = updateMetadata(book, rq.UpdateDeveloperMetadata)
+	case rq.DeleteDeveloperMetadata != nil:
+		kind = "deleteDeveloperMetadata"
+		reply.DeleteDeveloperMetadata, msg = deleteMetadata(book, rq.DeleteDeveloperMetadata)
 	default:
 		return "request", nil, "request kind not supported by the stand-in"
 	}
@@ -105,6 +127,7 @@ func addSheet(book *spreadsheet, rq *sheets.AddSheetRequest) (*sheets.AddSheetRe
 		}
 		g.frozenRows, g.frozenCols = gp.FrozenRowCount, gp.FrozenColumnCount
 	}
+	g.hidden = p.Hidden
 	if msg := checkGrid(g); msg != "" {
 		return nil, msg
 	}
@@ -165,6 +188,8 @@ func updateSheetProperties(book *spreadsheet, rq *sheets.UpdateSheetPropertiesRe
 			g.frozenRows = gp.FrozenRowCount
 		case "gridProperties.frozenColumnCount":
 			g.frozenCols = gp.FrozenColumnCount
+		case "hidden":
+			g.hidden = p.Hidden
 		default:
 			return fmt.Sprintf("field %q not supported by the stand-in", f)
 		}
@@ -172,12 +197,15 @@ func updateSheetProperties(book *spreadsheet, rq *sheets.UpdateSheetPropertiesRe
 	if msg := checkGrid(g); msg != "" {
 		return msg
 	}
+	if book.visible() == 0 {
+		return "You can't hide all the sheets in a document."
+	}
 	g.truncate()
 	return ""
 }
 
 // fieldMask says which parts of a cell a write replaces.
-type fieldMask struct{ value, format bool }
+type fieldMask struct{ value, format, note bool }
 
 func parseCellFields(fields string) (fieldMask, string) {
 	var m fieldMask
@@ -187,11 +215,13 @@ func parseCellFields(fields string) (fieldMask, string) {
 	for f := range strings.SplitSeq(fields, ",") {
 		switch strings.TrimSpace(f) {
 		case "*":
-			m.value, m.format = true, true
+			m.value, m.format, m.note = true, true, true
 		case "userEnteredValue":
 			m.value = true
 		case "userEnteredFormat":
 			m.format = true
+		case "note":
+			m.note = true
 		default:
 			return m, fmt.Sprintf("field %q not supported by the stand-in", f)
 		}
@@ -227,6 +257,9 @@ func toCell(cd *cellData) (cell, string) {
 		}
 	}
 	c.format = cd.UserEnteredFormat
+	if cd.Note != "" {
+		c.note = &cd.Note
+	}
 	return c, ""
 }
 
@@ -238,6 +271,9 @@ func put(g *grid, r, col int64, c cell, m fieldMask) {
 	}
 	if m.format {
 		old.format = c.format
+	}
+	if m.note {
+		old.note = c.note
 	}
 	g.set(r, col, old)
 }
@@ -306,7 +342,17 @@ func updateCells(book *spreadsheet, rq *updateCellsRequest) string {
 // gridRange resolves a GridRange to a tab (made writable) and bounds, with
 // Google's messages for a bad range.
 func gridRange(book *spreadsheet, gr *sheets.GridRange) (g *grid, r0, r1, c0, c1 int64, msg string) {
-	g = book.editByID(gr.SheetId)
+	return resolveRange(book, gr, true)
+}
+
+// resolveRange resolves a GridRange to a tab and bounds; edit makes the tab
+// writable (a source range is only read).
+func resolveRange(book *spreadsheet, gr *sheets.GridRange, edit bool) (g *grid, r0, r1, c0, c1 int64, msg string) {
+	if edit {
+		g = book.editByID(gr.SheetId)
+	} else {
+		g = book.byID(gr.SheetId)
+	}
 	if g == nil {
 		return nil, 0, 0, 0, 0, fmt.Sprintf("No grid with id: %d", gr.SheetId)
 	}
@@ -423,6 +469,9 @@ func deleteDimension(book *spreadsheet, rq *sheets.DeleteDimensionRequest) strin
 		if start == 0 && end == g.rows {
 			return "You can't delete all the rows on the sheet."
 		}
+		if g.frozenRows > 0 && start >= g.frozenRows && end-start == g.rows-g.frozenRows {
+			return "Sorry, it is not possible to delete all non-frozen rows."
+		}
 		if start < int64(len(g.data)) {
 			tail := []([]cell){}
 			if end < int64(len(g.data)) {
@@ -431,7 +480,7 @@ func deleteDimension(book *spreadsheet, rq *sheets.DeleteDimensionRequest) strin
 			g.data = append(g.data[:start:start], tail...)
 		}
 		g.rows -= end - start
-		g.frozenRows = min(g.frozenRows, g.rows-1)
+		g.frozenRows -= overlap(start, end, 0, g.frozenRows)
 	case "COLUMNS":
 		if end == 0 {
 			end = g.cols
@@ -441,6 +490,9 @@ func deleteDimension(book *spreadsheet, rq *sheets.DeleteDimensionRequest) strin
 		}
 		if start == 0 && end == g.cols {
 			return "You can't delete all the columns on the sheet."
+		}
+		if g.frozenCols > 0 && start >= g.frozenCols && end-start == g.cols-g.frozenCols {
+			return "Sorry, it is not possible to delete all non-frozen columns."
 		}
 		for i, row := range g.data {
 			if start < int64(len(row)) {
@@ -452,7 +504,7 @@ func deleteDimension(book *spreadsheet, rq *sheets.DeleteDimensionRequest) strin
 			}
 		}
 		g.cols -= end - start
-		g.frozenCols = min(g.frozenCols, g.cols-1)
+		g.frozenCols -= overlap(start, end, 0, g.frozenCols)
 	default:
 		return fmt.Sprintf("Invalid dimension: %q", dr.Dimension)
 	}

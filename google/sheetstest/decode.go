@@ -24,9 +24,53 @@ type batchRequest struct {
 // request is one of batchUpdate's requests.
 type request struct {
 	sheets.Request
-	UpdateCells *updateCellsRequest `json:"updateCells"`
-	AppendCells *appendCellsRequest `json:"appendCells"`
-	RepeatCell  *repeatCellRequest  `json:"repeatCell"`
+	UpdateCells             *updateCellsRequest `json:"updateCells"`
+	AppendCells             *appendCellsRequest `json:"appendCells"`
+	RepeatCell              *repeatCellRequest  `json:"repeatCell"`
+	CreateDeveloperMetadata *createMetaRequest  `json:"createDeveloperMetadata"`
+	UpdateDeveloperMetadata *updateMetaRequest  `json:"updateDeveloperMetadata"`
+	DeleteDeveloperMetadata *deleteMetaRequest  `json:"deleteDeveloperMetadata"`
+}
+
+// The developer-metadata requests name a tab by a location's sheetId, a
+// proto3 oneof member whose value 0 (the first tab's usual id) differs from
+// its absence; sheets.DeveloperMetadataLocation cannot tell the two apart,
+// so metaLocation shadows it with a pointer.
+
+type metaLocation struct {
+	sheets.DeveloperMetadataLocation
+	SheetId *int64 `json:"sheetId"`
+}
+
+type developerMetadata struct {
+	sheets.DeveloperMetadata
+	Location *metaLocation `json:"location"`
+}
+
+type metaLookup struct {
+	sheets.DeveloperMetadataLookup
+	MetadataLocation *metaLocation `json:"metadataLocation"`
+}
+
+type dataFilter struct {
+	sheets.DataFilter
+	DeveloperMetadataLookup *metaLookup `json:"developerMetadataLookup"`
+}
+
+type createMetaRequest struct {
+	sheets.CreateDeveloperMetadataRequest
+	DeveloperMetadata *developerMetadata `json:"developerMetadata"`
+}
+
+type updateMetaRequest struct {
+	sheets.UpdateDeveloperMetadataRequest
+	DataFilters       []*dataFilter      `json:"dataFilters"`
+	DeveloperMetadata *developerMetadata `json:"developerMetadata"`
+}
+
+type deleteMetaRequest struct {
+	sheets.DeleteDeveloperMetadataRequest
+	DataFilter *dataFilter `json:"dataFilter"`
 }
 
 type updateCellsRequest struct {

@@ -3,13 +3,20 @@
 // google.golang.org/api/sheets/v4 client.
 //
 // It implements what naversync's writer uses (spreadsheets.get,
-// spreadsheets.batchUpdate with addSheet, updateSheetProperties, updateCells,
-// appendCells, repeatCell, appendDimension and deleteDimension, and
+// spreadsheets.batchUpdate with addSheet, updateSheetProperties (grid,
+// title, hidden), deleteSheet, updateCells, appendCells, repeatCell,
+// copyPaste, appendDimension, insertDimension, deleteDimension and
+// create/update/deleteDeveloperMetadata on tabs and the spreadsheet, and
 // values.get) with Google's contracts: batchUpdate is all-or-nothing, writes
 // outside a tab's grid fail with Google's messages, a spreadsheet holds at
-// most 10,000,000 cells, request payloads are limited, and only the accounts
-// a spreadsheet is shared with may use it (403 PERMISSION_DENIED otherwise,
-// 404 NOT_FOUND for an unknown id). Errors use Google's body {"error":{"code","message","status"}}.
+// most 10,000,000 cells (checked after every request of a batch), request
+// payloads are limited, at least one tab stays visible, and only the
+// accounts a spreadsheet is shared with may use it (403 PERMISSION_DENIED
+// otherwise, 404 NOT_FOUND for an unknown id). Errors use Google's body
+// {"error":{"code","message","status"}}. Cells hold a value, a format and
+// a note; inserted rows take the formats of their neighbour
+// (inheritFromBefore); copyPaste PASTE_NORMAL copies values, formats and
+// notes, and repeats the source over a destination a multiple of its size.
 //
 // The caller's identity is, in order: the e-mail behind a bearer token issued
 // by the server's own OAuth token endpoint (POST /token, so a service-account
@@ -22,5 +29,8 @@
 // all-or-nothing working copy is copy-on-write per tab and per row.
 //
 // Test helpers (CreateSpreadsheet, Share, Values, Formats, Sheet, InjectErrors,
-// counters) let tests arrange state and assert on what was written.
+// counters) let tests arrange state and assert on what was written. Track
+// and History record every committed state of a tab that a reader could
+// have seen; InjectBatchFault fails the Nth batchUpdate of a spreadsheet,
+// before it is applied or after (a lost answer).
 package sheetstest

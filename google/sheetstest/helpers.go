@@ -77,6 +77,9 @@ type SheetInfo struct {
 	Title      string
 	Rows, Cols int
 	FrozenRows int
+	Hidden     bool
+	// Metadata is the tab's developer metadata, key -> value.
+	Metadata map[string]string
 }
 
 // Sheet returns the tab titled tab of spreadsheet id.
@@ -87,7 +90,12 @@ func (s *Server) Sheet(id, tab string) (SheetInfo, bool) {
 	if g == nil {
 		return SheetInfo{}, false
 	}
-	return SheetInfo{SheetID: g.id, Title: g.title, Rows: int(g.rows), Cols: int(g.cols), FrozenRows: int(g.frozenRows)}, true
+	info := SheetInfo{SheetID: g.id, Title: g.title, Rows: int(g.rows), Cols: int(g.cols),
+		FrozenRows: int(g.frozenRows), Hidden: g.hidden, Metadata: map[string]string{}}
+	for _, m := range g.meta {
+		info.Metadata[m.MetadataKey] = m.MetadataValue
+	}
+	return info, true
 }
 
 // Sheets returns the titles of spreadsheet id's tabs in order.
@@ -108,19 +116,7 @@ func (s *Server) Sheets(id string) []string {
 func (s *Server) Values(id, tab string) [][]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.grid(id, tab)
-	if g == nil {
-		return nil
-	}
-	out := [][]any{}
-	for _, row := range g.data {
-		line := make([]any, len(row))
-		for j, c := range row {
-			line[j] = c.value
-		}
-		out = append(out, trimRow(line))
-	}
-	return trimRows(out)
+	return gridValues(s.grid(id, tab))
 }
 
 // Cell is one cell's content and format, for assertions.
@@ -129,6 +125,7 @@ type Cell struct {
 	FormatType string // numberFormat.type, e.g. "DATE", "NUMBER"; "" if none
 	Pattern    string // numberFormat.pattern
 	Bold       bool
+	Note       string
 }
 
 // Cell returns the cell at 0-based (row, col) of the tab.
@@ -146,6 +143,9 @@ func (s *Server) Cell(id, tab string, row, col int) (Cell, bool) {
 			out.FormatType, out.Pattern = nf.Type, nf.Pattern
 		}
 		out.Bold = f.TextFormat != nil && f.TextFormat.Bold
+	}
+	if c.note != nil {
+		out.Note = *c.note
 	}
 	return out, true
 }

@@ -22,10 +22,11 @@ const (
 )
 
 // cell is one stored cell: its user-entered value (nil, float64, string or
-// bool) and its user-entered format.
+// bool), its user-entered format and its note (nil: none).
 type cell struct {
 	value  any
 	format *sheets.CellFormat
+	note   *string
 }
 
 // grid is one tab.
@@ -41,7 +42,12 @@ type grid struct {
 	rows, cols int64
 	frozenRows int64
 	frozenCols int64
+	hidden     bool
 	data       [][]cell // data[r] may be shorter than cols; len(data) <= rows
+	// meta is the developer metadata located on the tab. Entries are never
+	// changed in place (an update stores a changed copy), so copies of the
+	// grid share them.
+	meta []*sheets.DeveloperMetadata
 
 	batch int64          // the batch (spreadsheet.batch) this copy belongs to
 	own   map[*cell]bool // first elements of the row arrays this copy allocated
@@ -51,6 +57,7 @@ type grid struct {
 func (g *grid) copyFor(batch int64) *grid {
 	c := *g
 	c.data = slices.Clone(g.data)
+	c.meta = slices.Clone(g.meta)
 	c.batch, c.own = batch, map[*cell]bool{}
 	return &c
 }
@@ -121,6 +128,7 @@ func (g *grid) props(index int) *sheets.SheetProperties {
 		Title:     g.title,
 		Index:     int64(index),
 		SheetType: "GRID",
+		Hidden:    g.hidden,
 		GridProperties: &sheets.GridProperties{
 			RowCount:          g.rows,
 			ColumnCount:       g.cols,
@@ -135,14 +143,16 @@ type spreadsheet struct {
 	id     string
 	shared map[string]bool
 	grids  []*grid
-	batch  int64 // serial of the batch that made this version
+	meta   []*sheets.DeveloperMetadata // located on the spreadsheet itself
+	batch  int64                       // serial of the batch that made this version
 }
 
 // edit returns a working copy for the next batch. It shares the grids (and
 // the sharing set, which batches do not change); editByID copies a grid on
 // its first change.
 func (s *spreadsheet) edit() *spreadsheet {
-	return &spreadsheet{id: s.id, shared: s.shared, grids: slices.Clone(s.grids), batch: s.batch + 1}
+	return &spreadsheet{id: s.id, shared: s.shared, grids: slices.Clone(s.grids),
+		meta: slices.Clone(s.meta), batch: s.batch + 1}
 }
 
 // editByID returns the tab with sheetId id, copied for this version's batch

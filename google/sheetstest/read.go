@@ -9,15 +9,16 @@ import (
 
 // handleGet serves spreadsheets.get. The fields, ranges and includeGridData
 // parameters are tolerated: the answer always carries every tab's properties
-// and never grid data.
+// and developer metadata, and never grid data.
 func (s *Server) handleGet(r *http.Request, book *spreadsheet, _ []byte) (int, any) {
 	out := &sheets.Spreadsheet{
 		SpreadsheetId: book.id,
 		Properties:    &sheets.SpreadsheetProperties{Title: book.id, Locale: "en_US", TimeZone: "Asia/Seoul"},
 	}
 	for i, g := range book.grids {
-		out.Sheets = append(out.Sheets, &sheets.Sheet{Properties: g.props(i)})
+		out.Sheets = append(out.Sheets, &sheets.Sheet{Properties: g.props(i), DeveloperMetadata: g.meta})
 	}
+	out.DeveloperMetadata = book.meta
 	return http.StatusOK, out
 }
 

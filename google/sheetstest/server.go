@@ -45,6 +45,8 @@ type Server struct {
 	books       map[string]*spreadsheet
 	tokens      map[string]string // access token -> e-mail
 	inject      []injected
+	faults      map[string][]*pendingFault // spreadsheet id -> scheduled batchUpdate faults
+	tracks      map[trackKey]*tracked      // tabs whose history is recorded
 	requests    int
 	batchCalls  int
 	tokenSerial int
@@ -103,7 +105,8 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 		defer s.mu.Unlock()
 		s.requests++
 		id := r.PathValue("id")
-		if id == "" {
+		isBatch := id == ""
+		if isBatch {
 			var verb string
 			id, verb, _ = strings.Cut(r.PathValue("idverb"), ":")
 			if verb != "batchUpdate" {
@@ -142,9 +145,21 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "PERMISSION_DENIED", "The caller does not have permission")
 			return
 		}
+		var fault *BatchFault
+		if isBatch {
+			fault = s.batchFault(id)
+		}
+		if fault != nil && !fault.AfterCommit {
+			injectedBatchError(w, fault)
+			return
+		}
 		code, out := h(r, book, body)
 		if ae, isErr := out.(apiError); isErr {
 			writeError(w, code, ae.status, ae.message)
+			return
+		}
+		if fault != nil {
+			injectedBatchError(w, fault) // applied, but the answer says otherwise
 			return
 		}
 		writeJSON(w, code, out)
