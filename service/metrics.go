@@ -24,6 +24,7 @@ type metrics struct {
 	sheetWrites  prometheus.Counter
 	sheetErrors  *prometheus.CounterVec
 	sheetReqs    prometheus.Counter
+	sheetBytes   prometheus.Counter
 	rows         prometheus.Counter
 	syncsDone    *prometheus.CounterVec
 	finished     finishedCounts // cached counts of finished syncs, for the queue gauge
@@ -42,11 +43,12 @@ func newMetrics() *metrics {
 		sheetWrites:  prometheus.NewCounter(prometheus.CounterOpts{Name: "naversync_sheet_writes_total", Help: "Tables written to Google Sheets."}),
 		sheetErrors:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "naversync_sheet_errors_total", Help: "Google Sheets errors by kind."}, []string{"kind"}),
 		sheetReqs:    prometheus.NewCounter(prometheus.CounterOpts{Name: "naversync_sheet_requests_total", Help: "HTTP requests made to the Sheets API."}),
+		sheetBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "naversync_sheet_request_bytes_total", Help: "Bytes of request bodies sent to the Sheets API."}),
 		rows:         prometheus.NewCounter(prometheus.CounterOpts{Name: "naversync_rows_processed_total", Help: "Sheet rows produced."}),
 		syncsDone:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "naversync_syncs_finished_total", Help: "Syncs that reached a terminal status."}, []string{"status"}),
 	}
 	m.reg.MustRegister(m.lockWait, m.lockHold, m.phase, m.naverReports, m.naverErrors, m.naverCalls,
-		m.sheetWrites, m.sheetErrors, m.sheetReqs, m.rows, m.syncsDone,
+		m.sheetWrites, m.sheetErrors, m.sheetReqs, m.sheetBytes, m.rows, m.syncsDone,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,7 +116,17 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 		return 0, rec, fmt.Errorf("phase: %w", err)
 	}
 	s.events.publish(sy.ID)
-	log.Info("rows built; writing the sheet", "rows", rows, "days", len(bt.days), "pending_days", len(bt.pending))
+	// What the tab holds now, as the last recorded write left it: the writer sends only the
+	// days whose files changed since (and rewrites everything when it cannot trust the record).
+	prev, changed, err := s.previousSheet(ctx, acct, bt.days)
+	if err != nil {
+		return 0, rec, err
+	}
+	table.Blocks = make([]google.Block, len(bt.days))
+	for i, d := range bt.days {
+		table.Blocks[i] = google.Block{Key: d.StatDate, Rows: d.Rows, Changed: changed[d.StatDate]}
+	}
+	log.Info("rows built; writing the sheet", "rows", rows, "days", len(bt.days), "changed_days", len(changed), "pending_days", len(bt.pending))
 	if err := fence(s.store.BeginSheetWrite(ctx, c, acct.ID, acct.SpreadsheetID, acct.SheetTab)); err != nil {
 		return 0, rec, fmt.Errorf("sheet state: %w", err)
 	}
@@ -128,10 +139,11 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	if len(bt.provisional) > 0 {
 		note += fmt.Sprintf("; conversions provisional (Naver reported none yet; asked again): %s", strings.Join(bt.provisional, ", "))
 	}
-	res, err := s.sheets.WriteTable(ctx, acct.SpreadsheetID, acct.SheetTab, table, google.Status{
+	res, err := s.sheets.WriteTableFrom(ctx, acct.SpreadsheetID, acct.SheetTab, prev, table, google.Status{
 		SyncID: sy.ID, SyncedAt: s.now(), From: bt.from, To: bt.to, Rows: int(rows), Note: note,
 	})
 	s.met.sheetReqs.Add(float64(res.Requests))
+	s.met.sheetBytes.Add(float64(res.Bytes))
 	s.met.phase.WithLabelValues("write").Observe(time.Since(writeStart).Seconds())
 	if err != nil {
 		s.met.sheetErrors.WithLabelValues(sheetErrorKind(err)).Inc()
@@ -141,9 +153,56 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 		return 0, rec, fmt.Errorf("%w: reading processed rows: %v", errStorage, sp.readErr)
 	}
 	s.met.sheetWrites.Inc()
+	layout, err := json.Marshal(res.Layout)
+	if err != nil {
+		return 0, rec, fmt.Errorf("sheet layout: %w", err)
+	}
+	dropped := make(map[string]bool, len(res.Dropped))
+	for _, d := range res.Dropped {
+		dropped[d] = true
+	}
+	shown := make([]store.SheetDay, 0, len(bt.days))
+	for _, d := range bt.days {
+		if !dropped[d.StatDate] {
+			shown = append(shown, d)
+		}
+	}
+	if len(res.Dropped) > 0 {
+		log.Warn("days left out of the sheet for Google's cell limit", "days", len(res.Dropped))
+	}
+	log.Info("sheet written", "incremental", res.Incremental, "staged", res.Staged, "bytes", res.Bytes, "requests", res.Requests)
 	rec = store.SheetRecord{AccountID: acct.ID, SpreadsheetID: acct.SpreadsheetID, Tab: acct.SheetTab,
-		Days: bt.days, Range: store.DayRange{From: sy.From, To: sy.To}}
+		Layout: layout, Days: shown, Range: store.DayRange{From: sy.From, To: sy.To}}
 	return rows, rec, nil
+}
+
+// previousSheet returns the layout the last recorded write left in the account's tab (nil when
+// there is none to trust: never written, another tab, or a write begun and never recorded) and
+// which days changed since: days whose files' digest differs from the one they were written
+// from, and new days.
+func (s *Service) previousSheet(ctx context.Context, acct store.Account, days []store.SheetDay) (*google.Layout, map[string]bool, error) {
+	st, err := s.store.SheetState(ctx, acct.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: sheet state: %v", errStorage, err)
+	}
+	written := make(map[string]store.SheetDay, len(st.Days))
+	for _, d := range st.Days {
+		written[d.StatDate] = d
+	}
+	changed := map[string]bool{}
+	for _, d := range days {
+		if w, ok := written[d.StatDate]; !ok || w.Digest != d.Digest || w.Rows != d.Rows {
+			changed[d.StatDate] = true
+		}
+	}
+	if st.Dirty || len(st.Layout) == 0 || st.SpreadsheetID != acct.SpreadsheetID || st.Tab != acct.SheetTab {
+		return nil, changed, nil
+	}
+	var l google.Layout
+	if err := json.Unmarshal(st.Layout, &l); err != nil {
+		return nil, changed, nil // an unreadable record: write the whole table
+	}
+	return &l, changed, nil
 }
 
 // lockSheet waits until this sync is the one writer of the spreadsheet (renewed and released

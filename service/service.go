@@ -33,7 +33,7 @@ type NaverAPI interface {
 
 // SheetWriter is what the engine needs of Google Sheets.
 type SheetWriter interface {
-	WriteTable(ctx context.Context, spreadsheetID, tab string, t google.Table, st google.Status) (google.WriteResult, error)
+	WriteTableFrom(ctx context.Context, spreadsheetID, tab string, prev *google.Layout, t google.Table, st google.Status) (google.WriteResult, error)
 	ServiceAccountEmail() string
 }
 

@@ -227,3 +227,60 @@ func TestDamagedStoredFileIsFetchedAgain(t *testing.T) {
 		})
 	}
 }
+
+// A refresh sends Google only the days that changed: after a 60-day sync, a 7-day refresh of a
+// day Naver revised sends a fraction of the first write's bytes, and the sheet is exact; a change
+// of the account's level (its columns) rewrites the whole table.
+func TestRefreshWritesOnlyChangedDays(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 2, 3, 3)
+			e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			a := w.account(e, "A", "1001", "sheet-a", service.LevelKeyword)
+			var mu sync.Mutex
+			sent := 0
+			w.setSheetGate(func(r *http.Request) {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, ":batchUpdate") {
+					body, _ := io.ReadAll(r.Body)
+					r.Body = io.NopCloser(bytes.NewReader(body))
+					mu.Lock()
+					sent += len(body)
+					mu.Unlock()
+				}
+			})
+			bytesOf := func(req service.SyncRequest) int {
+				t.Helper()
+				mu.Lock()
+				sent = 0
+				mu.Unlock()
+				req.AccountID = a.ID
+				s, _, err := e.svc.EnqueueSync(t.Context(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := waitTerminal(t, e.svc, s.ID)[s.ID]; got.Status != service.StatusSucceeded {
+					t.Fatalf("sync: %s %+v", got.Status, got.Error)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				return sent
+			}
+			days := dayList(w, 60, 1)
+			full := bytesOf(service.SyncRequest{Days: 60})
+			checkCells(t, w.sheets.Values("sheet-a", "data"), expectedSheet(t, w, "1001", service.LevelKeyword, days, nil))
+			w.naver.Revise("1001", mustDay(t, days[2]))
+			refresh := bytesOf(service.SyncRequest{Days: 7, Trigger: service.TriggerScheduled})
+			checkCells(t, w.sheets.Values("sheet-a", "data"), expectedSheet(t, w, "1001", service.LevelKeyword, days, nil))
+			t.Logf("first write %d bytes, refresh of one revised day %d bytes", full, refresh)
+			if limit := 2 * full / 60; refresh > limit {
+				t.Errorf("the refresh sent %d bytes, want at most %d (twice one day's share of the %d-byte first write)", refresh, limit, full)
+			}
+			if _, err := e.svc.UpdateAccount(t.Context(), a.ID, service.AccountPatch{Level: ptr(service.LevelCampaign)}); err != nil {
+				t.Fatal(err)
+			}
+			bytesOf(service.SyncRequest{Days: 7, Trigger: service.TriggerScheduled})
+			checkCells(t, w.sheets.Values("sheet-a", "data"), expectedSheet(t, w, "1001", service.LevelCampaign, days, nil))
+		})
+	}
+}

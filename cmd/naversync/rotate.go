@@ -63,7 +63,7 @@ func rotateSecrets(ctx context.Context, getenv func(string) string, stdout, stde
 // noSheets is the Sheets writer of a command that writes no sheet.
 type noSheets struct{}
 
-func (noSheets) WriteTable(context.Context, string, string, google.Table, google.Status) (google.WriteResult, error) {
+func (noSheets) WriteTableFrom(context.Context, string, string, *google.Layout, google.Table, google.Status) (google.WriteResult, error) {
 	return google.WriteResult{}, errors.New("rotate-secrets writes no sheet")
 }
 
