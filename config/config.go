@@ -32,6 +32,8 @@ type Config struct {
 	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
 	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
 	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
+	NaverJobMargin        int           // NAVERSYNC_NAVER_JOB_MARGIN: of the customer's 100 jobs, how many a fetch leaves free beside other tools' jobs, default 10
+	NaverJobsMaxWait      time.Duration // NAVERSYNC_NAVER_JOBS_MAX_WAIT: how long a sync waits for room among the customer's jobs before it fails, default 1h
 	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: how long a superseded download (an older version of a day) is kept, default 1h; current files are kept for refreshes
 	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
 
@@ -113,6 +115,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.ReportWindow > 80 {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))
 	}
+	c.NaverJobMargin = intVar("NAVERSYNC_NAVER_JOB_MARGIN", 10, 1)
+	if c.NaverJobMargin > 50 {
+		errs = append(errs, fmt.Errorf("NAVERSYNC_NAVER_JOB_MARGIN=%d: want 50 or less (of Naver's 100 jobs per customer)", c.NaverJobMargin))
+	}
+	c.NaverJobsMaxWait = positive("NAVERSYNC_NAVER_JOBS_MAX_WAIT", time.Hour)
 	c.LeaseTTL = durVar("NAVERSYNC_LEASE_TTL", 30*time.Second)
 	if c.LeaseTTL < time.Second {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_LEASE_TTL=%s: want at least 1s", c.LeaseTTL))

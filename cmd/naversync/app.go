@@ -93,14 +93,17 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		ProcessWorkers: cfg.ProcessWorkers,
 		LeaseTTL:       cfg.LeaseTTL,
 		ReportWindow:   cfg.ReportWindow,
-		SettleDays:     cfg.SettleDays,
-		FileRetention:  cfg.FileRetention,
-		Location:       loc,
-		SecretKey:      cfg.SecretKey,
-		OldSecretKeys:  cfg.OldSecretKeys,
-		DataDir:        cfg.DataDir,
-		Files:          files,
-		Logger:         log,
+		NaverJobMargin: cfg.NaverJobMargin,
+
+		NaverJobsMaxWait: cfg.NaverJobsMaxWait,
+		SettleDays:       cfg.SettleDays,
+		FileRetention:    cfg.FileRetention,
+		Location:         loc,
+		SecretKey:        cfg.SecretKey,
+		OldSecretKeys:    cfg.OldSecretKeys,
+		DataDir:          cfg.DataDir,
+		Files:            files,
+		Logger:           log,
 	}, st, nv, sheets)
 	if err != nil {
 		_ = st.Close()
