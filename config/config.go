@@ -32,6 +32,7 @@ type Config struct {
 	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
 	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
 	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
+	NaverMaxRate          int           // NAVERSYNC_NAVER_MAX_RATE: ceiling of a customer's adaptive Naver call rate per second, default 30
 	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: how long a superseded download (an older version of a day) is kept, default 1h; current files are kept for refreshes
 	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
 }
@@ -89,6 +90,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.ReportWindow > 80 {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))
 	}
+	c.NaverMaxRate = intVar("NAVERSYNC_NAVER_MAX_RATE", 30, 1)
 	c.LeaseTTL = durVar("NAVERSYNC_LEASE_TTL", 30*time.Second)
 	if c.LeaseTTL < time.Second {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_LEASE_TTL=%s: want at least 1s", c.LeaseTTL))

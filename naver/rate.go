@@ -40,7 +40,8 @@ type RateMemory interface {
 //     interval at the current rate), so an idle customer's rate does not
 //     grow by itself.
 //   - The noted limit (or the rate reached without any 429) is saved in the
-//     RateMemory; a customer seen before starts just below it.
+//     RateMemory; a customer seen before starts on the curve a second after
+//     a drop, at about 0.92 of it.
 const (
 	rateBeta       = 0.8
 	rateDoubling   = time.Second
@@ -107,11 +108,12 @@ func cubic(limit, t float64) float64 {
 	return limit * (1 + (1-rateBeta)*x*x*x)
 }
 
-// start sets the state for a customer whose limit is (about) limit: on the
-// flat part of the curve, just below it.
+// startAt sets the state for a customer whose limit is (about) limit: a
+// second up the curve that follows a drop, about 0.92 of the limit, where
+// it flattens.
 func (p *pacer) startAt(limit float64) {
 	p.limit = min(limit, p.c.opts.MaxRatePerSecond)
-	p.t = rateRecovery.Seconds() / 2
+	p.t = rateRecovery.Seconds() / 4
 	p.rate = max(rateMin, cubic(p.limit, p.t))
 	p.saved = limit
 }

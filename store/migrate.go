@@ -139,7 +139,7 @@ const migrateLockKey = 7241873301
 func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
 		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
-			&masterEntityRow{}, &masterStateRow{}, &runRow{}); err != nil {
+			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &customerRateRow{}); err != nil {
 			return fmt.Errorf("auto migrate: %w", err)
 		}
 		for _, q := range partialIndexes {
