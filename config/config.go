@@ -31,7 +31,7 @@ type Config struct {
 	Timezone              string        // NAVERSYNC_TIMEZONE, default Asia/Seoul
 	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
 	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
-	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
+	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 40 (Naver caps 100 per customer)
 	NaverMaxRate          int           // NAVERSYNC_NAVER_MAX_RATE: ceiling of a customer's adaptive Naver call rate per second, default 30
 	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: how long a superseded download (an older version of a day) is kept, default 1h; current files are kept for refreshes
 	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
@@ -86,7 +86,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.FetchWorkers = intVar("NAVERSYNC_FETCH_WORKERS", 4, 1)
 	c.ProcessWorkers = intVar("NAVERSYNC_PROCESS_WORKERS", 2, 1)
 	c.SettleDays = intVar("NAVERSYNC_SETTLE_DAYS", 7, 2)
-	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", 20, 1)
+	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", 40, 1)
 	if c.ReportWindow > 80 {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))
 	}

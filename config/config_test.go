@@ -14,7 +14,7 @@ func TestDefaultsJustWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != ":8080" || c.FetchWorkers != 4 || c.ProcessWorkers != 2 || c.Timezone != "Asia/Seoul" ||
-		c.RefreshSchedule != "0 6 * * *" || c.LeaseTTL != 30*time.Second || c.ReportWindow != 20 ||
+		c.RefreshSchedule != "0 6 * * *" || c.LeaseTTL != 30*time.Second || c.ReportWindow != 40 ||
 		c.NaverBaseURL != "https://api.searchad.naver.com" || c.SettleDays != 7 || c.NaverMaxRate != 30 {
 		t.Errorf("defaults: %+v", c)
 	}

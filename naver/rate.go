@@ -29,8 +29,9 @@ type RateMemory interface {
 //     start), up to Options.MaxRatePerSecond.
 //   - A 429 drops the rate at once to rateBeta of the rate that drew it and
 //     notes that rate as the limit (less when the limit was seen lower
-//     before: the limit moved down). The first 429 of a slow start halves
-//     the rate instead (it comes when the rate has overshot). Answers to
+//     before: the limit moved down). The first 429 of a slow start takes
+//     the limit to be the rate of calls accepted over the last second
+//     instead (that 429 comes late, when the rate may have overshot). Answers to
 //     calls started before the drop do not drop it again: they were sent
 //     at the old rate.
 //   - From there the rate climbs back along a cubic curve: fast at first,
@@ -87,6 +88,7 @@ type pacer struct {
 	saved       float64
 	savedAt     time.Time
 	recent      []time.Time // recent rate-limit answers
+	accepted    []time.Time // answers without 429 in the last second, during slow start
 	pausedUntil time.Time
 	state       RateState
 }
@@ -207,6 +209,13 @@ func (p *pacer) answered(tk ticket, limited bool) (save float64, paused bool) {
 	now := p.c.now()
 	ceiling := p.c.opts.MaxRatePerSecond
 	if !limited {
+		if p.limit == 0 {
+			cut := 0
+			for cut < len(p.accepted) && now.Sub(p.accepted[cut]) >= time.Second {
+				cut++
+			}
+			p.accepted = append(p.accepted[cut:], now)
+		}
 		p.t += 1 / p.rate
 		if p.limit == 0 {
 			p.rate = min(ceiling, p.rate*math.Exp2(1/(p.rate*rateDoubling.Seconds())))
@@ -240,10 +249,11 @@ func (p *pacer) answered(tk ticket, limited bool) (save float64, paused bool) {
 	switch {
 	case p.limit == 0:
 		// The first 429 of a slow start comes late (Naver lets a few calls
-		// over at once), when the rate has doubled past the limit: halve
-		// it, as TCP does, and take the limit to be just above that.
-		p.rate = max(rateMin, at/2)
-		p.limit = p.rate / rateBeta
+		// over at once), when the rate may have doubled past the limit:
+		// the limit is rather the rate of calls Naver accepted over the
+		// last second (at least half the rate that drew the 429).
+		p.limit = max(at/2, float64(len(p.accepted)), rateMin)
+		p.rate = max(rateMin, rateBeta*p.limit)
 	case at < p.limit:
 		p.limit = at * (1 + rateBeta) / 2 // the limit moved down: make room
 		p.rate = max(rateMin, rateBeta*at)

@@ -281,16 +281,14 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 	s.events.publish(sy.ID)
 	log.Info("reports to fetch", "total", total, "to_fetch", len(tasks))
 
-	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
-	// all: the sync it retries refreshed the names moments ago.
-	if len(tasks) > 0 || sy.RetryOf == "" {
-		if err := s.refreshMasters(ctx, cred, lease); err != nil {
-			return err
-		}
-	}
-
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.ReportWindow)
+	g.SetLimit(s.cfg.ReportWindow + 1) // the stat report jobs, and the names
+	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
+	// all: the sync it retries refreshed the names moments ago. The names are fetched beside the
+	// stat reports: each master report takes a build time too.
+	if len(tasks) > 0 || sy.RetryOf == "" {
+		g.Go(func() error { return s.refreshMasters(gctx, cred, lease) })
+	}
 	var lastProgress atomic.Int64
 	for _, t := range tasks {
 		g.Go(func() error {

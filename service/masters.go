@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/store"
 )
@@ -17,35 +19,41 @@ import (
 var masterItems = []string{"Campaign", "Adgroup", "Keyword"}
 
 // refreshMasters brings the customer's cached names up to date: a full master report the first
-// time, then only what changed since the last refresh (fromTime). Runs under the lease.
+// time, then only what changed since the last refresh (fromTime). Runs under the lease; the items
+// are fetched at once, since each waits seconds for Naver to build it.
 func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, lease store.Lease) error {
+	g, ctx := errgroup.WithContext(ctx)
 	for _, item := range masterItems {
-		since, err := s.store.MasterState(ctx, cred.CustomerID, item)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: master state: %v", errStorage, err)
+		g.Go(func() error { return s.refreshMaster(ctx, cred, item) })
+	}
+	return g.Wait()
+}
+
+// refreshMaster brings one master item of the customer up to date.
+func (s *Service) refreshMaster(ctx context.Context, cred naver.Credentials, item string) error {
+	since, err := s.store.MasterState(ctx, cred.CustomerID, item)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: master state: %v", errStorage, err)
+	}
+	started := s.cfg.Now()
+	sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
+	if err != nil {
+		return fmt.Errorf("%w: %v", errStorage, err)
+	}
+	defer sink.discard()
+	res, err := s.naver.FetchMasterReport(ctx, cred, item, since, sink)
+	s.met.naverCalls.Add(float64(res.Calls))
+	if err != nil {
+		return fmt.Errorf("master report %s: %w", item, err)
+	}
+	if res.Status != naver.StatusNone {
+		if err := s.loadMaster(ctx, cred.CustomerID, item, sink.f); err != nil {
+			return err
 		}
-		started := s.cfg.Now()
-		sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
-		if err != nil {
-			return fmt.Errorf("%w: %v", errStorage, err)
-		}
-		res, err := s.naver.FetchMasterReport(ctx, cred, item, since, sink)
-		s.met.naverCalls.Add(float64(res.Calls))
-		if err != nil {
-			sink.discard()
-			return fmt.Errorf("master report %s: %w", item, err)
-		}
-		if res.Status != naver.StatusNone {
-			if err := s.loadMaster(ctx, cred.CustomerID, item, sink.f); err != nil {
-				sink.discard()
-				return err
-			}
-		}
-		sink.discard()
-		// A small overlap guards against changes made while the report was built.
-		if err := s.store.SetMasterState(ctx, cred.CustomerID, item, started.Add(-time.Minute)); err != nil {
-			return fmt.Errorf("%w: master state: %v", errStorage, err)
-		}
+	}
+	// A small overlap guards against changes made while the report was built.
+	if err := s.store.SetMasterState(ctx, cred.CustomerID, item, started.Add(-time.Minute)); err != nil {
+		return fmt.Errorf("%w: master state: %v", errStorage, err)
 	}
 	return nil
 }
