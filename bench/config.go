@@ -54,7 +54,7 @@ type Config struct {
 	// of an account of the processing scenario's size; defaults 60 and 365. The simulator adds
 	// FetchLatency per call (default 30ms), builds a report in FetchBuild plus up to
 	// FetchBuildSpread (defaults 1s and 2s), gives each customer a link of FetchLink bytes per
-	// second (default 500000, 4 Mbit/s) and allows FetchLimit calls per second per customer
+	// second (default 1000000, 8 Mbit/s) and allows FetchLimit calls per second per customer
 	// (default 25). The "before" run uses plain TSV at a fixed FetchBaseRate (default 10).
 	FetchDays, FetchYearDays     int
 	FetchLatency                 time.Duration
@@ -116,7 +116,7 @@ func (c *Config) setDefaults() {
 		c.FetchBuildSpread = 2 * time.Second
 	}
 	if c.FetchLink <= 0 {
-		c.FetchLink = 500_000
+		c.FetchLink = 1_000_000
 	}
 	if c.FetchLimit <= 0 {
 		c.FetchLimit = 25

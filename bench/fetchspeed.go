@@ -40,7 +40,7 @@ type FetchSync struct {
 	Days int
 	// Hold is LockReleasedAt − LockAcquiredAt.
 	Hold time.Duration
-	// Bound = max(MinCalls ÷ Limit, WireZip ÷ Link) + one (mean) build time.
+	// Bound = max(MinCalls ÷ Limit, WireZip ÷ Link) + one (the shortest) build time.
 	Bound time.Duration
 	// Calls are the requests the simulator received while the lease was held; MinCalls the
 	// fewest that fetch needs: create, status poll (no report is built at create) and delete
@@ -116,7 +116,7 @@ func (r *runner) fetchSpeed(ctx context.Context) (FetchSpeed, error) {
 			if c.FetchLink > 0 {
 				transfer = time.Duration(float64(fs.WireZip) / float64(c.FetchLink) * float64(time.Second))
 			}
-			fs.Bound = max(calls, transfer) + c.FetchBuild + c.FetchBuildSpread/2
+			fs.Bound = max(calls, transfer) + c.FetchBuild // the shortest build: the last report's, at best
 		}
 		res.Runs = append(res.Runs, run)
 	}

@@ -69,7 +69,7 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 			"slow start) and then one of %d days of a %d × %d × %d account run on SQLite, once with the client as in "+
 			"production (zip downloads, adaptive rate starting at 10/s with ceiling 30/s, learned rate kept in the database, "+
 			"report window 40) and once as before (plain TSV, fixed %.0f/s). Lease hold = `LockReleasedAt − LockAcquiredAt`. "+
-			"Bound = max(fewest calls ÷ allowed rate, zipped bytes ÷ link) + one mean build time, where the fewest calls "+
+			"Bound = max(fewest calls ÷ allowed rate, zipped bytes ÷ link) + the shortest build time, where the fewest calls "+
 			"are create, one status poll (no report is built at create here) and delete per job, plus a download per job "+
 			"with data, counted from the simulator's record of the sync; the zipped bytes are those of the zip run.\n",
 			c.FetchLatency, c.FetchBuild, c.FetchBuildSpread, float64(c.FetchLink)*8/1e6, c.FetchLimit, c.FetchDays, c.FetchYearDays,

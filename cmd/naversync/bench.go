@@ -40,7 +40,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.FetchDays, "fetch-days", 0, "fetch under Naver's costs: days of the first sync (default 60)")
 	fs.IntVar(&c.FetchYearDays, "fetch-year-days", 0, "fetch under Naver's costs: days of the second sync (default 365)")
 	fs.Float64Var(&c.FetchLimit, "fetch-limit", 0, "fetch under Naver's costs: calls per second the simulator allows a customer (default 25)")
-	fs.Int64Var(&c.FetchLink, "fetch-link", 0, "fetch under Naver's costs: download bytes per second per customer (default 500000)")
+	fs.Int64Var(&c.FetchLink, "fetch-link", 0, "fetch under Naver's costs: download bytes per second per customer (default 1000000)")
 	fs.BoolVar(&c.SkipFetch, "skip-fetch", false, "leave out the fetch under Naver's costs (several minutes)")
 	fs.BoolVar(&c.FetchOnly, "fetch-only", false, "run only the fetch under Naver's costs")
 	md := fs.String("md", "", "also write the results as Markdown to this file (e.g. docs/benchmarks.md)")
