@@ -51,7 +51,7 @@ func (p *pollDelays) seen(kind string, building bool) {
 	p.d[kind] = min(max(d, p.min), p.max)
 }
 
-// then is the wait before a later poll, after waiting prev.
+// then is the wait before poll number polls+1 of a job (polls ≥ 1 were made).
 func (p *pollDelays) then(kind string, polls int) time.Duration {
 	d := p.first(kind) / 4
 	for i := 1; i < polls && d < p.max; i++ {

@@ -37,10 +37,11 @@ type RateMemory interface {
 //   - From there the rate climbs back along a cubic curve: fast at first,
 //     flat as it nears the noted limit (reached after rateRecovery of
 //     calling), then probing above it slowly, faster as no 429 comes.
-//   - Time on these curves advances with calls answered (each adds one
-//     interval at the current rate), so an idle customer's rate does not
-//     grow by itself.
-//   - The noted limit (or the rate reached without any 429) is saved in the
+//   - Time on these curves advances with calls answered that had waited for
+//     their slot (each adds one interval at the current rate), so the rate
+//     of an idle customer, or of one calling less often than it may, does
+//     not grow by itself.
+//   - The noted limit (or a rate that probed past it) is saved in the
 //     RateMemory; a customer seen before starts on the curve a second after
 //     a drop, at about 0.92 of it.
 const (
@@ -97,6 +98,11 @@ type pacer struct {
 type ticket struct {
 	seq  uint64
 	rate float64
+	// paced: the call waited for its slot, so the rate was what held it
+	// back. Only such calls raise the rate: a customer that calls less
+	// often than its rate allows learns nothing about the limit (TCP's
+	// window validation).
+	paced bool
 }
 
 func newPacer(c *Client, id string) *pacer {
@@ -168,6 +174,7 @@ func (p *pacer) acquire(ctx context.Context) (ticket, error) {
 		return ticket{}, ctx.Err()
 	}
 	defer func() { <-p.turn }()
+	arrived := p.c.now()
 	p.load(ctx)
 	for {
 		p.mu.Lock()
@@ -189,7 +196,7 @@ func (p *pacer) acquire(ctx context.Context) (ticket, error) {
 		if !slot.After(now) {
 			p.next = slot.Add(interval)
 			p.lastCall = now
-			tk := ticket{seq: p.seq, rate: p.rate}
+			tk := ticket{seq: p.seq, rate: p.rate, paced: slot.After(arrived)}
 			p.mu.Unlock()
 			return tk, nil
 		}
@@ -216,6 +223,9 @@ func (p *pacer) answered(tk ticket, limited bool) (save float64, paused bool) {
 			}
 			p.accepted = append(p.accepted[cut:], now)
 		}
+		if !tk.paced {
+			return 0, false
+		}
 		p.t += 1 / p.rate
 		if p.limit == 0 {
 			p.rate = min(ceiling, p.rate*math.Exp2(1/(p.rate*rateDoubling.Seconds())))
@@ -223,7 +233,9 @@ func (p *pacer) answered(tk ticket, limited bool) (save float64, paused bool) {
 			p.rate = min(ceiling, max(rateMin, cubic(p.limit, p.t)))
 		}
 		p.state.Peak = max(p.state.Peak, p.rate)
-		if p.c.opts.RateMemory != nil && p.rate > p.saved*rateSaveGrowth && now.Sub(p.savedAt) >= rateSaveEvery {
+		// Only a known limit is remembered (a slow start that met no 429
+		// learned nothing but a floor), and a rate that probed past it.
+		if p.c.opts.RateMemory != nil && p.limit > 0 && p.rate > p.saved*rateSaveGrowth && now.Sub(p.savedAt) >= rateSaveEvery {
 			p.saved, p.savedAt = max(p.rate, p.limit), now
 			return p.saved, false
 		}

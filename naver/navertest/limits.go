@@ -48,10 +48,12 @@ func (l RateLimit) withDefaults() RateLimit {
 
 // costs holds what calls and downloads cost per customer.
 type costs struct {
-	mu    sync.Mutex
-	limit RateLimit
-	link  int64
-	per   map[string]*customerCosts
+	mu       sync.Mutex
+	limit    RateLimit
+	link     int64
+	per      map[string]*customerCosts
+	zips     map[string][]byte // zipped files already made (bandwidth.go)
+	zipBytes int64
 }
 
 type customerCosts struct {
@@ -72,7 +74,8 @@ type LimitStats struct {
 }
 
 func newCosts(o Options) *costs {
-	return &costs{limit: o.RateLimit.withDefaults(), link: o.LinkBytesPerSecond, per: make(map[string]*customerCosts)}
+	return &costs{limit: o.RateLimit.withDefaults(), link: o.LinkBytesPerSecond, per: make(map[string]*customerCosts),
+		zips: make(map[string][]byte)}
 }
 
 // of returns the customer's costs. Called with c.mu held.
