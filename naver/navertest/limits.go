@@ -53,6 +53,7 @@ type costs struct {
 	link     int64
 	per      map[string]*customerCosts
 	zips     map[string][]byte // zipped files already made (bandwidth.go)
+	zipped   map[string]bool   // files zipped at least once
 	zipBytes int64
 }
 
@@ -75,7 +76,7 @@ type LimitStats struct {
 
 func newCosts(o Options) *costs {
 	return &costs{limit: o.RateLimit.withDefaults(), link: o.LinkBytesPerSecond, per: make(map[string]*customerCosts),
-		zips: make(map[string][]byte)}
+		zips: make(map[string][]byte), zipped: make(map[string]bool)}
 }
 
 // of returns the customer's costs. Called with c.mu held.
