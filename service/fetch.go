@@ -243,8 +243,11 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 	Warn(string, ...any)
 }) error {
 	acct, err := s.store.GetAccount(ctx, sy.AccountID)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("account %s: %w", sy.AccountID, err)
+	case err != nil: // the database, not the account: retried
+		return fmt.Errorf("%w: account %s: %v", errStorage, sy.AccountID, err)
 	}
 	cred, err := s.credentials(acct)
 	if err != nil {
