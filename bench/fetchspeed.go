@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/naversync/naversync/config"
 	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
@@ -128,7 +129,8 @@ func (r *runner) fetchSpeed(ctx context.Context) (FetchSpeed, error) {
 func (r *runner) fetchRun(ctx context.Context, s *sims, name string, opts naver.Options) (FetchRun, error) {
 	c := r.cfg
 	run := FetchRun{Name: name}
-	e, err := r.newEngine(ctx, SQLite, s, engineOptions{fetchWorkers: 1, processWorkers: 1, naver: &opts})
+	// The report window of production (NAVERSYNC_REPORT_WINDOW's default, config.DefaultReportWindow).
+	e, err := r.newEngine(ctx, SQLite, s, engineOptions{fetchWorkers: 1, processWorkers: 1, naver: &opts, window: config.DefaultReportWindow})
 	if err != nil {
 		return run, err
 	}

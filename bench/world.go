@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -148,6 +149,8 @@ type engineOptions struct {
 	// naver, when set, configures the Naver client instead of the fast defaults of the other
 	// scenarios (BaseURL, Logger and RateMemory are filled in).
 	naver *naver.Options
+	// window, when set, is the engine's ReportWindow instead of Config.ReportWindow.
+	window int
 }
 
 // engine is one running service with its own store connection and file store.
@@ -202,7 +205,7 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 		ReplicaID:                  fmt.Sprintf("bench-%d", n),
 		FetchWorkers:               o.fetchWorkers,
 		ProcessWorkers:             o.processWorkers,
-		ReportWindow:               r.cfg.ReportWindow,
+		ReportWindow:               cmp.Or(o.window, r.cfg.ReportWindow),
 		RetryBase:                  10 * time.Millisecond,
 		SecretKey:                  secret,
 		DataDir:                    filepath.Join(r.dir, fmt.Sprintf("data-%d", n)),

@@ -37,6 +37,11 @@ type Config struct {
 	LogLevel              string        // NAVERSYNC_LOG_LEVEL: debug|info|warn|error, default info
 }
 
+// DefaultReportWindow is NAVERSYNC_REPORT_WINDOW's default: with Naver's build times of seconds,
+// about this many reports must be in flight for the call rate, not the build time, to bound a
+// fetch (docs/benchmarks.md, scenario 7).
+const DefaultReportWindow = 40
+
 // Load reads the configuration through getenv (os.Getenv in main, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -86,7 +91,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.FetchWorkers = intVar("NAVERSYNC_FETCH_WORKERS", 4, 1)
 	c.ProcessWorkers = intVar("NAVERSYNC_PROCESS_WORKERS", 2, 1)
 	c.SettleDays = intVar("NAVERSYNC_SETTLE_DAYS", 7, 2)
-	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", 40, 1)
+	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", DefaultReportWindow, 1)
 	if c.ReportWindow > 80 {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))
 	}

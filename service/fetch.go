@@ -285,12 +285,14 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, lease store.Lease
 	log.Info("reports to fetch", "total", total, "to_fetch", len(tasks))
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.ReportWindow + 1) // the stat report jobs, and the names
+	g.SetLimit(s.cfg.ReportWindow)
 	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
-	// all: the sync it retries refreshed the names moments ago. The names are fetched beside the
-	// stat reports: each master report takes a build time too.
+	// all: the sync it retries refreshed the names moments ago. The names are fetched first and
+	// beside the stat reports, each master job one of the window's: each takes a build time too.
 	if len(tasks) > 0 || sy.RetryOf == "" {
-		g.Go(func() error { return s.refreshMasters(gctx, cred, lease) })
+		for _, item := range masterItems {
+			g.Go(func() error { return s.refreshMaster(gctx, cred, item) })
+		}
 	}
 	var lastProgress atomic.Int64
 	for _, t := range tasks {

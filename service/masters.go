@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/store"
 )
@@ -18,18 +16,9 @@ import (
 // masterItems are the master reports that turn ids into names, coarsest first.
 var masterItems = []string{"Campaign", "Adgroup", "Keyword"}
 
-// refreshMasters brings the customer's cached names up to date: a full master report the first
-// time, then only what changed since the last refresh (fromTime). Runs under the lease; the items
-// are fetched at once, since each waits seconds for Naver to build it.
-func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, lease store.Lease) error {
-	g, ctx := errgroup.WithContext(ctx)
-	for _, item := range masterItems {
-		g.Go(func() error { return s.refreshMaster(ctx, cred, item) })
-	}
-	return g.Wait()
-}
-
-// refreshMaster brings one master item of the customer up to date.
+// refreshMaster brings the customer's cached names of one master item up to date: a full
+// master report the first time, then only what changed since the last refresh (fromTime). Runs
+// under the lease, beside the stat reports (see fetchAll).
 func (s *Service) refreshMaster(ctx context.Context, cred naver.Credentials, item string) error {
 	since, err := s.store.MasterState(ctx, cred.CustomerID, item)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

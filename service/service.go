@@ -47,7 +47,7 @@ type Config struct {
 	LeaseTTL time.Duration
 	// PollInterval is the fallback for wake-ups that never came; default 1s.
 	PollInterval time.Duration
-	// ReportWindow is how many Naver report jobs one sync keeps outstanding; default 40.
+	// ReportWindow is how many Naver report jobs one sync keeps outstanding; default 20.
 	ReportWindow int
 	// ReportTypes are the stat reports a sync fetches per day; default AD and AD_CONVERSION.
 	ReportTypes []string
@@ -100,7 +100,7 @@ func (c *Config) setDefaults() error {
 		c.PollInterval = time.Second
 	}
 	if c.ReportWindow <= 0 {
-		c.ReportWindow = 40
+		c.ReportWindow = 20
 	}
 	if len(c.ReportTypes) == 0 {
 		c.ReportTypes = []string{reportAD, reportConversion}
