@@ -26,6 +26,7 @@ func TestRunTiny(t *testing.T) {
 		HandoffCustomers: 2, HandoffSyncs: 3,
 		ProcDays: 3, ProcCampaigns: 2, ProcAdgroups: 2, ProcKeywords: 3, ProcProcs: 2,
 		APIRequests: 20, APIConcurrency: 4,
+		FetchDays: 2, FetchYearDays: 3, FetchLatency: time.Millisecond, FetchBuild: 5 * time.Millisecond, FetchBuildSpread: 5 * time.Millisecond,
 		Progress: func(msg string) { t.Log(msg) },
 	}
 	rep, err := Run(t.Context(), cfg)
@@ -65,6 +66,21 @@ func TestRunTiny(t *testing.T) {
 	if p.InputRows <= 0 || p.SheetRows <= 0 || p.Elapsed <= 0 || p.PeakHeapInUse == 0 || p.Calls.Reports != 2*cfg.ProcDays {
 		t.Errorf("processing: %+v", p)
 	}
+	if f := rep.Fetch; f == nil || len(f.Runs) != 2 {
+		t.Errorf("fetch scenario: %+v", f)
+	} else {
+		for _, run := range f.Runs {
+			if len(run.Syncs) != 2 {
+				t.Fatalf("%s: %d syncs", run.Name, len(run.Syncs))
+			}
+			for _, s := range run.Syncs {
+				positive(t, run.Name, s.Hold, s.Bound)
+				if s.Calls < s.MinCalls || s.MinCalls <= 0 || s.Wire <= 0 {
+					t.Errorf("%s: %+v", run.Name, s)
+				}
+			}
+		}
+	}
 	var text, md bytes.Buffer
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
@@ -72,7 +88,7 @@ func TestRunTiny(t *testing.T) {
 	if err := rep.WriteMarkdown(&md, "naversync bench"); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"lock scope", "hand-off", "processing", "API GET"} {
+	for _, want := range []string{"lock scope", "hand-off", "processing", "API GET", "Naver's costs"} {
 		if !strings.Contains(text.String(), want) || !strings.Contains(md.String(), want) {
 			t.Errorf("output lacks %q:\n%s\n%s", want, text.String(), md.String())
 		}

@@ -23,7 +23,7 @@ type Config struct {
 	NaverLatency time.Duration
 	// BuildDelay is how long the simulator takes to build a stat report; default 10ms.
 	BuildDelay time.Duration
-	// ReportWindow is the engine's outstanding Naver jobs per sync; default the service's (20).
+	// ReportWindow is the engine's outstanding Naver jobs per sync; default the service's (40).
 	ReportWindow int
 
 	// LockSyncs (K) full syncs of one customer, each of LockDays days; defaults 4 and 120
@@ -49,6 +49,21 @@ type Config struct {
 	// APIRequests of each kind (POST /syncs, GET /syncs/{id}) sent by APIConcurrency
 	// goroutines; defaults 2000 and 16.
 	APIRequests, APIConcurrency int
+
+	// Scenario 7, fetch under Naver's costs: a first sync of FetchDays, then one of FetchYearDays,
+	// of an account of the processing scenario's size; defaults 60 and 365. The simulator adds
+	// FetchLatency per call (default 30ms), builds a report in FetchBuild plus up to
+	// FetchBuildSpread (defaults 1s and 2s), gives each customer a link of FetchLink bytes per
+	// second (default 1000000, 8 Mbit/s) and allows FetchLimit calls per second per customer
+	// (default 25). The "before" run uses plain TSV at a fixed FetchBaseRate (default 10).
+	FetchDays, FetchYearDays     int
+	FetchLatency                 time.Duration
+	FetchBuild, FetchBuildSpread time.Duration
+	FetchLink                    int64
+	FetchLimit, FetchBaseRate    float64
+	// SkipFetch leaves scenario 7 out (it takes several minutes at its default size);
+	// FetchOnly runs only it.
+	SkipFetch, FetchOnly bool
 
 	// Progress, when set, gets a line as each scenario starts.
 	Progress func(msg string)
@@ -89,6 +104,26 @@ func (c *Config) setDefaults() {
 	def(&c.ProcAdgroups, 20)
 	def(&c.ProcKeywords, 12)
 	def(&c.ProcProcs, 2)
+	def(&c.FetchDays, 60)
+	def(&c.FetchYearDays, 365)
+	if c.FetchLatency <= 0 {
+		c.FetchLatency = 30 * time.Millisecond
+	}
+	if c.FetchBuild <= 0 {
+		c.FetchBuild = time.Second
+	}
+	if c.FetchBuildSpread <= 0 {
+		c.FetchBuildSpread = 2 * time.Second
+	}
+	if c.FetchLink <= 0 {
+		c.FetchLink = 1_000_000
+	}
+	if c.FetchLimit <= 0 {
+		c.FetchLimit = 25
+	}
+	if c.FetchBaseRate <= 0 {
+		c.FetchBaseRate = 10
+	}
 	def(&c.APIRequests, 2000)
 	def(&c.APIConcurrency, 16)
 	if c.Progress == nil {

@@ -34,6 +34,10 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 	writeMDTable(w, append([]string{"metric", "target"}, names...), rows)
 	fmt.Fprintf(w, "\n## Processing (files on disk to sheet rows, Sheets API excluded)\n\n")
 	writeMDTable(w, []string{"metric", "target", "result (" + SQLite + ")"}, r.processingRows())
+	if rows := r.fetchRows(); len(rows) > 0 {
+		fmt.Fprintf(w, "\n## Fetch under Naver's costs (lease hold time)\n\n")
+		writeMDTable(w, []string{"metric", "target", "result (" + SQLite + ")"}, rows)
+	}
 	fmt.Fprintf(w, "\n## Reading the numbers\n\n")
 	for _, p := range r.findings() {
 		fmt.Fprintf(w, "- %s\n", p)
@@ -57,6 +61,20 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 		"from the stand-in's `RequestCount()`.\n")
 	fmt.Fprintf(w, "6. **API.** `api.New` over the engine (workers not started, so syncs stay queued) on a loopback `httptest` server; "+
 		"%d `POST /syncs` (distinct ranges, so none is merged) then %d `GET /syncs/{id}`, from %d goroutines.\n", c.APIRequests, c.APIRequests, c.APIConcurrency)
+	if r.Fetch != nil {
+		fmt.Fprintf(w, "7. **Fetch under Naver's costs.** A fresh simulator per run adds %s per call, builds each report in "+
+			"%s plus up to %s (fixed per job), gives the customer a %.1f Mbit/s download link shared by its downloads and "+
+			"allows it %.0f calls per second (a token bucket of a quarter second; a refused call gets 429 without Retry-After, "+
+			"5 of them within 10 s put the customer in a 5-minute penalty). A first sync of %d days (a customer never seen: "+
+			"slow start) and then one of %d days of a %d × %d × %d account run on SQLite, once with the client as in "+
+			"production (zip downloads, adaptive rate starting at 10/s with ceiling 30/s, learned rate kept in the database, "+
+			"report window 40) and once as before (plain TSV, fixed %.0f/s). Lease hold = `LockReleasedAt − LockAcquiredAt`. "+
+			"Bound = max(fewest calls ÷ allowed rate, zipped bytes ÷ link) + the shortest build time, where the fewest calls "+
+			"are create, one status poll (no report is built at create here) and delete per job, plus a download per job "+
+			"with data, counted from the simulator's record of the sync; the zipped bytes are those of the zip run.\n",
+			c.FetchLatency, c.FetchBuild, c.FetchBuildSpread, float64(c.FetchLink)*8/1e6, c.FetchLimit, c.FetchDays, c.FetchYearDays,
+			c.ProcCampaigns, c.ProcAdgroups, c.ProcKeywords, c.FetchBaseRate)
+	}
 	return nil
 }
 
@@ -122,8 +140,18 @@ func (r *Report) findings() []string {
 	if len(r.Databases) > 0 && r.Databases[0].Skipped == "" {
 		c := r.Databases[0].LockScope.Calls
 		s += fmt.Sprintf(" When Naver builds the report later (scenario 1), status polls add %.2f calls per report "+
-			"(the client polls with capped backoff from %s).", ratio(float64(c.Polls), float64(c.Reports)), max(r.Config.BuildDelay/4, time.Millisecond))
+			"(the client learns when to poll first, starting from %s).", ratio(float64(c.Polls), float64(c.Reports)), max(r.Config.BuildDelay/4, time.Millisecond))
 	}
 	out = append(out, s)
+	if f := r.Fetch; f != nil && len(f.Runs) == 2 {
+		for i, a := range f.Runs[0].Syncs {
+			b := f.Runs[1].Syncs[i]
+			out = append(out, fmt.Sprintf("**Fetch, %d days:** with zip and the adaptive rate the lease was held %s, %.2f× its bound "+
+				"of %s (target ≤ 1.25×: %s), with %d 429s; as before (plain TSV at a fixed %.0f/s) %s, %.2f× longer (target ≥ 2×: %s). "+
+				"On the link: %.1f MB zipped against %.1f MB of TSV.", a.Days, secs(a.Hold), a.OverBound(), secs(a.Bound),
+				verdict(a.OverBound() <= TargetFetchOverBound), a.Limited, r.Config.FetchBaseRate, secs(b.Hold), f.Speedup(i),
+				verdict(f.Speedup(i) >= TargetFetchSpeedup), float64(a.Wire)/1e6, float64(b.Wire)/1e6))
+		}
+	}
 	return out
 }

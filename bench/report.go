@@ -121,6 +121,13 @@ func (r *Report) processingRows() []row {
 // WriteText prints the results as aligned plain-text tables.
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if r.Config.FetchOnly {
+		fmt.Fprintf(tw, "metric\ttarget\tresult (%s)\n", SQLite)
+		for _, rw := range r.fetchRows() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", rw.metric, rw.target, strings.Join(rw.cells, "\t"))
+		}
+		return tw.Flush()
+	}
 	names, rows := r.engineRows()
 	fmt.Fprintf(tw, "metric\ttarget\t%s\n", strings.Join(names, "\t"))
 	for _, rw := range rows {
@@ -128,7 +135,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(tw, "\t\t")
 	fmt.Fprintf(tw, "metric\ttarget\tresult (%s)\n", SQLite)
-	for _, rw := range r.processingRows() {
+	for _, rw := range append(r.processingRows(), r.fetchRows()...) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", rw.metric, rw.target, strings.Join(rw.cells, "\t"))
 	}
 	if err := tw.Flush(); err != nil {

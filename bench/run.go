@@ -21,6 +21,8 @@ type Report struct {
 	SheetLatency time.Duration
 	Databases    []DatabaseReport
 	Processing   Processing
+	// Fetch is scenario 7 (absent with Config.SkipFetch).
+	Fetch *FetchSpeed
 }
 
 // DatabaseReport holds the scenarios run on one database; Skipped says why they were not.
@@ -48,6 +50,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		dir = d
 	}
 	r := &runner{cfg: cfg, dir: dir}
+	if cfg.FetchOnly {
+		f, err := r.fetchSpeed(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.Fetch, rep.Config, rep.Took = &f, r.cfg, time.Since(start)
+		return rep, nil
+	}
 	// Processing runs first, while the process holds little else, since its memory is the
 	// process's.
 	var err error
@@ -97,6 +107,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		s.sheetDelay.Store(prev)
 		rep.Databases = append(rep.Databases, dr)
+	}
+	if !cfg.SkipFetch {
+		f, err := r.fetchSpeed(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.Fetch = &f
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, errors.Join(errors.New("bench: interrupted"), err)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -145,12 +146,18 @@ type engineOptions struct {
 	fetchWorkers, processWorkers int
 	hold                         bool // the old design: lease held through processing
 	noStart                      bool
+	// naver, when set, configures the Naver client instead of the fast defaults of the other
+	// scenarios (BaseURL, Logger and RateMemory are filled in).
+	naver *naver.Options
+	// window, when set, is the engine's ReportWindow instead of Config.ReportWindow.
+	window int
 }
 
 // engine is one running service with its own store connection and file store.
 type engine struct {
 	svc   *service.Service
 	store *store.Store
+	nv    *naver.Client
 	files *blob.Bucket
 	sims  *sims
 	drop  func()
@@ -177,11 +184,17 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 	e := &engine{store: st, files: files, sims: s, drop: drop}
 	cleanup := func(err error) (*engine, error) { e.close(); return nil, err }
 	pollMin := max(r.cfg.BuildDelay/4, time.Millisecond)
-	nv, err := naver.NewClient(naver.Options{BaseURL: s.naverSrv.URL, Logger: r.cfg.Logger, RatePerSecond: 10000, Burst: 10000,
-		PollMin: pollMin, PollMax: max(r.cfg.BuildDelay, pollMin)})
+	no := naver.Options{RatePerSecond: 10000, Burst: 10000, PollMin: pollMin, PollMax: max(r.cfg.BuildDelay, pollMin)}
+	if o.naver != nil {
+		no = *o.naver
+		no.RateMemory = st
+	}
+	no.BaseURL, no.Logger = s.naverSrv.URL, r.cfg.Logger
+	nv, err := naver.NewClient(no)
 	if err != nil {
 		return cleanup(fmt.Errorf("bench: naver client: %w", err))
 	}
+	e.nv = nv
 	gw, err := google.NewWriter(ctx, google.Config{Endpoint: s.sheetsSrv.URL, Logger: r.cfg.Logger, WritesPerMinute: 1_000_000, BackoffBase: time.Millisecond})
 	if err != nil {
 		return cleanup(fmt.Errorf("bench: sheets writer: %w", err))
@@ -192,7 +205,7 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 		ReplicaID:                  fmt.Sprintf("bench-%d", n),
 		FetchWorkers:               o.fetchWorkers,
 		ProcessWorkers:             o.processWorkers,
-		ReportWindow:               r.cfg.ReportWindow,
+		ReportWindow:               cmp.Or(o.window, r.cfg.ReportWindow),
 		RetryBase:                  10 * time.Millisecond,
 		SecretKey:                  secret,
 		DataDir:                    filepath.Join(r.dir, fmt.Sprintf("data-%d", n)),

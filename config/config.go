@@ -31,7 +31,8 @@ type Config struct {
 	Timezone              string        // NAVERSYNC_TIMEZONE, default Asia/Seoul
 	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
 	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
-	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 20 (Naver caps 100 per customer)
+	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 40 (Naver caps 100 per customer)
+	NaverMaxRate          int           // NAVERSYNC_NAVER_MAX_RATE: ceiling of a customer's adaptive Naver call rate per second, default 30
 	NaverJobMargin        int           // NAVERSYNC_NAVER_JOB_MARGIN: of the customer's 100 jobs, how many a fetch leaves free beside other tools' jobs, default 10
 	NaverJobsMaxWait      time.Duration // NAVERSYNC_NAVER_JOBS_MAX_WAIT: how long a sync waits for room among the customer's jobs before it fails, default 1h
 	FileRetention         time.Duration // NAVERSYNC_FILE_RETENTION: how long a superseded download (an older version of a day) is kept, default 1h; current files are kept for refreshes
@@ -53,6 +54,11 @@ type Config struct {
 	MetricsToken          string        // NAVERSYNC_METRICS_TOKEN: when set, /metrics needs it (or an API token)
 	SyncRetention         time.Duration // NAVERSYNC_SYNC_RETENTION: finished syncs older than this are deleted, default 90d; 0 keeps all
 }
+
+// DefaultReportWindow is NAVERSYNC_REPORT_WINDOW's default: with Naver's build times of seconds,
+// about this many reports must be in flight for the call rate, not the build time, to bound a
+// fetch (docs/benchmarks.md, scenario 7).
+const DefaultReportWindow = 40
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
@@ -111,7 +117,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.FetchWorkers = intVar("NAVERSYNC_FETCH_WORKERS", 4, 1)
 	c.ProcessWorkers = intVar("NAVERSYNC_PROCESS_WORKERS", 2, 1)
 	c.SettleDays = intVar("NAVERSYNC_SETTLE_DAYS", 7, 2)
-	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", 20, 1)
+	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", DefaultReportWindow, 1)
 	if c.ReportWindow > 80 {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))
 	}
@@ -120,6 +126,7 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_NAVER_JOB_MARGIN=%d: want 50 or less (of Naver's 100 jobs per customer)", c.NaverJobMargin))
 	}
 	c.NaverJobsMaxWait = positive("NAVERSYNC_NAVER_JOBS_MAX_WAIT", time.Hour)
+	c.NaverMaxRate = intVar("NAVERSYNC_NAVER_MAX_RATE", 30, 1)
 	c.LeaseTTL = durVar("NAVERSYNC_LEASE_TTL", 30*time.Second)
 	if c.LeaseTTL < time.Second {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_LEASE_TTL=%s: want at least 1s", c.LeaseTTL))

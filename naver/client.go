@@ -11,12 +11,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // DefaultBaseURL is the Naver Search Ad API endpoint.
@@ -32,7 +31,8 @@ const (
 type Options struct {
 	// BaseURL of the API; default DefaultBaseURL. A trailing slash is trimmed.
 	BaseURL string
-	// HTTPClient sends requests; default a client with a 60 s timeout.
+	// HTTPClient sends requests; default a client over NewTransport, with
+	// no total timeout (which would also bound reading a large download).
 	HTTPClient *http.Client
 	// Now is the clock used for X-Timestamp and rate-limit bookkeeping;
 	// default time.Now.
@@ -40,12 +40,28 @@ type Options struct {
 	// Logger receives failed calls (with Naver's transaction id); default
 	// discards.
 	Logger *slog.Logger
-	// RatePerSecond and Burst bound calls per customer id (each customer
-	// has its own limiter); defaults 10 and 10.
-	RatePerSecond float64
-	Burst         int
-	// PollMin and PollMax bound the capped exponential backoff between
-	// polls of a building job; defaults 500 ms and 5 s.
+	// RatePerSecond is the pace of calls a customer starts at when no
+	// rate was learned for it; default 10 (Naver's usual limit for report
+	// calls). Each customer id has its own adaptive rate (see rate.go):
+	// it rises while Naver answers without 429, up to MaxRatePerSecond
+	// (default 30, at least RatePerSecond), and drops at once on a 429.
+	RatePerSecond, MaxRatePerSecond float64
+	// Burst is how many calls an idle customer may start at once; default
+	// 1: calls are paced one interval apart.
+	Burst int
+	// RateMemory keeps each customer's learned rate between syncs (and
+	// replicas); nil keeps it in this client only.
+	RateMemory RateMemory
+	// StallTimeout cuts an answer whose body brings no byte for this long
+	// (a transport error, retried); default 30 s. A slow download that
+	// progresses is never cut.
+	StallTimeout time.Duration
+	// TempDir holds a zipped download until its archive is checked;
+	// default os.TempDir().
+	TempDir string
+	// PollMin and PollMax bound the waits before polls of a building job;
+	// defaults 500 ms and 5 s. The first poll's wait is learned between
+	// them (see poll.go); later ones back off from a quarter of it.
 	PollMin, PollMax time.Duration
 	// PollTimeout is how long a job may keep building before the fetch
 	// gives up with ErrNotReady; default 15 min.
@@ -57,8 +73,8 @@ type Options struct {
 	// between such attempts; defaults 200 ms and 10 s.
 	RetryMin, RetryMax time.Duration
 	// RateLimitPause is how long one customer's calls are held after a
-	// burst of rate-limit answers (5 within 10 s); default 1 min. Other
-	// customers are not affected.
+	// burst of rate-limit answers (5 within 10 s); default 5 min, as Naver
+	// asks after a burst. Other customers are not affected.
 	RateLimitPause time.Duration
 }
 
@@ -71,8 +87,10 @@ type Client struct {
 	log     *slog.Logger
 	opts    Options
 
-	mu    sync.Mutex
-	gates map[string]*customerGate
+	polls *pollDelays
+
+	mu     sync.Mutex
+	pacers map[string]*pacer
 }
 
 // NewClient returns a client with opts' zero fields set to their defaults.
@@ -89,7 +107,7 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("naver: base URL %q: want http(s)://host", opts.BaseURL)
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+		opts.HTTPClient = &http.Client{Transport: NewTransport(TransportOptions{})}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -100,8 +118,18 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.RatePerSecond <= 0 {
 		opts.RatePerSecond = 10
 	}
+	if opts.MaxRatePerSecond <= 0 {
+		opts.MaxRatePerSecond = 30
+	}
+	opts.MaxRatePerSecond = max(opts.MaxRatePerSecond, opts.RatePerSecond)
 	if opts.Burst <= 0 {
-		opts.Burst = 10
+		opts.Burst = 1
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = 30 * time.Second
+	}
+	if opts.TempDir == "" {
+		opts.TempDir = os.TempDir()
 	}
 	if opts.PollMin <= 0 {
 		opts.PollMin = 500 * time.Millisecond
@@ -122,7 +150,7 @@ func NewClient(opts Options) (*Client, error) {
 		opts.RetryMax = max(10*time.Second, opts.RetryMin)
 	}
 	if opts.RateLimitPause <= 0 {
-		opts.RateLimitPause = time.Minute
+		opts.RateLimitPause = 5 * time.Minute
 	}
 	return &Client{
 		base:    u,
@@ -131,95 +159,47 @@ func NewClient(opts Options) (*Client, error) {
 		now:     opts.Now,
 		log:     opts.Logger,
 		opts:    opts,
-		gates:   make(map[string]*customerGate),
+		pacers:  make(map[string]*pacer),
+		polls:   newPollDelays(opts.PollMin, opts.PollMax),
 	}, nil
-}
-
-// customerGate holds one customer's limiter and rate-limit pause.
-type customerGate struct {
-	limiter *rate.Limiter
-
-	mu          sync.Mutex
-	recent      []time.Time // times of recent rate-limit answers
-	pausedUntil time.Time
-}
-
-func (c *Client) gate(customerID string) *customerGate {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	g, ok := c.gates[customerID]
-	if !ok {
-		g = &customerGate{limiter: rate.NewLimiter(rate.Limit(c.opts.RatePerSecond), c.opts.Burst)}
-		c.gates[customerID] = g
-	}
-	return g
 }
 
 // PausedUntil reports until when calls for customerID are held after a burst
 // of rate-limit answers; the zero time if they are not.
 func (c *Client) PausedUntil(customerID string) time.Time {
-	g := c.gate(customerID)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.pausedUntil.After(c.now()) {
-		return g.pausedUntil
+	p := c.pacer(customerID)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pausedUntil.After(c.now()) {
+		return p.pausedUntil
 	}
 	return time.Time{}
-}
-
-// wait blocks until the customer may send one more request.
-func (c *Client) wait(ctx context.Context, g *customerGate) error {
-	for {
-		g.mu.Lock()
-		d := g.pausedUntil.Sub(c.now())
-		g.mu.Unlock()
-		if d <= 0 {
-			break
-		}
-		if err := sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	return g.limiter.Wait(ctx)
-}
-
-// noteRateLimited records a rate-limit answer and pauses the customer after
-// a burst. It reports whether a pause began.
-func (c *Client) noteRateLimited(g *customerGate) bool {
-	now := c.now()
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	keep := g.recent[:0]
-	for _, t := range g.recent {
-		if now.Sub(t) < rateLimitBurstWindow {
-			keep = append(keep, t)
-		}
-	}
-	g.recent = append(keep, now)
-	if len(g.recent) >= rateLimitBurstCount {
-		g.recent = g.recent[:0]
-		g.pausedUntil = now.Add(c.opts.RateLimitPause)
-		return true
-	}
-	return false
 }
 
 // send performs one signed HTTP request through the customer's limiter. The
 // signature is computed over signPath with a fresh timestamp. A non-2xx
 // answer is returned as an error (and logged); on success the caller owns
 // the response body. counter, when not nil, is incremented per request sent.
-func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, signPath string, body []byte, counter *int) (*http.Response, error) {
-	g := c.gate(cred.CustomerID)
-	if err := c.wait(ctx, g); err != nil {
+func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, signPath string, body []byte, counter *int, header ...string) (*http.Response, error) {
+	p := c.pacer(cred.CustomerID)
+	tk, err := p.acquire(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, err)
 	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
+	// The request has its own context so that a stalled answer can be cut;
+	// the body's Close (or a failure here) ends it.
+	rctx, cancel := context.WithCancelCause(ctx)
+	req, err := http.NewRequestWithContext(rctx, method, rawURL, rd)
 	if err != nil {
+		cancel(nil)
 		return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	ts := c.now().UnixMilli()
 	sig := Sign(cred.SecretKey, ts, method, signPath)
@@ -235,6 +215,7 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		cancel(nil)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, ctx.Err())
 		}
@@ -244,14 +225,29 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 			slog.String("path", signPath), slog.String("error", err.Error()))
 		return nil, err
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
+	guardBody(resp, cancel, c.opts.StallTimeout)
+	limited := resp.StatusCode == http.StatusTooManyRequests
+	var apiErr error
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		apiErr = newAPIError(resp, method, signPath, sig)
+		resp.Body.Close()
+		limited = errors.Is(apiErr, ErrRateLimited)
 	}
-	apiErr := newAPIError(resp, method, signPath, sig)
-	resp.Body.Close()
-	if errors.Is(apiErr, ErrRateLimited) && c.noteRateLimited(g) {
+	save, paused := p.answered(tk, limited)
+	if save > 0 {
+		c.remember(ctx, cred.CustomerID, save)
+	}
+	if limited {
+		st := p.snapshot()
+		c.log.LogAttrs(ctx, slog.LevelInfo, "naver rate limited: rate lowered",
+			slog.String("customer_id", cred.CustomerID), slog.Float64("rate", st.Rate), slog.Float64("limit", st.Limit))
+	}
+	if paused {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "naver rate-limit burst: pausing customer",
 			slog.String("customer_id", cred.CustomerID), slog.Duration("pause", c.opts.RateLimitPause))
+	}
+	if apiErr == nil {
+		return resp, nil
 	}
 	var ae *APIError
 	errors.As(apiErr, &ae)

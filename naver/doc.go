@@ -54,10 +54,31 @@
 //     it is redacted from our error strings.
 //   - Every answer carries X-Transaction-ID; it is kept in [APIError] and
 //     logged with every failed call, because Naver support asks for it [#366].
-//   - Rate limits are per X-Customer, about 10 report calls per second [#1225];
-//     a burst of 429s should stop calls for a while [P:_posts/2020-12-18-notice.md]:
-//     the client has a limiter per customer id and pauses only that customer
-//     after 5 rate-limit answers within 10 s.
+//   - Rate limits are per X-Customer, set by load: about 10 report calls per
+//     second usually, 25–30/s observed [#50], [#114], [#1225]; a 429 carries
+//     no Retry-After [#1166]; after a burst of 429s stop calls for at least
+//     five minutes [P:_posts/2020-12-18-notice.md]. So the client finds the
+//     limit instead of assuming it: each customer id has its own pacer
+//     (rate.go) that spaces call starts by 1/rate, starts at
+//     Options.RatePerSecond (10) or at the rate learned before (a
+//     [RateMemory], the database), rises while calls are answered without
+//     429 (doubling per second at first, then along TCP CUBIC's curve), and
+//     drops at once on a 429, once per congestion event. It still pauses
+//     only that customer after 5 rate-limit answers within 10 s
+//     (Options.RateLimitPause, default 5 min).
+//   - Downloads send X-Accept-Encoding: zip [P:_posts/2017-03-09-release-note.md];
+//     the answer is recognised by its "PK" signature (a plain TSV answer is
+//     taken as is), spooled, opened and unpacked with its CRC-32 checked
+//     (zip.go); every row must have the report type's documented column count
+//     ([ReportColumns]) or the parser's minimum for master items, else
+//     [ErrDamaged] and the download is retried. The zip's entry name and
+//     Content-Type are not documented: neither is relied on.
+//   - HTTP: the default transport ([NewTransport]) has dial, TLS and
+//     response-header timeouts but no total timeout, which would also bound
+//     reading a large download; Options.StallTimeout cuts a body that brings
+//     no byte for 30 s ([ErrStalled], a transport error, retried).
+//   - Status polls: the first poll's delay is learned (poll.go) so that about
+//     four in five find the job built; no source gives Naver's build times.
 //   - Files: TSV, no header, columns by position, more may be appended
 //     [P:_posts/2019-05-30-release-note.md]; '-' for missing ids [#1491];
 //     dates yyyyMMdd; cost decimal VAT-excluded up to statDt 2026-03-29 and

@@ -149,24 +149,27 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // IsTransient reports whether err may go away by itself: rate limiting,
-// maintenance, server errors, transport errors, and data not ready yet.
+// maintenance, server errors, transport errors, damaged downloads, and data
+// not ready yet.
 // Authentication, bad requests and not-served days are not transient.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
 	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrMaintenance) ||
-		errors.Is(err, ErrServer) || errors.Is(err, ErrTransport) || errors.Is(err, ErrNotReady)
+		errors.Is(err, ErrServer) || errors.Is(err, ErrTransport) || errors.Is(err, ErrNotReady) ||
+		errors.Is(err, ErrDamaged)
 }
 
 // retryable reports whether an operation should be repeated at once (after a
-// backoff) inside one call: rate limits, 5xx and transport failures.
+// backoff) inside one call: rate limits, 5xx, transport failures and
+// damaged downloads.
 func retryable(err error) bool {
 	if errors.Is(err, ErrUncertain) {
 		return false
 	}
 	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrMaintenance) ||
-		errors.Is(err, ErrServer) || errors.Is(err, ErrTransport)
+		errors.Is(err, ErrServer) || errors.Is(err, ErrTransport) || errors.Is(err, ErrDamaged)
 }
 
 // maxErrorBody bounds how much of an error answer is read.

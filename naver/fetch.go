@@ -76,6 +76,8 @@ type jobKind struct {
 	gone    func(ctx context.Context) error
 	// keep is StatRequest.Keep.
 	keep func(ctx context.Context, res FetchResult) error
+	// columns every row of the file has at least (0: not checked).
+	columns int
 }
 
 // StatRequest asks FetchStatReport for one stat report.
@@ -173,6 +175,7 @@ func (c *Client) FetchStatReport(ctx context.Context, cred Credentials, req Stat
 			slog.String("customer_id", cred.CustomerID), slog.String("report_type", reportType),
 			slog.String("stat_date", day.Format(time.DateOnly)),
 		},
+		columns: ReportColumns[reportType],
 	}
 	k.keep = req.Keep
 	res, err := c.fetch(ctx, cred, k, w)
@@ -305,6 +308,7 @@ func (c *Client) FetchMasterReport(ctx context.Context, cred Credentials, item s
 		attrs: []slog.Attr{
 			slog.String("customer_id", cred.CustomerID), slog.String("report_type", "master:"+item),
 		},
+		columns: masterColumns[item],
 	}
 	res, err := c.fetch(ctx, cred, k, w)
 	if err != nil {
@@ -377,21 +381,26 @@ func (c *Client) fetch(ctx context.Context, cred Credentials, k jobKind, w Sink)
 // an *errRecreate when a new job should be made, or another error.
 func (c *Client) runJob(ctx context.Context, cred Credentials, k jobKind, j job, w Sink, res *FetchResult) (Status, error) {
 	start := c.now()
-	wait := c.opts.PollMin
-	for j.status.Building() {
+	for polls := 0; j.status.Building(); polls++ {
 		if c.now().Sub(start) > c.opts.PollTimeout {
 			return "", fmt.Errorf("%s %s still %s after %s: %w", k.name, j.id, j.status, c.opts.PollTimeout, ErrNotReady)
+		}
+		wait := c.polls.first(k.name)
+		if polls > 0 {
+			wait = c.polls.then(k.name, polls)
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return "", err
 		}
-		wait = min(2*wait, c.opts.PollMax)
 		var err error
 		if j, err = k.get(ctx, j.id, &res.Calls); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return "", &errRecreate{err}
 			}
 			return "", err
+		}
+		if polls == 0 {
+			c.polls.seen(k.name, j.status.Building())
 		}
 	}
 	switch {
@@ -410,7 +419,7 @@ func (c *Client) runJob(ctx context.Context, cred Credentials, k jobKind, j job,
 		if err := w.Reset(); err != nil {
 			return fmt.Errorf("reset sink: %w", err)
 		}
-		n, err := c.download(ctx, cred, j.url, w, &res.Calls)
+		n, err := c.download(ctx, cred, j.url, w, k.columns, &res.Calls)
 		res.Bytes = n
 		return err
 	})

@@ -36,7 +36,9 @@ func TestFaultDiskFull(t *testing.T) {
 					if heal {
 						attempts = 12
 					}
-					e := w.relEngine(relOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: ttl, dataDir: dataDir, maxAttempts: attempts})
+					// A small window: later reports need new temp files after the disk broke (with
+					// the default window every report of the sync starts, and makes its temp file, at once).
+					e := w.relEngine(relOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: ttl, dataDir: dataDir, maxAttempts: attempts, window: 2})
 					a := w.account(e, "Disk", "5005", "sheet-d", service.LevelAdgroup)
 					var calls atomic.Int64
 					var breakOnce sync.Once

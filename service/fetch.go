@@ -112,8 +112,11 @@ func classify(err error) (kind, msg string, transient bool) {
 // (see jobSlots).
 func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g *guard, log *slog.Logger) error {
 	acct, err := s.store.GetAccount(ctx, sy.AccountID)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("account %s: %w", sy.AccountID, err)
+	case err != nil: // the database, not the account: retried
+		return fmt.Errorf("%w: account %s: %v", errStorage, sy.AccountID, err)
 	}
 	cred, err := s.credentials(acct)
 	if err != nil {
@@ -172,15 +175,16 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	if err != nil {
 		return err
 	}
-	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
-	// all: the sync it retries refreshed the names moments ago.
-	if len(tasks) > 0 || sy.RetryOf == "" {
-		if err := s.refreshMasters(ctx, cred, c); err != nil {
-			return err
-		}
-	}
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(s.cfg.ReportWindow)
+	// A retry whose reports are all held (it failed after fetching) does not talk to Naver at
+	// all: the sync it retries refreshed the names moments ago. The names are fetched first and
+	// beside the stat reports, each master job one of the window's: each takes a build time too.
+	if len(tasks) > 0 || sy.RetryOf == "" {
+		for _, item := range masterItems {
+			eg.Go(func() error { return s.refreshMaster(gctx, cred, c, item) })
+		}
+	}
 	var lastProgress atomic.Int64
 	for _, t := range tasks {
 		if err := slots.acquire(gctx); err != nil {

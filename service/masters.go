@@ -16,36 +16,33 @@ import (
 // masterItems are the master reports that turn ids into names, coarsest first.
 var masterItems = []string{"Campaign", "Adgroup", "Keyword"}
 
-// refreshMasters brings the customer's cached names up to date: a full master report the first
-// time, then only what changed since the last refresh (fromTime). Runs under the lease.
-func (s *Service) refreshMasters(ctx context.Context, cred naver.Credentials, c store.Claim) error {
-	for _, item := range masterItems {
-		since, err := s.store.MasterState(ctx, cred.CustomerID, item)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: master state: %v", errStorage, err)
+// refreshMaster brings the customer's cached names of one master item up to date: a full
+// master report the first time, then only what changed since the last refresh (fromTime). Runs
+// under the lease, beside the stat reports (see fetchAll); its writes are fenced by the claim.
+func (s *Service) refreshMaster(ctx context.Context, cred naver.Credentials, c store.Claim, item string) error {
+	since, err := s.store.MasterState(ctx, cred.CustomerID, item)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: master state: %v", errStorage, err)
+	}
+	started := s.now()
+	sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
+	if err != nil {
+		return fmt.Errorf("%w: %v", errStorage, err)
+	}
+	defer sink.discard()
+	res, err := s.naver.FetchMasterReport(ctx, cred, item, since, sink)
+	s.met.naverCalls.Add(float64(res.Calls))
+	if err != nil {
+		return fmt.Errorf("master report %s: %w", item, err)
+	}
+	if res.Status != naver.StatusNone {
+		if err := s.loadMaster(ctx, c, item, sink.f); err != nil {
+			return err
 		}
-		started := s.now()
-		sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
-		if err != nil {
-			return fmt.Errorf("%w: %v", errStorage, err)
-		}
-		res, err := s.naver.FetchMasterReport(ctx, cred, item, since, sink)
-		s.met.naverCalls.Add(float64(res.Calls))
-		if err != nil {
-			sink.discard()
-			return fmt.Errorf("master report %s: %w", item, err)
-		}
-		if res.Status != naver.StatusNone {
-			if err := s.loadMaster(ctx, c, item, sink.f); err != nil {
-				sink.discard()
-				return err
-			}
-		}
-		sink.discard()
-		// A small overlap guards against changes made while the report was built.
-		if err := fence(s.store.SetMasterState(ctx, c, item, started.Add(-time.Minute))); err != nil {
-			return fmt.Errorf("master state: %w", err)
-		}
+	}
+	// A small overlap guards against changes made while the report was built.
+	if err := fence(s.store.SetMasterState(ctx, c, item, started.Add(-time.Minute))); err != nil {
+		return fmt.Errorf("master state: %w", err)
 	}
 	return nil
 }

@@ -40,6 +40,8 @@ type relOptions struct {
 	quiet       bool
 	maxAttempts int
 	noStart     bool
+	// window is the engine's ReportWindow; default the service's.
+	window int
 }
 
 // syncBuffer is an io.Writer safe for the engine's concurrent loggers.
@@ -76,7 +78,7 @@ func (w *world) relEngine(o relOptions) *engine {
 	}
 	e := w.Engine(servicetest.EngineOptions{
 		Replica: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
-		LeaseTTL: o.leaseTTL, PollInterval: 100 * time.Millisecond, MaxAttempts: o.maxAttempts,
+		LeaseTTL: o.leaseTTL, PollInterval: 100 * time.Millisecond, MaxAttempts: o.maxAttempts, ReportWindow: o.window,
 		HTTPTimeout: o.httpTimeout, DataDir: o.dataDir, NoStart: o.noStart, Log: io.MultiWriter(outs...),
 	})
 	return &engine{svc: e.Service, store: e.Store}

@@ -154,7 +154,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
 		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
 			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &reportJobRow{}, &supersededRow{},
-			&sheetStateRow{}, &sheetDayRow{}, &accountRangeRow{}, &sheetLockRow{}); err != nil {
+			&sheetStateRow{}, &sheetDayRow{}, &accountRangeRow{}, &sheetLockRow{}, &customerRateRow{}); err != nil {
 			return fmt.Errorf("auto migrate: %w", err)
 		}
 		for _, q := range partialIndexes {

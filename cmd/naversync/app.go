@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -73,7 +74,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, err
 	}
-	nv, err := naver.NewClient(naver.Options{BaseURL: cfg.NaverBaseURL, Logger: log, Now: st.Now, RatePerSecond: o.naverRate, Burst: int(o.naverRate), PollMin: o.naverPoll})
+	nv, err := naver.NewClient(naver.Options{BaseURL: cfg.NaverBaseURL, Logger: log, Now: st.Now, RatePerSecond: o.naverRate,
+		MaxRatePerSecond: float64(cfg.NaverMaxRate), RateMemory: st, TempDir: filepath.Join(cfg.DataDir, "tmp"), PollMin: o.naverPoll})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("naver client: %w", err)

@@ -37,6 +37,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.ProcProcs, "procs", 0, "processing: GOMAXPROCS while processing (default 2)")
 	fs.IntVar(&c.APIRequests, "api-requests", 0, "API: requests per route (default 2000)")
 	fs.IntVar(&c.APIConcurrency, "api-concurrency", 0, "API: concurrent clients (default 16)")
+	fs.IntVar(&c.FetchDays, "fetch-days", 0, "fetch under Naver's costs: days of the first sync (default 60)")
+	fs.IntVar(&c.FetchYearDays, "fetch-year-days", 0, "fetch under Naver's costs: days of the second sync (default 365)")
+	fs.Float64Var(&c.FetchLimit, "fetch-limit", 0, "fetch under Naver's costs: calls per second the simulator allows a customer (default 25)")
+	fs.Int64Var(&c.FetchLink, "fetch-link", 0, "fetch under Naver's costs: download bytes per second per customer (default 1000000)")
+	fs.BoolVar(&c.SkipFetch, "skip-fetch", false, "leave out the fetch under Naver's costs (several minutes)")
+	fs.BoolVar(&c.FetchOnly, "fetch-only", false, "run only the fetch under Naver's costs")
 	md := fs.String("md", "", "also write the results as Markdown to this file (e.g. docs/benchmarks.md)")
 	verbose := fs.Bool("v", false, "log the engine's warnings to stderr")
 	if err := fs.Parse(args); err != nil {

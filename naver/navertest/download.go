@@ -1,7 +1,6 @@
 package navertest
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,24 +42,19 @@ func (s *Server) download(c *call) {
 		owner = j.customer
 		c.rec.ReportType, c.rec.StatDate, c.rec.JobID = j.reportTp, j.day, fmt.Sprint(j.id)
 		s.mu.Lock()
-		gone, built := j.deleted, s.status(j.reg, j.outcome, false) == "BUILT"
+		gone, built := j.deleted, s.status(j.reg, j.build, j.outcome, false) == "BUILT"
 		s.mu.Unlock()
 		if gone || !built {
 			writeCode(c, http.StatusNotFound, 20011, "보고서를 찾을 수 없습니다.")
 			return
 		}
-		cu := c.customer
-		if j.reportTp == "AD" {
-			gen = func(w io.Writer) error { return cu.writeAD(w, j.day) }
-		} else {
-			gen = func(w io.Writer) error { return cu.writeADConversion(w, j.day) }
-		}
+		gen = c.customer.statWriter(j.reportTp, j.day)
 	default:
 		j := ref.master
 		owner = j.customer
 		c.rec.ReportType, c.rec.JobID = j.item, j.id
 		s.mu.Lock()
-		gone, built := j.deleted, s.status(j.reg, j.outcome, false) == "BUILT"
+		gone, built := j.deleted, s.status(j.reg, j.build, j.outcome, false) == "BUILT"
 		s.mu.Unlock()
 		if gone || !built {
 			writeCode(c, http.StatusNotFound, 20011, "보고서를 찾을 수 없습니다.")
@@ -87,15 +81,5 @@ func (s *Server) download(c *call) {
 			return
 		}
 	}
-	c.w.Header().Set("Content-Type", "application/octet-stream")
-	if _, cut := s.takeFault(CutDownload, id, path, nil); cut {
-		var buf bytes.Buffer
-		_ = gen(&buf)
-		c.w.WriteHeader(http.StatusOK)
-		_, _ = c.w.Write(buf.Bytes()[:buf.Len()/2])
-		c.w.Flush()
-		panic(http.ErrAbortHandler) // closes the connection mid-body
-	}
-	c.w.WriteHeader(http.StatusOK)
-	_ = gen(c.w)
+	s.send(c, ref, gen)
 }

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Report types the server accepts; only AD and AD_CONVERSION have data,
-// the others end NONE.
+// Report types the server accepts; each has data in its documented layout
+// (reports.go).
 func knownStatType(t string) bool {
 	switch t {
 	case "AD", "AD_CONVERSION", "AD_DETAIL", "AD_CONVERSION_DETAIL", "ADEXTENSION",
@@ -42,6 +42,7 @@ type statJob struct {
 	day      time.Time
 	reg      time.Time
 	outcome  string // BUILT, NONE or ERROR
+	build    time.Duration
 	foreign  bool
 	deleted  bool
 	changed  bool
@@ -55,6 +56,7 @@ type masterJob struct {
 	from     time.Time
 	reg      time.Time
 	outcome  string
+	build    time.Duration
 	deleted  bool
 	token    string
 }
@@ -173,6 +175,7 @@ func (s *Server) addStatJobLocked(j *statJob) {
 	}
 	s.nextStatID++
 	j.id = s.nextStatID
+	j.build = s.buildTime(uint64(j.id))
 	j.token = downloadToken(fmt.Sprintf("stat-%d", j.id))
 	s.statJobs[j.id] = j
 	s.tokens[j.token] = jobRef{stat: j}
@@ -188,19 +191,19 @@ func downloadToken(seed string) string {
 	return url.QueryEscape(base64.StdEncoding.EncodeToString(raw))
 }
 
-// status is what a job created at reg with outcome shows at now.
-func (s *Server) status(reg time.Time, outcome string, atCreate bool) string {
+// status is what a job created at reg, built in build, with outcome shows at now.
+func (s *Server) status(reg time.Time, build time.Duration, outcome string, atCreate bool) string {
 	if atCreate {
-		if s.opts.BuildDelay == 0 && s.opts.InstantBuild {
+		if build == 0 && s.opts.InstantBuild {
 			return outcome
 		}
 		return "REGIST"
 	}
 	now := s.now()
 	switch {
-	case now.Before(reg.Add(s.opts.BuildDelay / 2)):
+	case now.Before(reg.Add(build / 2)):
 		return "REGIST"
-	case now.Before(reg.Add(s.opts.BuildDelay)):
+	case now.Before(reg.Add(build)):
 		return "RUNNING"
 	}
 	return outcome
@@ -209,7 +212,7 @@ func (s *Server) status(reg time.Time, outcome string, atCreate bool) string {
 func isoUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func (s *Server) statJSON(r *http.Request, j *statJob, atCreate bool) map[string]any {
-	st := s.status(j.reg, j.outcome, atCreate)
+	st := s.status(j.reg, j.build, j.outcome, atCreate)
 	statDt := time.Date(j.day.Year(), j.day.Month(), j.day.Day(), 0, 0, 0, 0, time.FixedZone("KST", 9*3600))
 	u := ""
 	if st == "BUILT" {
@@ -263,7 +266,7 @@ func (s *Server) createStat(c *call) {
 	outcome := "BUILT"
 	recent := func() bool { return !day.Before(today.AddDate(0, 0, -2)) }
 	switch {
-	case in.ReportTp != "AD" && in.ReportTp != "AD_CONVERSION", !c.customer.hasData(day):
+	case !c.customer.hasData(day):
 		outcome = "NONE"
 	}
 	if _, ok := s.takeFault(ReportError, id, path, nil); ok {
@@ -349,7 +352,7 @@ func (s *Server) deleteAllStat(c *call) {
 }
 
 func (s *Server) masterJSON(r *http.Request, j *masterJob, atCreate bool) map[string]any {
-	st := s.status(j.reg, j.outcome, atCreate)
+	st := s.status(j.reg, j.build, j.outcome, atCreate)
 	m := map[string]any{"id": j.id, "item": j.item, "status": st, "updateTime": isoUTC(j.reg)}
 	if !j.from.IsZero() {
 		m["fromTime"] = isoUTC(j.from)
@@ -400,7 +403,8 @@ func (s *Server) createMaster(c *call) {
 		return
 	}
 	s.nextMasterID++
-	j := &masterJob{id: fmt.Sprintf("%032x", s.nextMasterID), customer: id, item: in.Item, from: from, reg: s.now(), outcome: outcome}
+	j := &masterJob{id: fmt.Sprintf("%032x", s.nextMasterID), customer: id, item: in.Item, from: from, reg: s.now(), outcome: outcome,
+		build: s.buildTime(s.nextMasterID)}
 	j.token = downloadToken("master-" + j.id)
 	s.masterJobs[j.id] = j
 	s.tokens[j.token] = jobRef{master: j}

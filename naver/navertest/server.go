@@ -43,6 +43,15 @@ type Options struct {
 	DownloadLatency time.Duration
 	// Logger gets one debug line per request; default discards.
 	Logger *slog.Logger
+	// BuildSpread adds up to this much to BuildDelay, per job (fixed by the
+	// job's id), so that build times vary as Naver's do.
+	BuildSpread time.Duration
+	// LinkBytesPerSecond is each customer's download link: the bytes per
+	// second that customer's downloads share; 0 unlimited (limits.go).
+	LinkBytesPerSecond int64
+	// RateLimit bounds each customer's calls per second as Naver does
+	// (limits.go); the zero value sets no limit.
+	RateLimit RateLimit
 }
 
 // Server simulates the Naver Search Ad API. It is safe for concurrent use.
@@ -63,6 +72,7 @@ type Server struct {
 	nextStatID   int64
 	nextMasterID uint64
 	txSeq        uint64
+	costs        *costs // rate limits and download links (limits.go)
 }
 
 // New returns a simulator with no customers.
@@ -91,6 +101,7 @@ func New(opts Options) *Server {
 		live:         make(map[string]*liveJobs),
 		nextStatID:   1102135, // ids restarted low after Naver's 2025-10-27 migration
 		nextMasterID: 0x5f3a000000000000,
+		costs:        newCosts(opts),
 	}
 }
 
@@ -197,7 +208,7 @@ func (s *Server) serve(c *call) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	signPath := r.URL.EscapedPath()
-	if !s.authenticate(c, signPath) {
+	if !s.authenticate(c, signPath) || s.rateLimited(c) {
 		return
 	}
 	download := r.URL.Path == "/report-download"

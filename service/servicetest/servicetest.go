@@ -197,6 +197,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		BaseURL: w.NaverURL, Logger: log, HTTPClient: &http.Client{Timeout: o.HTTPTimeout}, Now: st.Now,
 		RatePerSecond: 1000, Burst: 1000, PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond,
 		RetryMin: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond, RateLimitPause: 200 * time.Millisecond,
+		RateMemory: st,
 	})
 	if err != nil {
 		t.Fatal(err)
