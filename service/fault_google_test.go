@@ -33,6 +33,13 @@ func TestFaultGoogle(t *testing.T) {
 		{name: "500s", strike: func(s *sheetstest.Server) { s.InjectErrors(http.StatusInternalServerError, "INTERNAL", 4) }},
 		{name: "503s", strike: func(s *sheetstest.Server) { s.InjectErrors(http.StatusServiceUnavailable, "UNAVAILABLE", 3) }},
 		{
+			// Processing retries are bounded too (by MaxAttempts processing claims).
+			name:     "500s that never end",
+			strike:   func(s *sheetstest.Server) { s.InjectErrors(http.StatusInternalServerError, "INTERNAL", 10000) },
+			wantKind: "sheet", wantText: "500",
+			heal: func(s *sheetstest.Server) { s.ClearErrors() },
+		},
+		{
 			name:     "unshared mid-run",
 			strike:   func(s *sheetstest.Server) { s.Unshare("sheet-g", sheetstest.DefaultCaller) },
 			wantKind: "not_shared", wantText: "share the spreadsheet with",

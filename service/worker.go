@@ -123,12 +123,19 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, c store.Claim, err error, log *slog.Logger) error {
 	kind, msg, transient := classify(err)
 	s.met.naverErrors.WithLabelValues(kind).Inc()
-	if transient && sy.Attempts < sy.MaxAttempts {
-		delay := retryDelay(s.cfg.RetryBase, sy.Attempts)
-		log.Warn("transient failure; will retry", "kind", kind, "err", err, "attempt", sy.Attempts, "retry_in", delay)
+	// Fetch attempts count the sync's fetch claims; processing attempts its processing claims
+	// (the claim token grows by one per claim), so a failure of either kind ends after
+	// MaxAttempts tries.
+	attempts := sy.Attempts
+	if c.Kind == store.ClaimProcess {
+		attempts = int(c.Token)
+	}
+	if transient && attempts < sy.MaxAttempts {
+		delay := retryDelay(s.cfg.RetryBase, attempts)
+		log.Warn("transient failure; will retry", "kind", kind, "err", err, "attempt", attempts, "retry_in", delay)
 		return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: s.now().Add(delay), Kind: kind, Message: msg})
 	}
-	log.Error("sync failed", "kind", kind, "err", err, "attempt", sy.Attempts)
+	log.Error("sync failed", "kind", kind, "err", err, "attempt", attempts)
 	if ferr := s.store.FailSync(ctx, c, kind, msg); ferr != nil {
 		return ferr
 	}

@@ -207,3 +207,10 @@ func (s *Server) grid(id, tab string) *grid {
 	}
 	return b.byTitle(tab)
 }
+
+// ClearErrors drops the errors InjectErrors queued and not yet answered.
+func (s *Server) ClearErrors() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inject = nil
+}
