@@ -222,7 +222,3 @@ func TestAuthErrorFailsAtOnceAndMarksTheAccount(t *testing.T) {
 	}
 }
 
-func num(v any) float64 {
-	f, _ := v.(float64)
-	return f
-}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -219,14 +218,3 @@ func clampLimit(n, def, maxN int) int {
 	return n
 }
 
-// notFoundOr returns ErrNotFound when no row with id exists in table, else other.
-func notFoundOr(tx *gorm.DB, table, id string, other error) error {
-	var n int64
-	if err := tx.Table(table).Where("id = ?", id).Count(&n).Error; err != nil {
-		return errors.Join(other, err)
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return other
-}
