@@ -144,7 +144,6 @@ func (e *env) waitTerminal(id string) service.Sync {
 // servicetest.DefaultStart's day, whatever day the suite runs.
 func day(n int) string { return servicetest.Day(servicetest.DefaultStart(), n) }
 
-
 // navertestCustomer is a small simulated customer with the keys the tests use.
 func navertestCustomer(id string) navertest.Customer {
 	return navertest.Customer{ID: id, APIKey: "key-" + id, SecretKey: "secret-" + id,

@@ -221,4 +221,3 @@ func TestAuthErrorFailsAtOnceAndMarksTheAccount(t *testing.T) {
 		t.Error("the secret key appears in an error message")
 	}
 }
-

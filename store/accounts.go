@@ -217,4 +217,3 @@ func clampLimit(n, def, maxN int) int {
 	}
 	return n
 }
-
