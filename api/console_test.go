@@ -276,6 +276,9 @@ func TestSyncDaysAndNextRefresh(t *testing.T) {
 	if want := time.Date(2026, 5, 20, 6, 0, 0, 0, seoul); acct.NextRefreshAt == nil || !acct.NextRefreshAt.Equal(want) {
 		t.Errorf("next refresh %v, want the schedule's %v", acct.NextRefreshAt, want)
 	}
+	if tab, _ := w.Sheets.Sheet("sheet-days", "data"); acct.SheetGID == nil || *acct.SheetGID != tab.SheetID {
+		t.Errorf("sheet_gid %v, want the tab's sheetId %d", acct.SheetGID, tab.SheetID)
+	}
 	c.do("PATCH", "/accounts/"+a.ID, map[string]any{"refresh_time": "23:30"}, nil).want(http.StatusOK).decode(&acct)
 	if want := time.Date(2026, 5, 20, 23, 30, 0, 0, seoul); acct.NextRefreshAt == nil || !acct.NextRefreshAt.Equal(want) {
 		t.Errorf("next refresh %v, want the account's own %v", acct.NextRefreshAt, want)

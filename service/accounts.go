@@ -293,6 +293,10 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 	if err != nil {
 		s.log.Warn("accounts: last successes", "err", err)
 	}
+	tabs, err := s.store.SheetTabs(ctx, ids)
+	if err != nil {
+		s.log.Warn("accounts: sheet tabs", "err", err)
+	}
 	out := make([]Account, len(rows))
 	for i, r := range rows {
 		out[i] = Account{
@@ -305,6 +309,7 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 			out[i].LastSuccessAt = &t
 		}
 		out[i].NextRefreshAt = s.nextRefresh(r)
+		out[i].SheetGID = sheetGID(r, tabs[r.ID])
 	}
 	return out
 }

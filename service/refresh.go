@@ -1,8 +1,10 @@
 package service
 
 import (
+	"encoding/json"
 	"time"
 
+	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/store"
 )
 
@@ -36,4 +38,18 @@ func (s *Service) nextRefresh(a store.Account) *time.Time {
 		next = next.AddDate(0, 0, 1)
 	}
 	return &next
+}
+
+// sheetGID is the sheetId of the tab an account's table was last written to, when that is
+// still the account's spreadsheet and tab (read from the writer's record of the tab).
+func sheetGID(a store.Account, t store.SheetTab) *int64 {
+	if len(t.Layout) == 0 || t.SpreadsheetID != a.SpreadsheetID || t.Tab != a.SheetTab {
+		return nil
+	}
+	var l google.Layout
+	if err := json.Unmarshal(t.Layout, &l); err != nil {
+		return nil
+	}
+	id := l.SheetID
+	return &id
 }

@@ -58,6 +58,9 @@ type Account struct {
 	SheetLanguage string     `json:"sheet_language"`
 	LastError     string     `json:"last_error,omitempty"`
 	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+	// SheetGID is the sheetId ("gid" in its address) of the tab the account's table was last
+	// written to, while that is still the account's tab; absent before the first write.
+	SheetGID *int64 `json:"sheet_gid,omitempty"`
 	// NextRefreshAt is when the scheduler refreshes the account next; absent when its refresh is
 	// off or no scheduler runs in this process.
 	NextRefreshAt *time.Time `json:"next_refresh_at,omitempty"`
