@@ -217,8 +217,11 @@ async function checkSheet() {
 function showSheetResult(res) {
   const out = $("sheet-result");
   $("tab-list").replaceChildren(...(res.tabs || []).map((tb) => el("option", { value: tb.title })));
-  if (res.gid_tab && !form.tabTouched) {
+  if (res.gid_tab && !form.tabTouched && $("acc-sheet_tab").value !== res.gid_tab) {
+    // The address's gid names the tab: take it, and look at that tab (does it hold data?).
     $("acc-sheet_tab").value = res.gid_tab;
+    checkSheet();
+    return;
   }
   const parts = [];
   if (res.access === "not_found") {
