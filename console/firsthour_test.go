@@ -230,6 +230,52 @@ func TestConsoleFirstHour(t *testing.T) {
 	}
 }
 
+// TestConsoleSyncPageProblems: a failed sync's page says what to do: credentials Naver refused
+// come with a button that opens the account's form, a sheet not shared with the address to
+// share it with; both can be retried from the page.
+func TestConsoleSyncPageProblems(t *testing.T) {
+	e := newEnvWith(t, envOptions{tokens: []string{"operator:" + operatorToken}})
+	e.naver.AddCustomer(navertest.Customer{ID: "4004", APIKey: "key-4004", SecretKey: "secret-4004", Campaigns: 1, AdgroupsPerCampaign: 1, KeywordsPerAdgroup: 1, Seed: 3})
+	e.sheets.CreateSpreadsheet("sheet-4004", sheetstest.DefaultCaller)
+	refused, err := e.svc.CreateAccount(t.Context(), service.AccountInput{Name: "Refused", CustomerID: "4004", APIKey: "key-4004",
+		SecretKey: "not-the-secret", SpreadsheetID: "sheet-4004"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sheets.CreateSpreadsheet("sheet-unshared") // shared with nobody
+	unshared, err := e.svc.CreateAccount(t.Context(), service.AccountInput{Name: "Unshared", CustomerID: "4004", APIKey: "key-4004",
+		SecretKey: "secret-4004", SpreadsheetID: "sheet-unshared"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := e.syncAndWait(refused.ID, 1)
+	share := e.syncAndWait(unshared.ID, 1)
+	if auth.Status != service.StatusFailed || share.Status != service.StatusFailed {
+		t.Fatalf("syncs ended %s and %s, want both failed", auth.Status, share.Status)
+	}
+	b := newBrowser(t)
+	b.login(e.srv.URL, operatorToken)
+	b.waitFor("the syncs", fmt.Sprintf(`!!document.querySelector(%s) && !!document.querySelector(%s)`, jsString(syncRow(auth.ID)), jsString(syncRow(share.ID))))
+
+	b.click("open the refused sync", syncRow(auth.ID)+" a.sync-link")
+	b.waitFor("the credentials problem", `document.getElementById("sp-problem").dataset.kind === "auth" && !document.getElementById("sp-problem").hidden`)
+	if !eval[bool](b, visible(`#sp-actions button[data-act="retry"]`)) {
+		t.Error("no Retry on a failed sync's page")
+	}
+	b.click("fix the credentials", "#sp-fix")
+	b.waitFor("the account's form", `document.getElementById("account-dialog").open && document.getElementById("af-title").textContent.includes("Refused")`)
+	b.click("close the form", "#af-cancel")
+
+	b.do("open the other sync", chromedp.Navigate(e.srv.URL+"/ui/#sync/"+share.ID))
+	b.waitFor("the sharing problem", `document.getElementById("sp-problem").dataset.kind === "not_shared"`)
+	if email := eval[string](b, `document.querySelector("#sp-problem input[data-email]").value`); email != sheetstest.DefaultCaller {
+		t.Errorf("share with %q", email)
+	}
+	e.sheets.Share("sheet-unshared", sheetstest.DefaultCaller)
+	b.click("retry", `#sp-actions button[data-act="retry"]`)
+	b.waitFor("the retry listed and succeeded", fmt.Sprintf(`[...document.querySelectorAll("#syncs-table tr[data-sync]")].some(r => r.dataset.status === "succeeded" && r.cells[0].textContent.includes(%s))`, jsString(share.ID[len(share.ID)-8:])))
+}
+
 // TestConsoleViewer: a viewer's token sees every section, a sync's page and the audit log, but
 // no control that changes anything is shown; and the API refuses the viewer's changes too.
 func TestConsoleViewer(t *testing.T) {
