@@ -145,9 +145,8 @@ func TestConsoleFirstHour(t *testing.T) {
 	b.waitFor("succeeded on its page", `document.getElementById("sync-page").dataset.status === "succeeded"`)
 	b.waitFor("its 7 days, each fetched (or without data at Naver)", `document.querySelectorAll('#sp-days tbody tr').length === 7 &&
 		[...document.querySelectorAll('#sp-days tbody tr')].every(r => r.dataset.state === "fetched" || r.dataset.state === "none")`)
-	if href := eval[string](b, `document.getElementById("sp-sheet").href`); !strings.HasSuffix(href, fmt.Sprintf("/d/%s/edit#gid=%d", book, gid)) {
-		t.Errorf("the sheet link %q does not open the tab", href)
-	}
+	b.waitFor("the link that opens the sheet at its tab", fmt.Sprintf(`document.getElementById("sp-sheet").href.endsWith(%s)`,
+		jsString(fmt.Sprintf("/d/%s/edit#gid=%d", book, gid))))
 	b.screenshot("sync-page", "")
 	if vals := e.sheets.Values(book, "Ads"); len(vals) < 2 || vals[0][0] != "Date" {
 		t.Fatalf("the tab after the sync: %.3q", vals)

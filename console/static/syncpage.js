@@ -81,10 +81,23 @@ function stop() {
 function update(s) {
   page.sync = s;
   render();
+  // A sync that wrote the sheet may have made its tab (the link to it needs its sheetId).
+  if (terminal.has(s.status) && page.lastStatus && !terminal.has(page.lastStatus)) loadAccount();
   // The days change as reports arrive: ask again at most every 1.5 s while the sync runs, and
   // once it ends.
   if (s.status !== page.lastStatus || !terminal.has(s.status)) loadDays(s.status !== page.lastStatus);
   page.lastStatus = s.status;
+}
+
+async function loadAccount() {
+  const id = page.id;
+  try {
+    const a = await request("GET", `/accounts/${encodeURIComponent(page.sync.account_id)}`);
+    if (page.id === id) {
+      page.account = a;
+      render();
+    }
+  } catch { /* the page keeps the account it has */ }
 }
 
 function loadDays(now) {
