@@ -37,6 +37,10 @@ type Service interface {
 	ServedWindow() (from, to time.Time)
 	SchedulerStatus(ctx context.Context) (service.SchedulerStatus, error)
 	RunRefreshNow(ctx context.Context) (int, error)
+	CheckCredentials(ctx context.Context, in service.CredentialsCheck) error
+	CheckSheet(ctx context.Context, in service.SheetCheck) (service.SheetAccess, error)
+	ListAudit(ctx context.Context, f service.AuditFilter) ([]service.AuditEntry, string, error)
+	SyncDays(ctx context.Context, id string) ([]service.SyncDay, error)
 	// Now is the service's time (the database's clock), which every answer's Date header
 	// carries, so that clients (the console) tell "how long ago" by it rather than by their own.
 	Now() time.Time
@@ -54,7 +58,10 @@ const (
 
 // Options configure the handler. The zero value serves without authentication.
 type Options struct {
-	// Tokens are the accepted bearer tokens. Empty turns authentication off (demo mode).
+	// Tokens are the accepted bearer tokens, each "[role:]token" (see ParseToken): a viewer
+	// reads, an operator also changes, a plain token has every right. Entries ParseToken
+	// refuses are ignored (callers check them with ParseTokens first). Empty turns
+	// authentication off (demo mode): every caller has every right.
 	Tokens []string
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger
@@ -87,7 +94,8 @@ type handler struct {
 	svc       Service
 	log       *slog.Logger
 	tokens    [][sha256.Size]byte
-	metrics   [][sha256.Size]byte // tokens /metrics accepts; empty: open
+	roles     map[[sha256.Size]byte]service.Role // of each token
+	metrics   [][sha256.Size]byte                // tokens /metrics accepts; empty: open
 	maxBody   int64
 	timeout   time.Duration
 	heartbeat time.Duration
@@ -131,10 +139,16 @@ func New(svc Service, opts Options) http.Handler {
 	if h.version == "" {
 		h.version = buildVersion()
 	}
-	for _, t := range opts.Tokens {
-		if t != "" {
-			h.tokens = append(h.tokens, sha256.Sum256([]byte(t)))
+	h.roles = map[[sha256.Size]byte]service.Role{}
+	for i, entry := range opts.Tokens {
+		t, err := ParseToken(entry)
+		if err != nil {
+			h.log.Warn("API token ignored", "position", i+1, "err", err)
+			continue
 		}
+		sum := sha256.Sum256([]byte(t.Secret))
+		h.tokens = append(h.tokens, sum)
+		h.roles[sum] = t.Role
 	}
 	if opts.MetricsToken != "" {
 		h.metrics = append([][sha256.Size]byte{sha256.Sum256([]byte(opts.MetricsToken))}, h.tokens...)
@@ -162,20 +176,28 @@ func New(svc Service, opts Options) http.Handler {
 		r.With(h.limitStreams).Get("/syncs/{id}/events", h.syncEvents)
 		r.Group(func(r chi.Router) {
 			r.Use(h.withTimeout)
-			r.Post("/accounts", h.createAccount)
 			r.Get("/accounts", h.listAccounts)
 			r.Get("/accounts/{id}", h.getAccount)
-			r.Patch("/accounts/{id}", h.updateAccount)
-			r.Delete("/accounts/{id}", h.deleteAccount)
-			r.Post("/syncs", h.createSync)
 			r.Get("/syncs", h.listSyncs)
 			r.Get("/syncs/{id}", h.getSync)
-			r.Post("/syncs/{id}/cancel", h.cancelSync)
-			r.Post("/syncs/{id}/retry", h.retrySync)
+			r.Get("/syncs/{id}/days", h.syncDays)
 			r.Get("/leases", h.leases)
 			r.Get("/scheduler", h.scheduler)
-			r.Post("/scheduler/run", h.runScheduler)
+			r.Get("/audit", h.listAudit)
 			r.Get("/info", h.info)
+			// Changes: operators and admins only (a viewer gets 403 before its body is read).
+			r.Group(func(r chi.Router) {
+				r.Use(h.mayChange)
+				r.Post("/accounts", h.createAccount)
+				r.Patch("/accounts/{id}", h.updateAccount)
+				r.Delete("/accounts/{id}", h.deleteAccount)
+				r.Post("/syncs", h.createSync)
+				r.Post("/syncs/{id}/cancel", h.cancelSync)
+				r.Post("/syncs/{id}/retry", h.retrySync)
+				r.Post("/scheduler/run", h.runScheduler)
+				r.Post("/checks/credentials", h.checkCredentials)
+				r.Post("/checks/sheet", h.checkSheet)
+			})
 		})
 	})
 	return r

@@ -17,6 +17,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/naversync/naversync/service"
 )
 
 // requestIDPattern is what a client-sent X-Request-Id must look like to be kept; others are
@@ -76,14 +78,15 @@ func (h *handler) observe(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate requires one of the configured bearer tokens. With none configured it lets
-// every request through. Tokens are compared as SHA-256 digests in constant time, against
+// authenticate requires one of the configured bearer tokens and puts the caller (its role and
+// a name for the audit log) in the request's context. With none configured it lets every
+// request through, with every right. Tokens are compared as SHA-256 digests in constant time, against
 // every configured token, so that neither a token's content nor its length leaks through timing.
 // The matched token's digest is kept in the request's context (streams are counted per token).
 func (h *handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(h.tokens) == 0 {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, withCaller(r, anonymous))
 			return
 		}
 		sum, ok := bearer(r, h.tokens)
@@ -92,6 +95,8 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 			writeProblem(w, r, kindUnauthorized, "a valid bearer token is required", nil)
 			return
 		}
+		role := h.roles[sum] // looked up only once the token matched
+		r = withCaller(r, service.Actor{Name: actorName(role, sum), Role: role})
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, sum)))
 	})
 }

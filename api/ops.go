@@ -65,15 +65,21 @@ type infoBody struct {
 	ServedFrom          string `json:"served_from"`
 	ServedTo            string `json:"served_to"`
 	Version             string `json:"version"`
+	// Role and Actor are the caller's: what its token may do, and how the audit log names it.
+	Role  service.Role `json:"role"`
+	Actor string       `json:"actor"`
 }
 
-// info handles GET /info: what a user needs to set up an account.
-func (h *handler) info(w http.ResponseWriter, _ *http.Request) {
+// info handles GET /info: what a user needs to set up an account, and who the caller is.
+func (h *handler) info(w http.ResponseWriter, r *http.Request) {
 	from, to := h.svc.ServedWindow()
+	caller := callerOf(r)
 	writeJSON(w, http.StatusOK, infoBody{
 		ServiceAccountEmail: h.svc.ServiceAccountEmail(),
 		ServedFrom:          from.Format("2006-01-02"),
 		ServedTo:            to.Format("2006-01-02"),
 		Version:             h.version,
+		Role:                caller.Role,
+		Actor:               caller.Name,
 	})
 }

@@ -44,6 +44,7 @@ var (
 	kindValidation     = problemKind{"validation", "The request is invalid", http.StatusBadRequest}
 	kindMalformed      = problemKind{"malformed-request", "The request body is not valid JSON", http.StatusBadRequest}
 	kindUnauthorized   = problemKind{"unauthorized", "Authentication is required", http.StatusUnauthorized}
+	kindForbidden      = problemKind{"forbidden", "The token's role may not do this", http.StatusForbidden}
 	kindNotFound       = problemKind{"not-found", "Not found", http.StatusNotFound}
 	kindMethod         = problemKind{"method-not-allowed", "Method not allowed", http.StatusMethodNotAllowed}
 	kindConflict       = problemKind{"conflict", "The request conflicts with the current state", http.StatusConflict}
@@ -87,6 +88,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, k problemKind, detail 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var verr *service.ValidationError
 	var rerr *requestError
+	var cerr *service.CredentialsError
 	switch {
 	case errors.As(err, &rerr):
 		writeProblem(w, r, rerr.kind, rerr.detail, rerr.fields)
@@ -98,11 +100,21 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, kindConflict, "the request does not fit the resource's current state", nil)
 	case errors.Is(err, service.ErrKeyReused):
 		writeProblem(w, r, kindKeyReused, "this Idempotency-Key was used for a different request within the last 24 hours; use a new key for a new request", nil)
+	case errors.As(err, &cerr):
+		// Naver's refusal, with the field its answer points at (none: e.g. this server's clock).
+		var fields []service.FieldError
+		if cerr.Field != "" {
+			fields = []service.FieldError{{Field: cerr.Field, Reason: cerr.Reason}}
+		}
+		writeProblem(w, r, kindCredentials, cerr.Reason, fields)
 	case errors.Is(err, service.ErrInvalidCredentials):
 		writeProblem(w, r, kindCredentials, "Naver refused the credentials: check the API key, the secret key and the customer id", nil)
 	case errors.Is(err, service.ErrNaverUnavailable):
 		h.log.WarnContext(r.Context(), "naver unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
 		writeProblem(w, r, kindUnavailable, "Naver could not be reached to check the credentials; try again later", nil)
+	case errors.Is(err, service.ErrSheetsUnavailable):
+		h.log.WarnContext(r.Context(), "google sheets unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		writeProblem(w, r, kindUnavailable, "Google Sheets could not be reached, or its quota is used up for the minute; try again shortly", nil)
 	case errors.Is(err, service.ErrUnavailable):
 		h.log.WarnContext(r.Context(), "dependency unavailable", "request_id", middleware.GetReqID(r.Context()), "err", err)
 		writeProblem(w, r, kindUnavailable, "a dependency is not reachable; try again later", nil)

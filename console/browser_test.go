@@ -307,10 +307,10 @@ func TestConsoleNoAuthPhone(t *testing.T) {
 	if w := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
 		t.Errorf("the page is %d px wider than a phone screen", w)
 	}
-	link := eval[string](b, `document.querySelector("#accounts-table a").href`)
-	if link != "https://docs.google.com/spreadsheets/d/blue-cafe-sheet" {
-		t.Errorf("sheet link %q", link)
-	}
+	// The sheet link opens the spreadsheet at the account's tab (its sheetId, once written).
+	tab, _ := e.sheets.Sheet("blue-cafe-sheet", "naver_ads")
+	b.waitFor("the sheet link at its tab", fmt.Sprintf(`document.querySelector("#accounts-table a").href === %s`,
+		jsString(fmt.Sprintf("https://docs.google.com/spreadsheets/d/blue-cafe-sheet/edit#gid=%d", tab.SheetID))))
 	b.screenshot("phone", "")
 
 	// Every control has a name a screen reader can say.

@@ -1,7 +1,11 @@
 // Package console is the operator's web console of naversync: a small single page, served
-// from files embedded in the binary, that shows the accounts (with a Sync now button), the
-// syncs as a live list with their progress, cancel and retry, who holds each Naver customer's
-// lease, and a per-customer timeline of lock wait, fetch, processing and writing.
+// from files embedded in the binary, in Korean or English. It shows the accounts (with Sync
+// now, and a form to add, edit and delete them that checks the credentials with Naver and the
+// spreadsheet's sharing with Google before saving), the syncs as a live list with their
+// progress, cancel and retry, each sync's own page (its days and what to do about an error),
+// who holds each Naver customer's lease, a per-customer timeline of lock wait, fetch,
+// processing and writing, the scheduler, and the audit log. It shows only the controls the
+// token's role may use (GET /info tells it); the API enforces the same.
 //
 // The page is plain HTML, CSS and vanilla JavaScript modules (no build step, nothing loaded
 // from the internet). It talks only to the service's own JSON API, with the same bearer
@@ -22,5 +26,6 @@
 // CSRF. The API authenticates with a bearer token that the page adds to each request itself;
 // the browser never attaches it on its own (there is no cookie and no HTTP authentication),
 // so a foreign site cannot make a logged-in browser send an authenticated state-changing
-// request (POST /syncs, cancel, retry). That is why the console needs no CSRF token.
+// request (POST /syncs, cancel, retry, account changes). That is why the console needs no CSRF
+// token.
 package console

@@ -37,6 +37,25 @@ type env struct {
 // newEnv starts an environment; with auth, the API requires testToken.
 func newEnv(t *testing.T, auth bool) *env {
 	t.Helper()
+	var tokens []string
+	if auth {
+		tokens = []string{testToken}
+	}
+	return newEnvWith(t, envOptions{tokens: tokens})
+}
+
+// envOptions shape an environment.
+type envOptions struct {
+	// tokens the API accepts ("[role:]token"); none turns authentication off.
+	tokens []string
+	// scheduler starts the refresh scheduler (at 06:00, Naver's time zone), before any account
+	// exists, so that its catch-up of the day's refresh queues nothing.
+	scheduler bool
+}
+
+// newEnvWith starts an environment shaped by o.
+func newEnvWith(t *testing.T, o envOptions) *env {
+	t.Helper()
 	db := storetest.Databases(t)[0] // SQLite
 	log := slog.New(slog.NewTextHandler(servicetest.Writer(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -46,11 +65,13 @@ func newEnv(t *testing.T, auth bool) *env {
 	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn})
 	t.Cleanup(g.release) // runs before the engine's stop (cleanups run last first)
 	svc, nv, sh := e.Service, w.Naver, w.Sheets
-	var tokens []string
-	if auth {
-		tokens = []string{testToken}
+	if o.scheduler {
+		if err := svc.StartScheduler(t.Context(), service.SchedulerConfig{Schedule: "0 6 * * *", PendingRetry: "-"}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.StopScheduler() })
 	}
-	srv := httptest.NewServer(api.New(svc, api.Options{Tokens: tokens, Logger: log, UI: console.Handler()}))
+	srv := httptest.NewServer(api.New(svc, api.Options{Tokens: o.tokens, Logger: log, UI: console.Handler()}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, svc: svc, naver: nv, gate: g, sheets: sh, srv: srv}
 }
@@ -142,4 +163,14 @@ func (g *gate) wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// accounts lists the live accounts, through the service.
+func (e *env) accounts() []service.Account {
+	e.t.Helper()
+	items, _, err := e.svc.ListAccounts(e.t.Context(), 200, "")
+	if err != nil {
+		e.t.Fatalf("list accounts: %v", err)
+	}
+	return items
 }

@@ -67,6 +67,9 @@ type Config struct {
 	BackoffBase time.Duration
 	// StatusTab names the sync-status tab; default "naversync status".
 	StatusTab string
+	// ServiceAccountEmail is the identity reported by ServiceAccountEmail when no credentials
+	// file names one: the caller a stand-in server sees (its requests carry no token).
+	ServiceAccountEmail string
 }
 
 // Writer writes tables to Google Sheets. It is safe for concurrent use;
@@ -99,6 +102,7 @@ func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 		retries:    cfg.MaxRetries,
 		backoff:    cfg.BackoffBase,
 		status:     cfg.StatusTab,
+		email:      cfg.ServiceAccountEmail,
 		locks:      map[string]chan struct{}{},
 		limitCells: LimitCells,
 	}

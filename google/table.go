@@ -27,6 +27,8 @@ const (
 	Currency
 	// Percent has format 0.00% (the value 0.125 shows as 12.50%).
 	Percent
+	// Won is Korean won as Korean readers write it: #,##0"원" (1,234원).
+	Won
 )
 
 // numberFormat returns the column's format, nil for Text.
@@ -42,6 +44,8 @@ func (t ColumnType) numberFormat() *sheets.NumberFormat {
 		return &sheets.NumberFormat{Type: "CURRENCY", Pattern: "₩#,##0"}
 	case Percent:
 		return &sheets.NumberFormat{Type: "PERCENT", Pattern: "0.00%"}
+	case Won:
+		return &sheets.NumberFormat{Type: "NUMBER", Pattern: `#,##0"원"`}
 	}
 	return nil
 }

@@ -36,6 +36,9 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	if in.Level == "" {
 		in.Level = LevelAdgroup
 	}
+	if in.SheetLanguage == "" {
+		in.SheetLanguage = LanguageEnglish
+	}
 	verr := &ValidationError{}
 	checkName(verr, in.Name)
 	if !customerIDPattern.MatchString(in.CustomerID) {
@@ -45,6 +48,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	checkKey(verr, "secret_key", in.SecretKey, "the Naver API secret key")
 	checkSheet(verr, in.SpreadsheetID, in.SheetTab)
 	checkLevel(verr, in.Level)
+	checkLanguage(verr, in.SheetLanguage)
 	s.checkRefreshTime(verr, in.RefreshTime)
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
@@ -61,7 +65,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	row := store.Account{
 		Name: in.Name, CustomerID: in.CustomerID, APIKey: in.APIKey,
 		SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Level: in.Level,
-		RefreshEnabled: refresh, RefreshTime: in.RefreshTime,
+		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage,
 	}
 	// The secret is sealed with the account id as associated data (a ciphertext cannot be moved
 	// to another account), so the id is chosen here, before the row exists.
@@ -78,6 +82,9 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
 	s.log.Info("account created", "account_id", row.ID, "customer_id", row.CustomerID)
+	s.audit(ctx, AuditAccountCreate, row.ID, "", createdFields(in),
+		fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q, level %s, %s, sheet in %s", row.Name, row.CustomerID,
+			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage)))
 	return s.accountView(ctx, row), nil
 }
 
@@ -169,6 +176,10 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		s.checkRefreshTime(verr, *p.RefreshTime)
 		u.RefreshTime = p.RefreshTime
 	}
+	if p.SheetLanguage != nil {
+		checkLanguage(verr, *p.SheetLanguage)
+		u.SheetLanguage = p.SheetLanguage
+	}
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
@@ -205,10 +216,14 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		}
 		return Account{}, mapStoreErr("update account", err)
 	}
+	if fields, detail := changes(row, updated, secret != nil); len(fields) > 0 {
+		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail)
+	}
 	return s.accountView(ctx, updated), nil
 }
 
-// checkCredentials asks Naver whether cred is accepted: ErrInvalidCredentials when refused,
+// checkCredentials asks Naver whether cred is accepted: a *CredentialsError (matching
+// ErrInvalidCredentials) naming the field Naver's answer points at when refused,
 // ErrNaverUnavailable when Naver cannot be reached or fails.
 func (s *Service) checkCredentials(ctx context.Context, cred naver.Credentials) error {
 	err := s.naver.CheckCredentials(ctx, cred)
@@ -216,7 +231,7 @@ func (s *Service) checkCredentials(ctx context.Context, cred naver.Credentials) 
 	case err == nil:
 		return nil
 	case errors.Is(err, naver.ErrAuth):
-		return fmt.Errorf("%w: check the API key, the secret key and the customer id", ErrInvalidCredentials)
+		return refusal(err, cred.CustomerID)
 	case ctx.Err() != nil:
 		return fmt.Errorf("check credentials: %w", ctx.Err())
 	default:
@@ -225,10 +240,18 @@ func (s *Service) checkCredentials(ctx context.Context, cred naver.Credentials) 
 }
 
 // DeleteAccount removes an account. Syncs already running finish; queued ones are canceled.
+// Its secret key is wiped; its sheet tab and the customer's stored report files stay (another
+// account of the customer may use the files; retention removes superseded ones).
 func (s *Service) DeleteAccount(ctx context.Context, id string) error {
+	row, err := s.liveAccount(ctx, id)
+	if err != nil {
+		return mapStoreErr("delete account", err)
+	}
 	if err := s.store.DeleteAccount(ctx, id); err != nil {
 		return mapStoreErr("delete account", err)
 	}
+	s.audit(ctx, AuditAccountDelete, id, "", []string{}, fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q (the tab and its data are left as they are)",
+		row.Name, row.CustomerID, row.SpreadsheetID, row.SheetTab))
 	queued, _, err := s.store.ListSyncs(ctx, store.SyncFilter{AccountID: id, Statuses: []string{StatusQueued}, Limit: 1000})
 	if err != nil {
 		return mapStoreErr("delete account", err)
@@ -270,17 +293,23 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 	if err != nil {
 		s.log.Warn("accounts: last successes", "err", err)
 	}
+	tabs, err := s.store.SheetTabs(ctx, ids)
+	if err != nil {
+		s.log.Warn("accounts: sheet tabs", "err", err)
+	}
 	out := make([]Account, len(rows))
 	for i, r := range rows {
 		out[i] = Account{
 			ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey,
 			SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
-			RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
-			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+			RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: sheetLanguage(r.SheetLanguage),
+			LastError: r.LastError, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		}
 		if t, ok := last[r.ID]; ok {
 			out[i].LastSuccessAt = &t
 		}
+		out[i].NextRefreshAt = s.nextRefresh(r)
+		out[i].SheetGID = sheetGID(r, tabs[r.ID])
 	}
 	return out
 }
@@ -347,6 +376,14 @@ func checkSheet(verr *ValidationError, id, tab string) {
 func (s *Service) checkRefreshTime(verr *ValidationError, v string) {
 	if v != "" && !refreshTimeRE.MatchString(v) {
 		verr.add("refresh_time", "HH:MM, 24-hour, in %s", s.cfg.Location)
+	}
+}
+
+func checkLanguage(verr *ValidationError, lang string) {
+	switch lang {
+	case LanguageEnglish, LanguageKorean:
+	default:
+		verr.add("sheet_language", "en (English) or ko (Korean)")
 	}
 }
 

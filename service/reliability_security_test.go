@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,24 @@ func TestSecretAbsentFromLogsAndErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			views, err := json.Marshal([]any{got, acct, a})
+			// The audit log records both changes, naming the secret key's field but never its value,
+			// read through the service and straight from its table.
+			entries, _, err := e.svc.ListAudit(t.Context(), service.AuditFilter{AccountID: a.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var changes []service.AuditEntry // the account's own changes; its sync requests are there too
+			for _, en := range entries {
+				if strings.HasPrefix(en.Action, "account.") {
+					changes = append(changes, en)
+				}
+			}
+			if len(changes) != 2 || changes[0].Action != service.AuditAccountUpdate || !slices.Contains(changes[0].Fields, "secret_key") ||
+				changes[1].Action != service.AuditAccountCreate || !slices.Contains(changes[1].Fields, "secret_key") || len(entries) != 4 {
+				t.Errorf("audit log of the account: %+v; want its creation and the new secret key", entries)
+			}
+			auditRows := dumpTable(t, w.db, "audit_entries")
+			views, err := json.Marshal([]any{got, acct, a, entries})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +143,7 @@ func TestSecretAbsentFromLogsAndErrors(t *testing.T) {
 				t.Fatal("the captured log does not mention the customer: nothing was captured")
 			}
 			for _, sec := range []string{wrong, real} {
-				for where, text := range map[string]string{"log": logs.String(), "responses": string(views), "sync error": got.Error.Message} {
+				for where, text := range map[string]string{"log": logs.String(), "responses": string(views), "sync error": got.Error.Message, "audit table": auditRows} {
 					if strings.Contains(text, sec) {
 						t.Errorf("the secret %q appears in the %s", sec, where)
 					}
@@ -133,6 +151,42 @@ func TestSecretAbsentFromLogsAndErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dumpTable reads every row of a table straight from the database, as text.
+func dumpTable(t *testing.T, db storetest.DB, table string) string {
+	t.Helper()
+	rows, err := rawDB(t, db).QueryContext(t.Context(), "SELECT * FROM "+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			fmt.Fprintf(&b, "%v\t", v)
+		}
+		b.WriteString("\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // The container runs as a non-root user: the final stage of the Dockerfile sets USER to a

@@ -127,7 +127,8 @@ func (s *Service) catchUp(ctx context.Context, schedule string) {
 // RunRefreshNow enqueues a refresh of every active account now (operators' button). Accounts
 // that already have an equal sync queued are not queued twice. It returns how many were queued.
 func (s *Service) RunRefreshNow(ctx context.Context) (int, error) {
-	_, n, err := s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
+	picked, n, err := s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
+	s.audit(ctx, AuditRefreshRun, "", "", []string{}, fmt.Sprintf("queued %d syncs for %d accounts", n, picked))
 	return n, err
 }
 

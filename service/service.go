@@ -34,6 +34,9 @@ type NaverAPI interface {
 // SheetWriter is what the engine needs of Google Sheets.
 type SheetWriter interface {
 	WriteTableFrom(ctx context.Context, spreadsheetID, tab string, prev *google.Layout, t google.Table, st google.Status) (google.WriteResult, error)
+	// CheckAccess tells what the service account may do with a spreadsheet, changing nothing
+	// a user can see.
+	CheckAccess(ctx context.Context, spreadsheetID, tab string) (google.Access, error)
 	ServiceAccountEmail() string
 }
 

@@ -179,6 +179,9 @@ func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error
 		s.wake.broadcast()
 		s.events.publish(got.ID)
 	}
+	if !out.Replayed && trigger != TriggerScheduled {
+		s.auditSyncRequest(ctx, req, out.Sync, out.Created)
+	}
 	return Enqueued{Sync: s.view(out.Sync), Created: out.Created, Replayed: out.Replayed}, nil
 }
 
@@ -248,6 +251,7 @@ func (s *Service) CancelSync(ctx context.Context, id string) (Sync, error) {
 	}
 	s.events.publish(id)
 	s.wake.broadcast()
+	s.audit(ctx, AuditSyncCancel, row.AccountID, id, []string{}, fmt.Sprintf("%s..%s, %s when canceled", row.From, row.To, row.Status))
 	return s.view(row), nil
 }
 
@@ -278,6 +282,7 @@ func (s *Service) Retry(ctx context.Context, id, idempotencyKey string) (Enqueue
 	if !out.Replayed {
 		s.wake.broadcast()
 		s.events.publish(out.Sync.ID)
+		s.audit(ctx, AuditSyncRetry, out.Sync.AccountID, out.Sync.ID, []string{}, fmt.Sprintf("retry of sync %s over %s..%s", id, out.Sync.From, out.Sync.To))
 	}
 	return Enqueued{Sync: s.view(out.Sync), Created: out.Created, Replayed: out.Replayed}, nil
 }
@@ -388,6 +393,10 @@ func (s *Service) viewWith(r store.Sync, busy map[string]bool) Sync {
 	}
 	if r.Error != "" {
 		v.Error = &SyncError{Kind: r.ErrorKind, Message: r.Error}
+		if r.Status == StatusQueued && r.Attempts > 0 && !r.RunAfter.IsZero() {
+			at := r.RunAfter
+			v.NextAttemptAt = &at
+		}
 	}
 	v.Progress.Percent = percent(r)
 	ms := func(a, b *time.Time) int64 {

@@ -223,28 +223,29 @@ func (sp *spill) write(days int32, rows []internedRow) error {
 
 var sheetEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
-// columns of the sheet at a level.
-func columns(level string) []google.Column {
-	cols := []google.Column{{Name: "Date", Type: google.Date}, {Name: "Campaign", Type: google.Text}}
+// columns of the sheet at a level, headed in a language (sheetlang.go).
+func columns(level, lang string) []google.Column {
+	l := labelsOf(lang)
+	cols := []google.Column{{Name: l.date, Type: google.Date}, {Name: l.campaign, Type: google.Text}}
 	if level != LevelCampaign {
-		cols = append(cols, google.Column{Name: "Ad group", Type: google.Text})
+		cols = append(cols, google.Column{Name: l.adgroup, Type: google.Text})
 	}
 	if level == LevelKeyword {
-		cols = append(cols, google.Column{Name: "Keyword", Type: google.Text})
+		cols = append(cols, google.Column{Name: l.keyword, Type: google.Text})
 	}
 	return append(cols,
-		google.Column{Name: "Device", Type: google.Text},
-		google.Column{Name: "Impressions", Type: google.Integer},
-		google.Column{Name: "Clicks", Type: google.Integer},
-		google.Column{Name: "Video views", Type: google.Integer},
-		google.Column{Name: "Cost (VAT incl.)", Type: google.Currency},
-		google.Column{Name: "Avg. rank", Type: google.Decimal},
-		google.Column{Name: "Conversions", Type: google.Integer},
-		google.Column{Name: "Conversion revenue", Type: google.Currency},
-		google.Column{Name: "CTR", Type: google.Percent},
-		google.Column{Name: "CPC", Type: google.Currency},
-		google.Column{Name: "ROAS", Type: google.Percent},
-		google.Column{Name: "Cost (as reported by Naver)", Type: google.Decimal},
+		google.Column{Name: l.device, Type: google.Text},
+		google.Column{Name: l.impressions, Type: google.Integer},
+		google.Column{Name: l.clicks, Type: google.Integer},
+		google.Column{Name: l.views, Type: google.Integer},
+		google.Column{Name: l.cost, Type: l.money},
+		google.Column{Name: l.rank, Type: google.Decimal},
+		google.Column{Name: l.conversions, Type: google.Integer},
+		google.Column{Name: l.revenue, Type: l.money},
+		google.Column{Name: l.ctr, Type: google.Percent},
+		google.Column{Name: l.cpc, Type: l.money},
+		google.Column{Name: l.roas, Type: google.Percent},
+		google.Column{Name: l.naverCost, Type: google.Decimal},
 	)
 }
 
@@ -267,13 +268,14 @@ const (
 	noKeyword = "(no keyword)"
 )
 
-// table reads the spill back as sheet rows; the yielded slice is reused between rows. Names and
-// dates are boxed once each, not once per row.
-func (sp *spill) table(level string) (google.Table, error) {
+// table reads the spill back as sheet rows in a language; the yielded slice is reused between
+// rows. Names and dates are boxed once each, not once per row.
+func (sp *spill) table(level, lang string) (google.Table, error) {
 	if err := sp.w.Flush(); err != nil {
 		return google.Table{}, fmt.Errorf("%w: %v", errStorage, err)
 	}
-	cols := columns(level)
+	cols := columns(level, lang)
+	l := labelsOf(lang)
 	n := sp.names
 	display := func(m map[string]string, none string) []any {
 		out := make([]any, len(sp.ids.ids))
@@ -282,13 +284,13 @@ func (sp *spill) table(level string) (google.Table, error) {
 		}
 		return out
 	}
-	campaigns := display(n.campaign, noName)
+	campaigns := display(n.campaign, l.noName)
 	var adgroups, keywords []any
 	if level != LevelCampaign {
-		adgroups = display(n.adgroup, noName)
+		adgroups = display(n.adgroup, l.noName)
 	}
 	if level == LevelKeyword {
-		keywords = display(n.keyword, noKeyword)
+		keywords = display(n.keyword, l.noKeyword)
 	}
 	devices := map[byte]any{}
 	seq := iter.Seq[[]any](func(yield func([]any) bool) {
@@ -312,7 +314,7 @@ func (sp *spill) table(level string) (google.Table, error) {
 			}
 			if b[16] == pendingDevice {
 				clear(row)
-				row[0], row[1] = dayValue, pendingText
+				row[0], row[1] = dayValue, l.pending
 				if !yield(row) {
 					return
 				}
@@ -320,7 +322,7 @@ func (sp *spill) table(level string) (google.Table, error) {
 			}
 			dev, ok := devices[b[16]]
 			if !ok {
-				dev = deviceName(b[16])
+				dev = l.deviceLabel(b[16])
 				devices[b[16]] = dev
 			}
 			impr, clicks := int64(le.Uint64(b[17:])), int64(le.Uint64(b[25:]))
@@ -459,7 +461,7 @@ func (s *Service) buildTable(ctx context.Context, sy store.Sync, acct store.Acco
 		sp.close()
 		return nil, err
 	}
-	if bt.table, err = sp.table(acct.Level); err != nil {
+	if bt.table, err = sp.table(acct.Level, acct.SheetLanguage); err != nil {
 		sp.close()
 		return nil, err
 	}

@@ -45,19 +45,27 @@ const (
 
 // Account is an advertiser whose Naver data is kept in one sheet tab. Secrets are never part of it.
 type Account struct {
-	ID             string     `json:"id"`
-	Name           string     `json:"name"`
-	CustomerID     string     `json:"customer_id"`
-	APIKey         string     `json:"api_key"`
-	SpreadsheetID  string     `json:"spreadsheet_id"`
-	SheetTab       string     `json:"sheet_tab"`
-	Level          string     `json:"level"`
-	RefreshEnabled bool       `json:"refresh_enabled"`
-	RefreshTime    string     `json:"refresh_time,omitempty"`
-	LastError      string     `json:"last_error,omitempty"`
-	LastSuccessAt  *time.Time `json:"last_success_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	CustomerID     string `json:"customer_id"`
+	APIKey         string `json:"api_key"`
+	SpreadsheetID  string `json:"spreadsheet_id"`
+	SheetTab       string `json:"sheet_tab"`
+	Level          string `json:"level"`
+	RefreshEnabled bool   `json:"refresh_enabled"`
+	RefreshTime    string `json:"refresh_time,omitempty"`
+	// SheetLanguage is the language of the sheet's headers and labels: "en" or "ko".
+	SheetLanguage string     `json:"sheet_language"`
+	LastError     string     `json:"last_error,omitempty"`
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+	// SheetGID is the sheetId ("gid" in its address) of the tab the account's table was last
+	// written to, while that is still the account's tab; absent before the first write.
+	SheetGID *int64 `json:"sheet_gid,omitempty"`
+	// NextRefreshAt is when the scheduler refreshes the account next; absent when its refresh is
+	// off or no scheduler runs in this process.
+	NextRefreshAt *time.Time `json:"next_refresh_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // AccountInput creates an account. SecretKey is write-only: stored encrypted, never returned.
@@ -71,6 +79,7 @@ type AccountInput struct {
 	Level               string `json:"level"`
 	RefreshEnabled      *bool  `json:"refresh_enabled"`
 	RefreshTime         string `json:"refresh_time"`
+	SheetLanguage       string `json:"sheet_language"` // "en" (default) or "ko"
 	ValidateCredentials bool   `json:"validate_credentials"`
 }
 
@@ -84,6 +93,7 @@ type AccountPatch struct {
 	Level          *string `json:"level"`
 	RefreshEnabled *bool   `json:"refresh_enabled"`
 	RefreshTime    *string `json:"refresh_time"`
+	SheetLanguage  *string `json:"sheet_language"`
 	// ValidateCredentials checks the account's credentials after the change with Naver first.
 	ValidateCredentials bool `json:"validate_credentials"`
 }
@@ -148,6 +158,9 @@ type Sync struct {
 	Error           *SyncError `json:"error,omitempty"`
 	RetryOf         string     `json:"retry_of,omitempty"`
 	CancelRequested bool       `json:"cancel_requested,omitempty"`
+	// NextAttemptAt is when a sync that met a passing failure (Naver or Google busy, a quota)
+	// and waits in the queue is tried again; absent otherwise.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // Terminal reports whether the sync has finished for good.

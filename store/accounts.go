@@ -22,6 +22,7 @@ type Account struct {
 	Level          string // campaign|adgroup|keyword
 	RefreshEnabled bool
 	RefreshTime    string // "" = the global schedule; "HH:MM" = the account's own time
+	SheetLanguage  string // the sheet's headers and labels: "en" or "ko"; "" reads as "en"
 	LastError      string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -39,7 +40,7 @@ func accountToRow(a *Account) accountRow {
 	return accountRow{
 		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
 		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, SheetTabKey: foldKey(a.SheetTab), Level: a.Level,
-		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, LastError: a.LastError,
+		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, SheetLanguage: a.SheetLanguage, LastError: a.LastError,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
 	}
 }
@@ -48,7 +49,7 @@ func (r accountRow) toAccount() Account {
 	return Account{
 		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey, SecretEnc: r.SecretEnc,
 		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
-		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, LastError: r.LastError,
+		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: r.SheetLanguage, LastError: r.LastError,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
 	}
 }
@@ -87,8 +88,8 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 // stored, so that concurrent updates of different fields (a new secret, a worker's last error,
 // a new name) do not undo each other.
 type AccountUpdate struct {
-	Name, APIKey, SpreadsheetID, SheetTab, Level, RefreshTime, LastError *string
-	RefreshEnabled                                                       *bool
+	Name, APIKey, SpreadsheetID, SheetTab, Level, RefreshTime, LastError, SheetLanguage *string
+	RefreshEnabled                                                                      *bool
 	// SecretEnc replaces the encrypted secret when set.
 	SecretEnc *[]byte
 	// IfSecretEnc, when set, makes the update happen only while the stored secret is still
@@ -115,6 +116,7 @@ func (u AccountUpdate) columns() map[string]any {
 	set("level", u.Level)
 	set("refresh_time", u.RefreshTime)
 	set("last_error", u.LastError)
+	set("sheet_language", u.SheetLanguage)
 	if u.RefreshEnabled != nil {
 		m["refresh_enabled"] = *u.RefreshEnabled
 	}

@@ -22,6 +22,7 @@ type accountRow struct {
 	Level          string `gorm:"not null"`
 	RefreshEnabled bool   `gorm:"not null"`
 	RefreshTime    string `gorm:"not null"`
+	SheetLanguage  string `gorm:"not null;default:''"` // "" or "en": English; "ko": Korean
 	LastError      string `gorm:"not null"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time

@@ -31,6 +31,9 @@ func (s *Store) migrateAPI(tx *gorm.DB) error {
 	if err := tx.Session(&gorm.Session{NewDB: true}).AutoMigrate(&idempotencyRow{}); err != nil {
 		return fmt.Errorf("auto migrate: %w", err)
 	}
+	if err := migrateAudit(tx); err != nil {
+		return err
+	}
 	if err := s.backfillTabKeys(tx); err != nil {
 		return fmt.Errorf("tab keys: %w", err)
 	}

@@ -50,8 +50,11 @@ type appOptions struct {
 	sheetWPM   int // Sheets writes per minute; 0 = Google's per-user quota (60)
 	uiHandler  http.Handler
 	sheetsHTTP *http.Client
-	noAuth     bool
-	heartbeat  time.Duration // event stream heartbeats; 0 = the api's default
+	// sheetsEmail is the identity a Sheets stand-in sees (the demo's), shown as the address to
+	// share spreadsheets with; a credentials file names the real one.
+	sheetsEmail string
+	noAuth      bool
+	heartbeat   time.Duration // event stream heartbeats; 0 = the api's default
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -80,7 +83,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, fmt.Errorf("naver client: %w", err)
 	}
-	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, Now: st.Now, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM})
+	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, Now: st.Now, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM,
+		ServiceAccountEmail: o.sheetsEmail})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("google sheets: %w", err)
@@ -243,6 +247,9 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 	if len(cfg.APITokens) == 0 {
 		return errors.New("NAVERSYNC_API_TOKENS is required: one or more comma-separated bearer tokens for the API")
+	}
+	if _, err := api.ParseTokens(cfg.APITokens); err != nil {
+		return fmt.Errorf("NAVERSYNC_API_TOKENS: %w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	a, err := newApp(ctx, cfg, log, appOptions{uiHandler: newConsole()})

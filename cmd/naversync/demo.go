@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,10 @@ import (
 	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
 )
+
+// demoTrySheet is a spreadsheet of the stand-in, shared with the service, left free for an
+// account added in the demo's console.
+const demoTrySheet = "1TryItSheet-shared-with-naversync"
 
 // demoAccount is one advertiser of the demo.
 type demoAccount struct {
@@ -85,6 +90,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	for _, a := range accounts {
 		ssim.CreateSpreadsheet(a.sheet, sheetstest.DefaultCaller)
 	}
+	ssim.CreateSpreadsheet(demoTrySheet, sheetstest.DefaultCaller) // for the console's account form
 
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -115,7 +121,8 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	log := newLogger(logOut, cfg.LogLevel)
 	// The simulator's latencies are scaled down, and so is Naver's per-customer rate limit.
-	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, sheetWPM: 6000, uiHandler: newConsole(), noAuth: true})
+	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, sheetWPM: 6000, uiHandler: newConsole(), noAuth: true,
+		sheetsEmail: sheetstest.DefaultCaller})
 	if err != nil {
 		return err
 	}
@@ -158,6 +165,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	printSummary(stdout, final, names, accounts, t0)
 	printSheets(stdout, ssim, sheetsURL, accounts)
+	printNext(stdout, bound)
 	fmt.Fprintf(stdout, "\nconsole: http://%s/ui/\n", bound)
 	if *keep {
 		fmt.Fprintln(stdout, "the service keeps running (-keep); Ctrl-C ends it")
@@ -273,26 +281,114 @@ func printSheets(w io.Writer, ssim *sheetstest.Server, sheetsURL string, account
 	for _, a := range accounts {
 		vals := ssim.Values(a.sheet, "naver_ads")
 		fmt.Fprintf(w, "\n%s: %d rows  %sv4/spreadsheets/%s/values/naver_ads\n", a.name, max(len(vals)-1, 0), sheetsURL, a.sheet)
-		for i, row := range vals {
-			if i > 3 {
-				break
-			}
-			cells := make([]string, 0, len(row))
-			for j, v := range row {
-				switch x := v.(type) {
-				case float64:
-					if j == 0 && i > 0 { // the date column holds Sheets' serial day numbers
-						cells = append(cells, time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(x)).Format("2006-01-02"))
-						continue
-					}
-					cells = append(cells, strconv.FormatFloat(x, 'f', -1, 64)[:min(len(strconv.FormatFloat(x, 'f', -1, 64)), 8)])
-				default:
-					cells = append(cells, fmt.Sprint(v))
+		if len(vals) == 0 {
+			continue
+		}
+		var table [][]string
+		for i, row := range vals[:min(len(vals), 5)] {
+			cells := make([]string, len(vals[0]))
+			for j := range cells {
+				if j < len(row) {
+					cells[j] = cellText(row[j], vals[0][j], i == 0)
 				}
 			}
-			fmt.Fprintln(w, "  "+strings.Join(cells, " | "))
+			table = append(table, cells)
+		}
+		printAligned(w, table)
+	}
+}
+
+// printAligned prints rows in columns two spaces apart, measuring Korean (wide) characters as
+// two columns, as terminals show them (text/tabwriter counts them as one).
+func printAligned(w io.Writer, rows [][]string) {
+	widths := map[int]int{}
+	for _, row := range rows {
+		for j, c := range row {
+			widths[j] = max(widths[j], displayWidth(c))
 		}
 	}
+	for _, row := range rows {
+		var b strings.Builder
+		b.WriteString("  ")
+		for j, c := range row {
+			b.WriteString(c)
+			if j < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[j]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// displayWidth is how many terminal columns s takes: two for Hangul and CJK characters.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3, r >= 0xF900 && r <= 0xFAFF, r >= 0xFF00 && r <= 0xFF60:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// cellText shows one sheet value as the sheet's formats would: dates as dates, rates as
+// percentages, money and counts in full with grouping, an empty cell (a CPC without clicks) as
+// a blank.
+func cellText(v, header any, isHeader bool) string {
+	x, ok := v.(float64)
+	switch {
+	case v == nil:
+		return ""
+	case isHeader || !ok:
+		return fmt.Sprint(v)
+	}
+	switch header {
+	case "Date":
+		// The date column holds Sheets' serial day numbers.
+		return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(x)).Format("2006-01-02")
+	case "CTR", "ROAS":
+		return strconv.FormatFloat(x*100, 'f', 2, 64) + "%"
+	}
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return group(strconv.FormatInt(int64(x), 10))
+	}
+	whole, frac, _ := strings.Cut(strconv.FormatFloat(x, 'f', 2, 64), ".")
+	return group(whole) + "." + frac
+}
+
+// group puts thousands separators into an integer's digits.
+func group(digits string) string {
+	sign := ""
+	if strings.HasPrefix(digits, "-") {
+		sign, digits = "-", digits[1:]
+	}
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + b.String()
+}
+
+// printNext says how to go on from the demo: try the console's account form on the simulator,
+// then add a real advertiser.
+func printNext(w io.Writer, bound string) {
+	fmt.Fprintf(w, `
+Next: add an advertiser of your own.
+  Try it here: open http://%[1]s/ui/, press "Add account" and use the simulator's customer
+    1001 (API key demo-license-1001, secret key demo-secret-1001) with the spreadsheet
+    %[2]s; "Check credentials" and "Check sheet access" answer as Naver and Google would.
+  For real: in Naver's Search Ad system (searchad.naver.com, Tools > API manager) copy the API
+    key, the secret key and the customer id; share the spreadsheet with the service account's
+    e-mail as an editor; run "naversync serve" with NAVERSYNC_SECRET_KEY, NAVERSYNC_API_TOKENS
+    and NAVERSYNC_GOOGLE_CREDENTIALS_FILE (README, "Running it"); then add the account in the
+    console at /ui/ (paste the spreadsheet's address), or with POST /accounts.
+`, bound, demoTrySheet)
 }
 
 func short(id string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,20 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// The sheets print cleanly: blanks for empty cells, figures in full, then what to do next.
+	for _, bad := range []string{"<nil>", "%!"} {
+		if strings.Contains(out.String(), bad) {
+			t.Errorf("demo output shows %q:\n%s", bad, out.String())
+		}
+	}
+	for _, want := range []string{"Next: add an advertiser of your own", `"Add account"`, "POST /accounts", "Tools > API manager"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`\d,\d{3},\d{3}|\d+\.\d{2}%`).MatchString(out.String()) {
+		t.Errorf("demo output shows no figure in full (grouped, or a percentage):\n%s", out.String())
+	}
 	if strings.Count(out.String(), "succeeded") < 3 {
 		t.Errorf("not every demo sync succeeded:\n%s", out.String())
 	}
@@ -36,6 +51,8 @@ func TestServeRefusesToStartWithoutSecrets(t *testing.T) {
 		{map[string]string{}, "NAVERSYNC_SECRET_KEY is required"},
 		{map[string]string{"NAVERSYNC_SECRET_KEY": strings.Repeat("00", 32)}, "NAVERSYNC_API_TOKENS is required"},
 		{map[string]string{"NAVERSYNC_FETCH_WORKERS": "-1"}, "NAVERSYNC_FETCH_WORKERS"},
+		// A mistyped role would otherwise be a token with every right.
+		{map[string]string{"NAVERSYNC_SECRET_KEY": strings.Repeat("00", 32), "NAVERSYNC_API_TOKENS": "viewer:a,veiwer:b"}, "NAVERSYNC_API_TOKENS: token 2: unknown role"},
 	}
 	for _, c := range cases {
 		var errs bytes.Buffer

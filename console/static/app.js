@@ -1,12 +1,17 @@
 // The console's page logic: token prompt, the live sync list (an event stream, polling while
-// it is down), polling of accounts and leases, event streams of running syncs, and the
-// Sync now / cancel / retry actions.
+// it is down), polling of accounts, leases, the scheduler and the audit log, event streams of
+// running syncs, the Sync now / cancel / retry actions, the language switch, and the routes:
+// the main page, and a sync's own page at #sync/<id>. The account form and a sync's page live
+// in accounts.js and syncpage.js.
 import { ApiError, request, follow, followList, getToken, setToken, newKey, now as serverNow } from "./api.js";
-import { duration, ago, clock, time, short, num, el } from "./format.js";
+import { duration, ago, until, clock, minute, time, short, num, el, sheetURL } from "./format.js";
 import { render as renderTimeline } from "./timeline.js";
+import { t, lang, setLang, translatePage } from "./i18n.js";
+import { initAccountForms, openAccountForm, openDeleteDialog } from "./accounts.js";
+import { showSyncPage, hideSyncPage, syncPageUpsert } from "./syncpage.js";
 
 const pollMs = 1500;
-const accountsEveryMs = 10000;
+const slowEveryMs = 10000; // accounts, scheduler and audit log
 const listRetryMaxMs = 30000; // longest wait before reopening the list stream
 const maxStreams = 3; // a browser opens at most 6 connections per host over HTTP/1.1
 const terminal = new Set(["succeeded", "failed", "canceled"]);
@@ -16,13 +21,16 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   loop: 0,               // generation of the poll loop; a new one ends the old
+  info: null,            // GET /info: served window, service account, the caller's role
   accounts: [],
   accountById: new Map(),
-  accountsAt: 0,
+  slowAt: 0,             // when accounts, scheduler and audit were last loaded
   syncs: [],             // the filtered list, newest first
   fresher: new Map(),    // sync id -> state from its event stream
   lastGood: new Map(),   // account id -> newest "to" of a succeeded sync seen
   leases: [],
+  scheduler: null,
+  audit: [],
   streams: new Map(),    // sync id -> AbortController
   list: null,            // {gen, ctl}: the list stream of poll loop gen
   listLive: false,       // the list stream delivers: GET /syncs polling pauses
@@ -47,14 +55,36 @@ function problemText(err) {
     const fields = (p.errors || []).map((f) => `${f.field}: ${f.reason}`).join("; ");
     return [p.title || `HTTP ${err.status}`, p.detail, fields].filter(Boolean).join(" — ");
   }
-  return `Cannot reach the service (${err && err.message ? err.message : err}).`;
+  return t("msg.unreachable", { e: err && err.message ? err.message : err });
 }
+
+/** canChange reports whether the caller's token may change anything (not a viewer's). */
+function canChange() {
+  return !!state.info && state.info.role !== "viewer";
+}
+
+// The context the account form and the sync page work with.
+const ctx = {
+  t, say, showError, problemText, canChange,
+  info: () => state.info,
+  schedule: () => (state.scheduler ? state.scheduler.schedule : ""),
+  account: (id) => state.accountById.get(id),
+  timingsText: (s) => timingsText(s),
+  syncActions: (s) => syncActions(s),
+  accountName,
+  unauthorized: (err) => unauthorized(err),
+  /** changed reloads what a change may have touched (accounts, syncs, scheduler, audit). */
+  changed: () => { state.slowAt = 0; kick(); },
+  editAccount: (id) => openAccountForm(ctx, state.accountById.get(id) || null),
+  follow: (s) => { upsert(s); followActive(); },
+};
 
 // ---------- authentication ----------
 
 function showAuth(message) {
   state.loop++;
   stopStreams();
+  hideSyncPage();
   $("app").hidden = true;
   $("auth").hidden = false;
   $("forget-token").hidden = true;
@@ -69,7 +99,7 @@ function showAuth(message) {
 function unauthorized(err) {
   if (err.sentToken) {
     setToken("");
-    showAuth("The token was refused (401 Unauthorized). Check it and enter it again.");
+    showAuth(t("auth.refused"));
   } else {
     showAuth("");
   }
@@ -77,13 +107,13 @@ function unauthorized(err) {
 
 $("auth-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const t = $("token").value.trim();
-  if (!t) {
-    $("auth-error").textContent = "Enter a token.";
+  const tok = $("token").value.trim();
+  if (!tok) {
+    $("auth-error").textContent = t("auth.enter");
     $("auth-error").hidden = false;
     return;
   }
-  setToken(t);
+  setToken(tok);
   $("token").value = "";
   boot();
 });
@@ -99,29 +129,71 @@ async function boot() {
     info = await request("GET", "/info");
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return unauthorized(err);
-    showError(problemText(err) + " Retrying…");
+    showError(problemText(err) + t("msg.retrying"));
     setTimeout(boot, 3000);
     return;
   }
+  state.info = info;
   showError("");
   $("auth").hidden = true;
-  $("app").hidden = false;
   $("forget-token").hidden = !getToken();
-  const parts = [`version ${info.version}`];
-  if (info.service_account_email) parts.push(`share sheets with ${info.service_account_email}`);
-  parts.push(`Naver serves ${info.served_from} to ${info.served_to}`);
-  $("info").textContent = parts.join(" · ");
+  document.body.dataset.canChange = String(canChange());
+  renderInfo();
   for (const id of ["from", "to"]) {
     $(id).min = info.served_from;
     $(id).max = info.served_to;
     if (!$(id).value) $(id).value = info.served_to;
   }
-  state.accountsAt = 0;
+  state.slowAt = 0;
+  route();
   const gen = ++state.loop;
   tick(gen);
 }
 
+function renderInfo() {
+  const info = state.info;
+  if (!info) return;
+  const parts = [t("info.version", { v: info.version })];
+  if (info.service_account_email) parts.push(t("info.share", { email: info.service_account_email }));
+  parts.push(t("info.served", { from: info.served_from, to: info.served_to }));
+  $("info").textContent = parts.join(" · ");
+  const r = $("role");
+  const anonymous = info.actor.startsWith("anonymous");
+  r.textContent = anonymous ? t("role.anonymous") : `${t("role." + info.role)} · ${info.actor}`;
+  r.classList.toggle("viewer", info.role === "viewer");
+  r.hidden = false;
+}
+
+// ---------- routes ----------
+
+/** route shows the page the address names: a sync's page (#sync/<id>) or the main page. */
+function route() {
+  if (!state.info) return;
+  const m = /^#sync\/([0-9a-fA-F-]{1,64})$/.exec(location.hash);
+  if (m) {
+    $("app").hidden = true;
+    showSyncPage(ctx, m[1]);
+    return;
+  }
+  const wasHidden = $("app").hidden;
+  hideSyncPage();
+  $("app").hidden = false;
+  if (wasHidden && location.hash.length > 1) {
+    const target = document.getElementById(location.hash.slice(1));
+    if (target) target.scrollIntoView();
+  }
+}
+
+window.addEventListener("hashchange", route);
+
 // ---------- polling ----------
+
+let kickTimer = 0;
+/** kick runs the next poll now (after a change) instead of at its time. */
+function kick() {
+  clearTimeout(kickTimer);
+  kickTimer = setTimeout(() => { const gen = ++state.loop; tick(gen); }, 0);
+}
 
 async function tick(gen) {
   if (gen !== state.loop) return;
@@ -130,7 +202,7 @@ async function tick(gen) {
     startList(gen);
     const jobs = [loadLeases()];
     if (!state.listLive) jobs.push(loadSyncs());
-    if (now - state.accountsAt > accountsEveryMs) jobs.push(loadAccounts());
+    if (now - state.slowAt > slowEveryMs) jobs.push(loadAccounts(), loadScheduler(), loadAudit());
     await Promise.all(jobs);
     if (gen !== state.loop) return;
     showError("");
@@ -156,8 +228,16 @@ async function loadAccounts() {
   } while (after && all.length < 2000);
   state.accounts = all;
   state.accountById = new Map(all.map((a) => [a.id, a]));
-  state.accountsAt = serverNow();
+  state.slowAt = serverNow();
   fillFilters();
+}
+
+async function loadScheduler() {
+  state.scheduler = await request("GET", "/scheduler");
+}
+
+async function loadAudit() {
+  state.audit = (await request("GET", "/audit?limit=50")).items;
 }
 
 /** syncsQuery is the query of the sync list: the filters of the page. */
@@ -189,11 +269,11 @@ function setSyncs(items) {
  * fails or ends, polling takes over and it is reopened after a backoff (1 s, 2 s, … 30 s).
  */
 function startList(gen) {
-  if (gen !== state.loop || (state.list && state.list.gen === gen)) return;
+  if (gen !== state.loop || (state.list && state.list.q === syncsQuery().toString())) return;
   stopList();
-  const list = { gen, ctl: new AbortController() };
+  const list = { gen, q: syncsQuery().toString(), ctl: new AbortController() };
   state.list = list;
-  followList(syncsQuery(), (page) => {
+  followList(list.q, (page) => {
     if (state.list !== list) return;
     state.listLive = true;
     state.listFailures = 0;
@@ -213,7 +293,7 @@ function startList(gen) {
       setTimeout(() => {
         if (state.list !== list) return;
         state.list = null;
-        startList(gen);
+        startList(state.loop);
       }, wait);
     });
 }
@@ -266,6 +346,7 @@ function upsert(s) {
   else if (matchesFilters(s)) state.syncs.unshift(s);
   renderSyncs();
   renderTimelines();
+  syncPageUpsert(s);
 }
 
 function matchesFilters(s) {
@@ -308,6 +389,8 @@ function renderAll() {
   renderSyncs();
   renderLeases();
   renderTimelines();
+  renderScheduler();
+  renderAudit();
 }
 
 function accountName(id) {
@@ -317,10 +400,10 @@ function accountName(id) {
 
 function fillSelect(sel, options) {
   const cur = sel.value;
-  const sig = JSON.stringify(options);
+  const sig = lang() + JSON.stringify(options);
   if (sel.dataset.sig === sig) return;
   sel.dataset.sig = sig;
-  sel.replaceChildren(el("option", { value: "", text: "all" }), ...options.map(([v, t]) => el("option", { value: v, text: t })));
+  sel.replaceChildren(el("option", { value: "", text: t("filter.all") }), ...options.map(([v, text]) => el("option", { value: v, text })));
   sel.value = options.some(([v]) => v === cur) ? cur : "";
 }
 
@@ -347,45 +430,63 @@ function keyedRows(tbody, items, key, make, update) {
   }
 }
 
-function cells(labels) {
+function cells(labelKeys) {
   const tr = el("tr");
-  for (const l of labels) tr.append(el("td", { "data-label": l }));
+  for (const k of labelKeys) tr.append(el("td", { "data-label": t(k) }));
   return tr;
 }
 
 /** setCell replaces a cell's content only when it changed, so focus and selection survive. */
 function setCell(td, sig, ...children) {
+  sig = lang() + sig;
   if (td.dataset.sig === sig) return;
   td.dataset.sig = sig;
   td.replaceChildren(...children.filter((c) => c != null && c !== ""));
+}
+
+/** button makes an action button; those that change something are hidden from viewers. */
+function button(act, id, text, label, cls) {
+  return el("button", { type: "button", class: cls, "data-act": act, "data-id": id, "data-needs": "change", "aria-label": label }, text);
+}
+
+function nextRefreshText(a, now) {
+  if (!a.refresh_enabled) return [t("refresh.off"), ""];
+  const at = time(a.next_refresh_at);
+  if (at == null) return [a.refresh_time ? t("refresh.own", { time: a.refresh_time }) : "–", t("refresh.noScheduler")];
+  return [minute(at), until(at, now) + (a.refresh_time ? " · " + t("refresh.own", { time: a.refresh_time }) : "")];
 }
 
 function renderAccounts() {
   const now = serverNow();
   $("accounts-empty").hidden = state.accounts.length > 0;
   keyedRows($("accounts-table").tBodies[0], state.accounts, (a) => a.id,
-    () => cells(["Name", "Customer", "Sheet", "Last success", "Data", "Actions"]),
+    () => cells(["col.name", "col.customer", "col.sheet", "col.lastSuccess", "col.data", "col.nextRefresh", "col.actions"]),
     (tr, a) => {
       tr.dataset.account = a.id;
-      const [name, cust, sheet, last, data, act] = tr.cells;
-      setCell(name, a.name, a.name);
+      const [name, cust, sheet, last, data, next, act] = tr.cells;
+      setCell(name, a.name + a.sheet_language, a.name, a.sheet_language === "ko" ? el("div", { class: "small", text: "시트: 한국어" }) : null);
       setCell(cust, a.customer_id, el("code", { text: a.customer_id }));
-      const href = "https://docs.google.com/spreadsheets/d/" + encodeURIComponent(a.spreadsheet_id);
+      const href = sheetURL(a.spreadsheet_id, a.sheet_gid);
       setCell(sheet, href + a.sheet_tab,
-        el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: " (opens Google Sheets)" })));
+        el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: t("sheet.opens") })));
       const ls = time(a.last_success_at);
       const fresh = ls != null && now - ls < 26 * 3600e3;
-      const lastText = ls == null ? "never" : `${clock(ls)} (${ago(ls, now)})`;
+      const lastText = ls == null ? t("badge.never") : `${clock(ls)} (${ago(ls, now)})`;
+      const cls = ls == null ? "never" : fresh ? "fresh" : "stale";
       setCell(last, lastText + (a.last_error || ""),
-        el("span", { class: ls == null ? "badge never" : fresh ? "badge fresh" : "badge stale", text: ls == null ? "never" : fresh ? "fresh" : "stale" }),
+        el("span", { class: "badge " + cls, text: t("badge." + cls) }),
         " ", ls == null ? "" : lastText,
         a.last_error ? el("div", { class: "error-text", text: a.last_error }) : null);
       const through = state.lastGood.get(a.id);
-      setCell(data, through || "", through ? `through ${through}` : "–");
+      setCell(data, through || "", through ? t("data.through", { day: through }) : "–");
+      const [when, detail] = nextRefreshText(a, now);
+      setCell(next, when + detail, el("span", { class: "nw", text: when }), detail ? el("div", { class: "small", text: detail }) : null);
       const p = state.pending.get(a.id);
       const busy = !!(p && p.inflight);
-      setCell(act, "sync" + a.name,
-        el("button", { type: "button", class: "primary", "data-act": "sync", "data-id": a.id, "aria-label": `Sync now: ${a.name}` }, "Sync now"));
+      setCell(act, "acts" + a.name,
+        button("sync", a.id, t("act.sync"), t("act.syncLabel", { name: a.name }), "primary"),
+        button("edit", a.id, t("act.edit"), t("act.editLabel", { name: a.name })),
+        button("delete", a.id, t("act.delete"), t("act.deleteLabel", { name: a.name })));
       // Changed in place, so that a keyboard user's focus stays on the button.
       const btn = act.firstChild;
       btn.disabled = busy;
@@ -395,50 +496,64 @@ function renderAccounts() {
 
 function progressCell(s) {
   const p = s.progress || {};
-  const bar = el("progress", { max: String(Math.max(1, p.reports_total || 0)), "aria-label": `Reports fetched for sync ${short(s.id)}` });
+  const bar = el("progress", { max: String(Math.max(1, p.reports_total || 0)), "aria-label": t("sync.reportsLabel", { id: short(s.id) }) });
   if (p.reports_total > 0 || terminal.has(s.status)) bar.value = s.status === "succeeded" && !p.reports_total ? 1 : p.reports_fetched || 0;
-  return [bar, el("div", { class: "small", text: `${num(p.reports_fetched)} / ${num(p.reports_total)} reports · ${num(p.rows_processed)} rows` })];
+  return [bar, el("div", { class: "small", text: t("sync.reports", { n: num(p.reports_fetched), total: num(p.reports_total), rows: num(p.rows_processed) }) })];
 }
 
-function timingsText(s) {
+/** timingsText sums up a sync's timings in one line. */
+export function timingsText(s) {
   const T = s.timings || {};
-  const parts = [`queued ${clock(T.queued_at)}`];
+  const parts = [t("t.queued", { t: clock(T.queued_at) })];
   const q = time(T.queued_at);
-  if (T.lock_acquired_at) parts.push(`lock wait ${duration(T.lock_wait_ms)}`);
-  else if (!terminal.has(s.status) && q != null) parts.push(`waiting ${duration(serverNow() - q)}`);
-  if (T.lock_acquired_at) parts.push(`fetch ${duration(T.lock_released_at ? T.fetch_ms : serverNow() - time(T.lock_acquired_at))}`);
-  if (T.processing_started_at) parts.push(`processing ${duration(T.processing_ms)}`);
-  if (T.write_started_at) parts.push(`writing ${duration(T.write_ms)}`);
-  if (T.finished_at && q != null) parts.push(`total ${duration(time(T.finished_at) - q)}`);
+  if (T.lock_acquired_at) parts.push(t("t.lockWait", { d: duration(T.lock_wait_ms) }));
+  else if (!terminal.has(s.status) && q != null) parts.push(t("t.waiting", { d: duration(serverNow() - q) }));
+  if (T.lock_acquired_at) parts.push(t("t.fetch", { d: duration(T.lock_released_at ? T.fetch_ms : serverNow() - time(T.lock_acquired_at)) }));
+  if (T.processing_started_at) parts.push(t("t.processing", { d: duration(T.processing_ms) }));
+  if (T.write_started_at) parts.push(t("t.writing", { d: duration(T.write_ms) }));
+  if (T.finished_at && q != null) parts.push(t("t.total", { d: duration(time(T.finished_at) - q) }));
   return parts.join(" · ");
 }
 
 function renderSyncs() {
   $("syncs-empty").hidden = state.syncs.length > 0;
   keyedRows($("syncs-table").tBodies[0], state.syncs, (s) => s.id,
-    () => cells(["Sync", "Account", "Range", "Status", "Progress", "Timings", "Actions"]),
+    () => cells(["col.sync", "col.account", "col.range", "col.status", "col.progress", "col.timings", "col.actions"]),
     (tr, s) => {
       tr.dataset.sync = s.id;
       tr.dataset.status = s.status;
       const [id, acc, range, status, prog, tim, act] = tr.cells;
-      setCell(id, s.id + s.trigger, el("code", { title: s.id, text: short(s.id) }), el("div", { class: "small", text: s.trigger + (s.retry_of ? ` of ${short(s.retry_of)}` : "") }));
+      const trig = t("trigger." + s.trigger);
+      setCell(id, s.id + s.trigger,
+        el("a", { href: "#sync/" + s.id, class: "sync-link", "aria-label": t("sync.openLabel", { id: short(s.id) }) }, el("code", { title: s.id, text: short(s.id) })),
+        el("div", { class: "small", text: s.retry_of ? t("sync.retryOf", { trigger: trig, id: short(s.retry_of) }) : trig }));
       const an = accountName(s.account_id);
-      setCell(acc, an + s.customer_id, an, el("div", { class: "small", text: `customer ${s.customer_id}` }));
+      setCell(acc, an + s.customer_id, an, el("div", { class: "small", text: t("sync.customer", { c: s.customer_id }) }));
       setCell(range, s.from + s.to, el("span", { class: "nw", text: s.from }), " – ", el("span", { class: "nw", text: s.to }));
       setCell(status, s.status + s.phase + !!s.cancel_requested,
-        el("span", { class: `badge st-${s.status}`, text: s.status }),
-        el("div", { class: "small", text: s.phase.replace(/_/g, " ") + (s.cancel_requested && !terminal.has(s.status) ? " · cancel requested" : "") }));
+        el("span", { class: `badge st-${s.status}`, text: t("status." + s.status) }),
+        el("div", { class: "small", text: t("phase." + s.phase) + (s.cancel_requested && !terminal.has(s.status) ? t("sync.cancelRequested") : "") }));
       const p = s.progress || {};
       setCell(prog, JSON.stringify(p) + s.status, ...progressCell(s));
       const tt = timingsText(s);
       const errText = s.error ? `${s.error.kind}: ${s.error.message}` : "";
       setCell(tim, tt + errText, el("div", { class: "small", text: tt }), errText ? el("div", { class: "error-text", text: errText }) : null);
-      const canCancel = !terminal.has(s.status) && !s.cancel_requested;
-      const canRetry = s.status === "failed" || s.status === "canceled";
-      setCell(act, `${canCancel}${canRetry}`,
-        canCancel ? el("button", { type: "button", "data-act": "cancel", "data-id": s.id, "aria-label": `Cancel sync ${short(s.id)}` }, "Cancel") : null,
-        canRetry ? el("button", { type: "button", "data-act": "retry", "data-id": s.id, "aria-label": `Retry sync ${short(s.id)}` }, "Retry") : null);
+      setCell(act, actionsSig(s), ...syncActions(s));
     });
+}
+
+function actionsSig(s) {
+  return `${!terminal.has(s.status) && !s.cancel_requested}${s.status === "failed" || s.status === "canceled"}`;
+}
+
+/** syncActions are the Cancel and Retry buttons a sync's state allows. */
+export function syncActions(s) {
+  const canCancel = !terminal.has(s.status) && !s.cancel_requested;
+  const canRetry = s.status === "failed" || s.status === "canceled";
+  return [
+    canCancel ? button("cancel", s.id, t("act.cancel"), t("act.cancelLabel", { id: short(s.id) })) : null,
+    canRetry ? button("retry", s.id, t("act.retry"), t("act.retryLabel", { id: short(s.id) })) : null,
+  ].filter(Boolean);
 }
 
 function renderLeases() {
@@ -447,20 +562,20 @@ function renderLeases() {
   const byId = new Map(state.syncs.map((s) => [s.id, s]));
   const tbody = $("locks-table").tBodies[0];
   tbody.replaceChildren(...state.leases.map((l) => {
-    const tr = cells(["Customer", "Held by", "Worker", "Since", "Until", "Waiting"]);
+    const tr = cells(["col.customer", "col.heldBy", "col.worker", "col.since", "col.until", "col.waiting"]);
     tr.dataset.customer = l.customer_id;
-    const [cust, holder, owner, since, until, waiting] = tr.cells;
+    const [cust, holder, owner, since, untilCell, waiting] = tr.cells;
     cust.append(el("code", { text: l.customer_id }));
     const hs = byId.get(l.holder_sync_id);
     holder.append(el("code", { title: l.holder_sync_id, text: short(l.holder_sync_id) }), hs ? ` ${accountName(hs.account_id)}` : "",
-      el("div", { class: "small", text: `token ${l.token}` }));
+      el("div", { class: "small", text: t("locks.token", { n: l.token }) }));
     owner.append(el("code", { text: l.owner }));
     const acq = time(l.acquired_at), exp = time(l.expires_at);
-    since.append(clock(acq), el("div", { class: "small", text: `held ${duration(now - acq)}` }));
-    until.append(clock(exp), el("div", { class: "small", text: exp > now ? `in ${duration(exp - now)} unless renewed` : "expired" }));
+    since.append(clock(acq), el("div", { class: "small", text: t("locks.held", { d: duration(now - acq) }) }));
+    untilCell.append(clock(exp), el("div", { class: "small", text: exp > now ? t("locks.in", { d: duration(exp - now) }) : t("locks.expired") }));
     const w = l.waiting || [];
     if (w.length) waiting.append(...w.map((id) => el("code", { class: "chip", title: id, text: short(id) })));
-    else waiting.append("none");
+    else waiting.append(t("locks.none"));
     return tr;
   }));
 }
@@ -470,17 +585,54 @@ function renderTimelines() {
   $("timeline-empty").hidden = n > 0;
 }
 
+function renderScheduler() {
+  const sc = state.scheduler;
+  if (!sc) return;
+  const now = serverNow();
+  const next = (sc.next_runs || []).map(time).filter((x) => x != null);
+  $("sched-summary").textContent = sc.schedule
+    ? t("sched.summary", { schedule: sc.schedule, tz: sc.timezone, next: next.length ? `${minute(next[0])} (${until(next[0], now)})` : "–" })
+    : t("sched.off");
+  const runs = sc.last_runs || [];
+  $("runs-empty").hidden = runs.length > 0;
+  $("runs-table").tBodies[0].replaceChildren(...runs.map((r) => {
+    const tr = cells(["col.run", "col.started", "col.finished", "col.outcome"]);
+    const [key, started, finished, outcome] = tr.cells;
+    key.append(el("code", { text: r.key }));
+    started.append(clock(r.started_at));
+    finished.append(r.finished_at ? clock(r.finished_at) : t("sched.running"));
+    outcome.append(r.outcome || "–");
+    return tr;
+  }));
+}
+
+function renderAudit() {
+  $("audit-empty").hidden = state.audit.length > 0;
+  keyedRows($("audit-table").tBodies[0], state.audit, (e) => e.id,
+    () => cells(["col.when", "col.who", "col.what", "col.account", "col.fields", "col.detail"]),
+    (tr, e) => {
+      tr.dataset.action = e.action;
+      const [when, who, what, acc, fields, detail] = tr.cells;
+      setCell(when, e.at, clock(e.at));
+      setCell(who, e.actor, el("code", { text: e.actor }));
+      setCell(what, e.action, t("audit." + e.action), e.sync_id ? el("div", { class: "small" }, el("a", { href: "#sync/" + e.sync_id, text: short(e.sync_id) })) : null);
+      setCell(acc, e.account_id || "", e.account_id ? accountName(e.account_id) : "–");
+      setCell(fields, (e.fields || []).join(","), ...(e.fields || []).map((f) => el("code", { class: "chip", text: f })));
+      setCell(detail, e.detail || "", el("span", { class: "small", text: e.detail || "" }));
+    });
+}
+
 // ---------- actions ----------
 
 function readRange() {
   if ($("range-days").checked) {
     const d = Number($("days").value);
-    if (!Number.isInteger(d) || d < 1 || d > 365) return { error: "Choose 1 to 365 days." };
+    if (!Number.isInteger(d) || d < 1 || d > 365) return { error: t("range.errDays") };
     return { range: { days: d } };
   }
   const from = $("from").value, to = $("to").value;
-  if (!from || !to) return { error: "Choose both the first and the last day." };
-  if (from > to) return { error: "The first day must not be after the last day." };
+  if (!from || !to) return { error: t("range.errBoth") };
+  if (from > to) return { error: t("range.errOrder") };
   return { range: { from, to } };
 }
 
@@ -505,44 +657,64 @@ async function syncNow(accountId) {
     p.syncId = s.id;
     upsert(s);
     showError("");
-    say(again ? `Sync ${short(s.id)} of ${name} is already ${s.status}.` : `Sync ${short(s.id)} of ${name} queued (${s.from} – ${s.to}).`);
+    say(again ? t("msg.already", { id: short(s.id), name, status: t("status." + s.status) })
+      : t("msg.queued", { id: short(s.id), name, from: s.from, to: s.to }));
     followActive();
+    state.slowAt = 0; // the audit log has a new entry
   } catch (err) {
     p.done = true;
     if (err instanceof ApiError && err.status === 401) return unauthorized(err);
-    showError(`Sync now for ${name}: ${problemText(err)}`);
+    showError(`${t("act.sync")} (${name}): ${problemText(err)}`);
   } finally {
     p.inflight = false;
     renderAccounts();
   }
 }
 
-async function cancel(id, btn) {
+/** cancel asks the service to cancel a sync. */
+export async function cancel(id, btn) {
   btn.disabled = true;
   try {
     const s = await request("POST", `/syncs/${encodeURIComponent(id)}/cancel`);
     upsert(s);
-    say(s.status === "canceled" ? `Sync ${short(id)} canceled.` : `Sync ${short(id)}: cancel requested; it stops at the next step.`);
+    state.slowAt = 0;
+    say(s.status === "canceled" ? t("msg.canceled", { id: short(id) }) : t("msg.cancelRequested", { id: short(id) }));
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return unauthorized(err);
-    showError(`Cancel ${short(id)}: ${problemText(err)}`);
+    showError(`${t("act.cancel")} ${short(id)}: ${problemText(err)}`);
     btn.disabled = false;
   }
 }
 
-async function retry(id, btn) {
+/** retry queues a retry of a failed or canceled sync. */
+export async function retry(id, btn) {
   btn.disabled = true;
   if (!state.retryKeys.has(id)) state.retryKeys.set(id, newKey());
   try {
     const s = await request("POST", `/syncs/${encodeURIComponent(id)}/retry`, { headers: { "Idempotency-Key": state.retryKeys.get(id) } });
     upsert(s);
-    say(`Sync ${short(id)} retried as ${short(s.id)}.`);
+    state.slowAt = 0;
+    say(t("msg.retried", { id: short(id), new: short(s.id) }));
     followActive();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return unauthorized(err);
-    showError(`Retry ${short(id)}: ${problemText(err)}`);
+    showError(`${t("act.retry")} ${short(id)}: ${problemText(err)}`);
   } finally {
     // Pressing Retry again is harmless: the same Idempotency-Key answers the same retry.
+    btn.disabled = false;
+  }
+}
+
+async function runRefresh(btn) {
+  btn.disabled = true;
+  try {
+    const r = await request("POST", "/scheduler/run");
+    say(t("sched.queued", { n: r.queued }));
+    ctx.changed();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return unauthorized(err);
+    showError(`${t("sched.run")}: ${problemText(err)}`);
+  } finally {
     btn.disabled = false;
   }
 }
@@ -551,10 +723,17 @@ document.addEventListener("click", (ev) => {
   const btn = ev.target.closest("button[data-act]");
   if (!btn || btn.disabled) return;
   const id = btn.dataset.id;
-  if (btn.dataset.act === "sync") syncNow(id);
-  else if (btn.dataset.act === "cancel") cancel(id, btn);
-  else if (btn.dataset.act === "retry") retry(id, btn);
+  switch (btn.dataset.act) {
+    case "sync": syncNow(id); break;
+    case "cancel": cancel(id, btn); break;
+    case "retry": retry(id, btn); break;
+    case "edit": openAccountForm(ctx, state.accountById.get(id) || null); break;
+    case "delete": { const a = state.accountById.get(id); if (a) openDeleteDialog(ctx, a); break; }
+  }
 });
+
+$("add-account").addEventListener("click", () => openAccountForm(ctx, null));
+$("run-refresh").addEventListener("click", (ev) => runRefresh(ev.currentTarget));
 
 $("filters").addEventListener("change", () => {
   state.syncs = [];
@@ -568,4 +747,17 @@ for (const id of ["days", "from", "to"]) {
 }
 window.addEventListener("resize", renderTimelines);
 
+$("lang-switch").addEventListener("click", () => {
+  setLang(lang() === "ko" ? "en" : "ko");
+  renderInfo();
+  for (const sel of [$("f-account"), $("f-customer")]) sel.dataset.sig = "";
+  fillFilters();
+  // Rows carry their column names for phone widths: rebuild them in the new language.
+  for (const id of ["accounts-table", "syncs-table", "audit-table"]) $(id).tBodies[0].replaceChildren();
+  if (state.info) renderAll();
+  route();
+});
+
+translatePage();
+initAccountForms(ctx);
 boot();

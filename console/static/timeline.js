@@ -1,6 +1,7 @@
 // The per-customer timeline: one horizontal bar per sync, split into lock wait, fetch (lock
 // held), awaiting processing, processing and writing, drawn as SVG.
 import { duration, short, time, el } from "./format.js";
+import { t, locale } from "./i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const perCustomer = 12;
@@ -30,7 +31,6 @@ export function segments(s, now) {
   return out.filter(([, a, b]) => b >= a);
 }
 
-const names = { wait: "lock wait", fetch: "fetch (lock held)", idle: "awaiting processing", proc: "processing", write: "writing" };
 
 /** render draws one SVG per customer into container. */
 export function render(container, syncs, accountName, now) {
@@ -52,23 +52,23 @@ export function render(container, syncs, accountName, now) {
     const height = rows.length * rowH + axisH;
     const titleId = `tl-${customer}`;
     const g = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": titleId, class: "timeline" });
-    g.append(svg("title", { id: titleId }, `Customer ${customer}: ${rows.length} sync(s) over ${duration(t1 - t0)}`));
+    g.append(svg("title", { id: titleId }, t("timeline.summary", { c: customer, n: rows.length, d: duration(t1 - t0) })));
     rows.forEach((s, i) => {
       const y = i * rowH;
       const total = segs[i].length ? segs[i][segs[i].length - 1][2] - segs[i][0][1] : 0;
       g.append(svg("text", { x: 1, y: y + labelH - 3, class: "tl-label" },
-        `${accountName(s.account_id)} · ${s.from}–${s.to} · ${s.status} · ${duration(total)} · ${short(s.id)}`));
+        `${accountName(s.account_id)} · ${s.from}–${s.to} · ${t("status." + s.status)} · ${duration(total)} · ${short(s.id)}`));
       for (const [kind, a, b] of segs[i]) {
         const r = svg("rect", { x: 1 + (a - t0) * scale, y: y + labelH, width: Math.max(1, (b - a) * scale), height: barH, class: `seg ${kind}` });
-        r.append(svg("title", {}, `${names[kind]}: ${duration(b - a)}`));
+        r.append(svg("title", {}, `${t("seg." + kind)}: ${duration(b - a)}`));
         g.append(r);
       }
     });
     const ay = rows.length * rowH + axisH - 4;
-    const fmt = (t) => new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const fmt = (at) => new Date(at).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
     g.append(svg("text", { x: 1, y: ay, class: "tl-axis" }, fmt(t0)));
     g.append(svg("text", { x: width - 1, y: ay, class: "tl-axis", "text-anchor": "end" }, fmt(t1)));
-    frag.append(el("figure", { class: "tl", "data-customer": customer }, el("figcaption", { text: `Customer ${customer}` }), g));
+    frag.append(el("figure", { class: "tl", "data-customer": customer }, el("figcaption", { text: t("timeline.customer", { c: customer }) }), g));
   }
   container.replaceChildren(frag);
   return byCustomer.size;

@@ -12,7 +12,8 @@
 // most 10,000,000 cells (checked after every request of a batch), request
 // payloads are limited, at least one tab stays visible, and only the
 // accounts a spreadsheet is shared with may use it (403 PERMISSION_DENIED
-// otherwise, 404 NOT_FOUND for an unknown id). Errors use Google's body
+// otherwise, 404 NOT_FOUND for an unknown id; an account shared read-only
+// may read but its batchUpdates get 403). Errors use Google's body
 // {"error":{"code","message","status"}}. Cells hold a value, a format and
 // a note; inserted rows take the formats of their neighbour
 // (inheritFromBefore); copyPaste PASTE_NORMAL copies values, formats and

@@ -7,7 +7,7 @@ import "strings"
 func (s *Server) CreateSpreadsheet(id string, sharedWith ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := &spreadsheet{id: id, shared: map[string]bool{}}
+	b := &spreadsheet{id: id, shared: map[string]bool{}, readers: map[string]bool{}}
 	for _, e := range sharedWith {
 		b.shared[strings.ToLower(e)] = true
 	}
@@ -24,12 +24,24 @@ func (s *Server) Share(id, email string) {
 	}
 }
 
+// ShareReadOnly gives email view access to spreadsheet id (a "Viewer" in Google's sharing
+// dialog): it may read the spreadsheet, and its batchUpdates are refused with 403.
+func (s *Server) ShareReadOnly(id, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.books[id]; b != nil {
+		delete(b.shared, strings.ToLower(email))
+		b.readers[strings.ToLower(email)] = true
+	}
+}
+
 // Unshare removes email's access to spreadsheet id.
 func (s *Server) Unshare(id, email string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b := s.books[id]; b != nil {
 		delete(b.shared, strings.ToLower(email))
+		delete(b.readers, strings.ToLower(email))
 	}
 }
 
@@ -53,6 +65,30 @@ func (s *Server) AddSheet(id, title string, rows, cols int) int64 {
 	g := &grid{id: b.nextID(), title: title, rows: int64(rows), cols: int64(cols)}
 	b.grids = append(b.grids, g)
 	return g.id
+}
+
+// SetValues writes values (string, float64, bool or nil) into tab from A1, as a user typing
+// would, growing the grid when needed; false if the tab does not exist.
+func (s *Server) SetValues(id, tab string, values [][]any) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.books[id]
+	if b == nil || b.byTitle(tab) == nil {
+		return false
+	}
+	work := b.edit()
+	g := work.editByID(work.byTitle(tab).id)
+	for r, row := range values {
+		g.rows = max(g.rows, int64(r+1))
+		for c, v := range row {
+			g.cols = max(g.cols, int64(c+1))
+			g.set(int64(r), int64(c), cell{value: v})
+		}
+	}
+	work.commit()
+	s.books[id] = work
+	s.recordHistory(work)
+	return true
 }
 
 // RenameSheet changes a tab's title as a user would; false if not found.

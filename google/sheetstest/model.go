@@ -141,17 +141,20 @@ func (g *grid) props(index int) *sheets.SheetProperties {
 // spreadsheet is one document with its tabs and the accounts it is shared with.
 type spreadsheet struct {
 	id     string
-	shared map[string]bool
-	grids  []*grid
-	meta   []*sheets.DeveloperMetadata // located on the spreadsheet itself
-	batch  int64                       // serial of the batch that made this version
+	shared map[string]bool // editors
+	// readers may read (spreadsheets.get, values.get) but not edit: their batchUpdates are
+	// refused with 403 PERMISSION_DENIED, as Google refuses a viewer's.
+	readers map[string]bool
+	grids   []*grid
+	meta    []*sheets.DeveloperMetadata // located on the spreadsheet itself
+	batch   int64                       // serial of the batch that made this version
 }
 
 // edit returns a working copy for the next batch. It shares the grids (and
 // the sharing set, which batches do not change); editByID copies a grid on
 // its first change.
 func (s *spreadsheet) edit() *spreadsheet {
-	return &spreadsheet{id: s.id, shared: s.shared, grids: slices.Clone(s.grids),
+	return &spreadsheet{id: s.id, shared: s.shared, readers: s.readers, grids: slices.Clone(s.grids),
 		meta: slices.Clone(s.meta), batch: s.batch + 1}
 }
 

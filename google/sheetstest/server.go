@@ -141,7 +141,7 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			writeError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.")
 			return
 		}
-		if !book.shared[strings.ToLower(who)] {
+		if who = strings.ToLower(who); !book.shared[who] && (isBatch || !book.readers[who]) {
 			writeError(w, http.StatusForbidden, "PERMISSION_DENIED", "The caller does not have permission")
 			return
 		}

@@ -202,7 +202,8 @@ func (w *World) Engine(o EngineOptions) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, BackoffBase: time.Millisecond})
+	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, BackoffBase: time.Millisecond,
+		ServiceAccountEmail: sheetstest.DefaultCaller}) // the caller the stand-in sees
 	if err != nil {
 		t.Fatal(err)
 	}

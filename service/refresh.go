@@ -1,0 +1,55 @@
+package service
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/store"
+)
+
+// nextRefresh is when the scheduler of this process refreshes the account next: at its own
+// time (the next HH:MM in Naver's time zone) or at the service's schedule; nil when its
+// refresh is off or no scheduler runs here.
+func (s *Service) nextRefresh(a store.Account) *time.Time {
+	if !a.RefreshEnabled {
+		return nil
+	}
+	s.mu.Lock()
+	sc := s.sched
+	s.mu.Unlock()
+	if sc == nil {
+		return nil
+	}
+	if a.RefreshTime == "" {
+		next, err := sc.global.NextRun()
+		if err != nil || next.IsZero() {
+			return nil
+		}
+		return &next
+	}
+	at, err := time.Parse("15:04", a.RefreshTime)
+	if err != nil {
+		return nil
+	}
+	now := s.now().In(s.cfg.Location)
+	next := time.Date(now.Year(), now.Month(), now.Day(), at.Hour(), at.Minute(), 0, 0, s.cfg.Location)
+	if !next.After(now) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return &next
+}
+
+// sheetGID is the sheetId of the tab an account's table was last written to, when that is
+// still the account's spreadsheet and tab (read from the writer's record of the tab).
+func sheetGID(a store.Account, t store.SheetTab) *int64 {
+	if len(t.Layout) == 0 || t.SpreadsheetID != a.SpreadsheetID || t.Tab != a.SheetTab {
+		return nil
+	}
+	var l google.Layout
+	if err := json.Unmarshal(t.Layout, &l); err != nil {
+		return nil
+	}
+	id := l.SheetID
+	return &id
+}
