@@ -85,8 +85,17 @@ func TestDatabaseCutOffStopsNaverCallsBeforeTheLeaseExpires(t *testing.T) {
 				s, err := e.Service.GetSync(t.Context(), sy.ID)
 				return err == nil && s.Status == service.StatusFetching && s.Progress.ReportsFetched >= 10
 			})
-			// From now on Naver answers slowly, and the database does not answer this engine.
+			// From now on Naver answers slowly; once a call hangs there, the database stops
+			// answering this engine.
 			w.naver.SetFault(navertest.Fault{Kind: navertest.SlowResponse, Delay: time.Minute})
+			waitUntil(t, func() bool {
+				for _, r := range w.naver.Requests() {
+					if r.End.IsZero() {
+						return true
+					}
+				}
+				return false
+			})
 			cutAt := w.Clock.Now()
 			cut.cut()
 			select {
