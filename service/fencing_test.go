@@ -104,10 +104,24 @@ func TestDatabaseCutOffStopsNaverCallsBeforeTheLeaseExpires(t *testing.T) {
 				t.Fatal("the holder did not stop while its database was cut off")
 			}
 			expires := leaseExpiry(t, db, "1001")
+			// The holder's calls were aborted on its side when it stopped; the simulator records
+			// each one's end only when it notices the hang-up, a little later. Wait for that (or
+			// until well past the expiry); every end must still come before the expiry.
+			waitUntil(t, func() bool {
+				if w.Clock.Now().After(expires.Add(2 * time.Second)) {
+					return true
+				}
+				for _, r := range w.naver.Requests() {
+					if r.End.IsZero() {
+						return false
+					}
+				}
+				return true
+			})
 			hung := 0
 			for _, r := range w.naver.Requests() {
 				if r.End.IsZero() {
-					t.Errorf("%s %s still open after the holder stopped", r.Method, r.Path)
+					t.Errorf("%s %s still open after the lease expired at %s", r.Method, r.Path, expires)
 					continue
 				}
 				if r.End.After(cutAt) {
@@ -120,6 +134,13 @@ func TestDatabaseCutOffStopsNaverCallsBeforeTheLeaseExpires(t *testing.T) {
 			if hung == 0 {
 				t.Fatal("no Naver call was in flight when the database was cut off: the test proves nothing")
 			}
+			var last time.Time
+			for _, r := range w.naver.Requests() {
+				if r.End.After(last) {
+					last = r.End
+				}
+			}
+			t.Logf("%d calls in flight at the cut; the last Naver call ended %s before the lease expired", hung, expires.Sub(last).Round(time.Millisecond))
 			w.naver.ClearFaults()
 			cut.restore()
 			if got := waitTerminal(t, e.Service, sy.ID)[sy.ID]; got.Status != service.StatusSucceeded {
