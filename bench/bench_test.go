@@ -181,10 +181,11 @@ func TestCountCalls(t *testing.T) {
 		{Customer: "1", Method: "DELETE", Path: "/stat-reports/7", Status: 204},
 		{Customer: "1", Method: "POST", Path: "/master-reports", ReportType: "Keyword", Status: 200},
 		{Customer: "1", Method: "GET", Path: "/report-download", ReportType: "Keyword", Status: 200},
+		{Customer: "1", Method: "GET", Path: "/stat-reports", Status: 200}, // the job listing (100-job cap)
 		{Customer: "2", Method: "POST", Path: "/stat-reports", ReportType: "AD", Status: 200},
 	}
 	c := countCalls(reqs, "1")
-	want := Calls{Reports: 1, StatCalls: 4, Polls: 1, Deletes: 1, MasterCalls: 2}
+	want := Calls{Reports: 1, StatCalls: 4, Polls: 1, Deletes: 1, MasterCalls: 2, Listings: 1}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}

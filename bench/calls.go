@@ -17,6 +17,10 @@ type Calls struct {
 	Polls, Deletes int
 	// MasterCalls are the master report calls (names), not counted per report.
 	MasterCalls int
+	// Listings are the listings of the customer's report jobs (GET /stat-reports) that size the
+	// window under Naver's 100-job cap: one at the start of a fetch and one per window, not per
+	// report.
+	Listings int
 	// SheetRequests is the Sheets stand-in's request count for the same syncs.
 	SheetRequests int
 	// Syncs is how many syncs made these calls.
@@ -62,6 +66,8 @@ func countCalls(reqs []navertest.Request, customer string) Calls {
 			if r.Status == http.StatusOK {
 				c.Reports++
 			}
+		case r.Path == "/stat-reports" && r.Method == http.MethodGet:
+			c.Listings++
 		case strings.HasPrefix(r.Path, "/stat-reports/") && r.Method == http.MethodGet:
 			c.StatCalls++
 			c.Polls++

@@ -131,7 +131,9 @@ func (r *Report) findings() []string {
 	}
 	out = append(out, s)
 	s = fmt.Sprintf("**Calls:** where a create is answered BUILT, a report costs %.2f calls without the delete (target 2: %s) "+
-		"and %.2f with it.", p.Calls.PerReportNoDelete(), verdict(p.Calls.PerReportNoDelete() <= TargetCallsPerReport+0.005), p.Calls.PerReport())
+		"and %.2f with it; the %d listings of the customer's report jobs (one per window of creates, to stay under "+
+		"Naver's 100-job cap) are counted apart.", p.Calls.PerReportNoDelete(), verdict(p.Calls.PerReportNoDelete() <= TargetCallsPerReport+0.005),
+		p.Calls.PerReport(), p.Calls.Listings)
 	if len(r.Databases) > 0 && r.Databases[0].Skipped == "" {
 		c := r.Databases[0].LockScope.Calls
 		s += fmt.Sprintf(" When Naver builds the report later (scenario 1), status polls add %.2f calls per report "+

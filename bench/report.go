@@ -91,6 +91,10 @@ func (r *Report) engineRows() (names []string, rows []row) {
 		c := d.LockScope.Calls
 		return fmt.Sprintf("%.1f", ratio(float64(c.MasterCalls), float64(c.Syncs)))
 	})
+	add("  job listings per sync (100-job cap)", "", func(d DatabaseReport) string {
+		c := d.LockScope.Calls
+		return fmt.Sprintf("%.1f", ratio(float64(c.Listings), float64(c.Syncs)))
+	})
 	add("  Sheets requests per sync", "", func(d DatabaseReport) string {
 		return fmt.Sprintf("%.1f (%d rows)", d.LockScope.Calls.SheetRequestsPerSync(), d.LockScope.RowsPerSync)
 	})
@@ -114,7 +118,7 @@ func (r *Report) processingRows() []row {
 		{"  time, files → sheet rows", "< 5 s on 2 cores", []string{fmt.Sprintf("%s with GOMAXPROCS=%d (%s)", secs(p.Elapsed), p.Procs, verdict(p.Elapsed < TargetProcessingTime))}},
 		{"  throughput", "", []string{fmt.Sprintf("%.0f input rows/s; %d input → %d sheet rows", p.RowsPerSecond(), p.InputRows, p.SheetRows)}},
 		{"  peak memory of the process: heap in use / mapped", "< 256 MB", []string{fmt.Sprintf("%s / %s (%s); heap before %s", mib(p.PeakHeapInUse), mib(p.PeakMapped), verdict(p.PeakMapped < TargetProcessingMem), mib(p.BaseHeapInUse))}},
-		{"5 calls per report, create answered BUILT", "2 (+1 delete)", []string{fmt.Sprintf("%.2f with delete, %.2f without (%d reports)", p.Calls.PerReport(), p.Calls.PerReportNoDelete(), p.Calls.Reports)}},
+		{"5 calls per report, create answered BUILT", "2 (+1 delete)", []string{fmt.Sprintf("%.2f with delete, %.2f without (%d reports; %d job listings)", p.Calls.PerReport(), p.Calls.PerReportNoDelete(), p.Calls.Reports, p.Calls.Listings)}},
 	}
 }
 
