@@ -178,8 +178,9 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 
 // previousSheet returns the layout the last recorded write left in the account's tab (nil when
 // there is none to trust: never written, another tab, or a write begun and never recorded) and
-// which days changed since: days whose files' digest differs from the one they were written
-// from, and new days.
+// which days changed since: days whose digest (their files and the names their rows show)
+// differs from the one they were written with, and new days. A rename at Naver thus rewrites
+// every day that shows the renamed entity, and no other.
 func (s *Service) previousSheet(ctx context.Context, acct store.Account, days []store.SheetDay) (*google.Layout, map[string]bool, error) {
 	st, err := s.store.SheetState(ctx, acct.ID)
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -171,8 +173,10 @@ type internedRow struct {
 // writeDay appends a day's rows in the order a reader scans them: by campaign, ad group and
 // keyword name, then device (Mobile before PC), ids breaking ties between equal names. The order
 // depends only on the day's data and names, so two accounts of one customer show a day's rows
-// alike, and a day reads the same from one sync to the next.
-func (sp *spill) writeDay(t *dayTable) error {
+// alike, and a day reads the same from one sync to the next. It returns a digest of the names
+// the rows show, in that order: what the day displays besides its files' figures, so that a
+// rename at Naver marks exactly the days that show the renamed entity as changed.
+func (sp *spill) writeDay(t *dayTable) (string, error) {
 	days := int32(t.day.Sub(sheetEpoch).Hours() / 24)
 	rows := make([]internedRow, 0, len(t.rows))
 	for k, a := range t.rows {
@@ -189,7 +193,14 @@ func (sp *spill) writeDay(t *dayTable) error {
 			cmp.Compare(deviceName(x.dev), deviceName(y.dev)),
 			cmp.Compare(x.key.campaign, y.key.campaign), cmp.Compare(x.key.adgroup, y.key.adgroup), cmp.Compare(x.key.keyword, y.key.keyword))
 	})
-	return sp.write(days, rows)
+	h := sha256.New()
+	for _, r := range rows {
+		for _, n := range [...]string{r.cName, r.aName, r.kName} {
+			_, _ = io.WriteString(h, n)
+			_, _ = h.Write([]byte{0})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12]), sp.write(days, rows)
 }
 
 // writePending appends the one row of a day that is not ready yet.
@@ -378,7 +389,8 @@ type dayFiles struct {
 	// pending at Naver, never fetched, or damaged) is shown as one pending row, never as a
 	// silent hole that reads as no spend.
 	complete bool
-	// digest names the files (checksums and states): the day changed when it differs.
+	// digest names the files (checksums and states): the day changed when it differs. A day
+	// with rows adds the digest of the names they show (buildDays).
 	digest  string
 	version int64 // the highest Seq of the files
 	// provisional: the conversions are a recent NONE, which may still change.
@@ -574,9 +586,12 @@ func (s *Service) buildDays(ctx context.Context, level string, days []dayFiles, 
 		}
 		before := sp.rows
 		if d.complete {
-			if err := sp.writeDay(res.t); err != nil {
+			shown, err := sp.writeDay(res.t)
+			if err != nil {
 				return err
 			}
+			// The day changed when its files or the names it shows did.
+			d.digest += ",names:" + shown
 			if d.provisional {
 				bt.provisional = append(bt.provisional, d.day.Format(dayLayout))
 			}

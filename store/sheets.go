@@ -28,8 +28,8 @@ type SheetState struct {
 // SheetDay is one day of a tab as written.
 type SheetDay struct {
 	StatDate string // YYYY-MM-DD
-	// Digest names the files the day's rows came from (their checksums and states): the day
-	// changed when the digest of its current files differs.
+	// Digest names what the day shows: the files its rows came from (their checksums and
+	// states) and the names of the entities they display; the day changed when it differs.
 	Digest string
 	// Version is the highest Seq of those files: a write never replaces a day with older data.
 	Version int64

@@ -54,6 +54,81 @@ type customer struct {
 
 	revMu     sync.Mutex
 	revisions map[time.Time]uint64 // days whose data Naver revised, and how often
+	renames   map[string]rename    // entities renamed since they were registered, by id
+}
+
+// rename is an entity's name since a rename at Naver, and when it was made (its edit time).
+type rename struct {
+	name string
+	at   time.Time
+}
+
+// nameOf is e's name now.
+func (c *customer) nameOf(e entity) string {
+	c.revMu.Lock()
+	defer c.revMu.Unlock()
+	if r, ok := c.renames[e.id]; ok {
+		return r.name
+	}
+	return e.name
+}
+
+// editedAfter reports whether e was renamed after t.
+func (c *customer) editedAfter(e entity, t time.Time) bool {
+	c.revMu.Lock()
+	defer c.revMu.Unlock()
+	r, ok := c.renames[e.id]
+	return ok && r.at.After(t)
+}
+
+// Rename renames customerID's campaign, ad group or keyword id at Naver, as an advertiser does
+// in the console: reports show the new name from now on, and a master report asked for changes
+// since an earlier fromTime lists the entity again (a full one always lists it). It reports
+// whether the id was found.
+func (s *Server) Rename(customerID, id, name string) bool {
+	s.mu.Lock()
+	c := s.customers[customerID]
+	now := s.now()
+	s.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	for _, list := range [][]entity{c.campaigns, c.adgroups, c.keywords} {
+		for _, e := range list {
+			if e.id != id {
+				continue
+			}
+			c.revMu.Lock()
+			defer c.revMu.Unlock()
+			if c.renames == nil {
+				c.renames = map[string]rename{}
+			}
+			c.renames[id] = rename{name: name, at: now}
+			return true
+		}
+	}
+	return false
+}
+
+// EntityIDs returns the ids of customerID's campaigns, ad groups and keywords, in the order
+// they were made (ad groups and keywords grouped under their parents).
+func (s *Server) EntityIDs(customerID string) (campaigns, adgroups, keywords []string) {
+	s.mu.Lock()
+	c := s.customers[customerID]
+	s.mu.Unlock()
+	if c == nil {
+		return nil, nil, nil
+	}
+	for _, e := range c.campaigns {
+		campaigns = append(campaigns, e.id)
+	}
+	for _, e := range c.adgroups {
+		adgroups = append(adgroups, e.id)
+	}
+	for _, e := range c.keywords {
+		keywords = append(keywords, e.id)
+	}
+	return campaigns, adgroups, keywords
 }
 
 // revision is how often day's data was revised.

@@ -240,8 +240,9 @@ func (c *customer) writeADConversion(w io.Writer, day time.Time) error {
 	return bw.Flush()
 }
 
-// writeMaster streams a master file of item (Campaign, Adgroup, Keyword).
-func (c *customer) writeMaster(w io.Writer, item string) error {
+// writeMaster streams a master file of item (Campaign, Adgroup, Keyword): every entity, or with
+// a non-zero from (fromTime) only those registered or renamed after it.
+func (c *customer) writeMaster(w io.Writer, item string, from time.Time) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	reg := entitiesRegistered().Format("2006-01-02T15:04:05Z")
 	var b []byte
@@ -250,8 +251,11 @@ func (c *customer) writeMaster(w io.Writer, item string) error {
 		// customer id, campaign id, name, type, delivery method, using
 		// period, period start, period end, regTm, delTm, ON/OFF, shared budget id
 		for _, e := range c.campaigns {
+			if !c.listed(e, from) {
+				continue
+			}
 			b = append(b[:0], c.ID...)
-			b = append(b, "\t"+e.id+"\t"+e.name+"\t1\t1\t0\t\t\t"+reg+"\t\t0\t\n"...)
+			b = append(b, "\t"+e.id+"\t"+c.nameOf(e)+"\t1\t1\t0\t\t\t"+reg+"\t\t0\t\n"...)
 			if _, err := bw.Write(b); err != nil {
 				return err
 			}
@@ -259,8 +263,11 @@ func (c *customer) writeMaster(w io.Writer, item string) error {
 	case "Adgroup":
 		// customer id, ad group id, campaign id, name, bid, ON/OFF, ... regTm, delTm, content type
 		for _, e := range c.adgroups {
+			if !c.listed(e, from) {
+				continue
+			}
 			b = append(b[:0], c.ID...)
-			b = append(b, "\t"+e.id+"\t"+c.campaigns[e.parent].id+"\t"+e.name+"\t70\t0\t0\t0\t100\t100\t0\t0\t"+c.bizID+"\t"+c.bizID+"\t"+reg+"\t\t1\n"...)
+			b = append(b, "\t"+e.id+"\t"+c.campaigns[e.parent].id+"\t"+c.nameOf(e)+"\t70\t0\t0\t0\t100\t100\t0\t0\t"+c.bizID+"\t"+c.bizID+"\t"+reg+"\t\t1\n"...)
 			if _, err := bw.Write(b); err != nil {
 				return err
 			}
@@ -269,14 +276,41 @@ func (c *customer) writeMaster(w io.Writer, item string) error {
 		// customer id, ad group id, keyword id, keyword, bid, landing PC,
 		// landing mobile, ON/OFF, inspect status, using group bid, regTm, delTm
 		for _, e := range c.keywords {
+			if !c.listed(e, from) {
+				continue
+			}
 			b = append(b[:0], c.ID...)
-			b = append(b, "\t"+c.adgroups[e.parent].id+"\t"+e.id+"\t"+e.name+"\t70\t\t\t0\t1\t1\t"+reg+"\t\n"...)
+			b = append(b, "\t"+c.adgroups[e.parent].id+"\t"+e.id+"\t"+c.nameOf(e)+"\t70\t\t\t0\t1\t1\t"+reg+"\t\n"...)
 			if _, err := bw.Write(b); err != nil {
 				return err
 			}
 		}
 	}
 	return bw.Flush()
+}
+
+// listed reports whether a master report from fromTime lists e.
+func (c *customer) listed(e entity, from time.Time) bool {
+	return from.IsZero() || !from.After(entitiesRegistered()) || c.editedAfter(e, from)
+}
+
+// anyListed reports whether a master report of item from fromTime lists any entity.
+func (c *customer) anyListed(item string, from time.Time) bool {
+	var list []entity
+	switch item {
+	case "Campaign":
+		list = c.campaigns
+	case "Adgroup":
+		list = c.adgroups
+	case "Keyword":
+		list = c.keywords
+	}
+	for _, e := range list {
+		if c.listed(e, from) {
+			return true
+		}
+	}
+	return false
 }
 
 // civil returns the Y/M/D of t at 00:00 UTC.
@@ -328,13 +362,13 @@ func (s *Server) Rows(customerID string, day time.Time) []Row {
 	c.eachAD(day, func(r *adRow) {
 		g := c.adgroups[r.adgroup]
 		row := Row{
-			CampaignID: c.campaigns[g.parent].id, CampaignName: c.campaigns[g.parent].name,
-			AdgroupID: g.id, AdgroupName: g.name, KeywordID: "-", Device: r.device,
+			CampaignID: c.campaigns[g.parent].id, CampaignName: c.nameOf(c.campaigns[g.parent]),
+			AdgroupID: g.id, AdgroupName: c.nameOf(g), KeywordID: "-", Device: r.device,
 			Impressions: r.impressions, Clicks: r.clicks, Views: r.views, RankSum: r.rankSum,
 			Cost: float64(r.costCents) / 100,
 		}
 		if r.keyword >= 0 {
-			row.KeywordID, row.KeywordName = c.keywords[r.keyword].id, c.keywords[r.keyword].name
+			row.KeywordID, row.KeywordName = c.keywords[r.keyword].id, c.nameOf(c.keywords[r.keyword])
 		}
 		if r.clicks != 0 && r.h%8 == 0 { // as writeADConversion
 			h := mix(r.h, 0xc0)

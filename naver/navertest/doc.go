@@ -18,7 +18,8 @@
 // devices are P and M; conversion rows exist for a subset of keywords;
 // costs are decimal VAT-excluded for days up to 2026-03-29 and integer
 // VAT-included from 2026-03-30. All master entities were registered on
-// 2024-01-01, so a delta master report (fromTime after that) is NONE.
+// 2024-01-01, so a delta master report (fromTime after that) lists only the
+// entities renamed since ([Server.Rename]), and is NONE when there are none.
 //
 // Faults are injected with [Server.SetFault]; every request is recorded
 // with its start and end time ([Server.Requests]) so that tests can check,

@@ -61,7 +61,7 @@ func (s *Server) download(c *call) {
 			return
 		}
 		cu := c.customer
-		gen = func(w io.Writer) error { return cu.writeMaster(w, j.item) }
+		gen = func(w io.Writer) error { return cu.writeMaster(w, j.item, j.from) }
 	}
 	if owner != c.customer.ID {
 		writeCode(c, http.StatusForbidden, 20005, "요청한 작업을 수행할 수 없습니다.")

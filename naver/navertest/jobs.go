@@ -387,8 +387,7 @@ func (s *Server) createMaster(c *call) {
 	c.rec.ReportType = in.Item
 	id, path := c.customer.ID, c.r.URL.Path
 	outcome := "BUILT"
-	if (in.Item != "Campaign" && in.Item != "Adgroup" && in.Item != "Keyword") ||
-		(!from.IsZero() && from.After(entitiesRegistered())) {
+	if !c.customer.anyListed(in.Item, from) {
 		outcome = "NONE"
 	}
 	if _, ok := s.takeFault(ReportError, id, path, nil); ok {
