@@ -73,6 +73,12 @@ type Table struct {
 	// and leave out the last (oldest) blocks when the table does not fit
 	// Google's cell limit.
 	Blocks []Block
+	// Owner names who the table belongs to (naversync: the account id). The
+	// hidden staging tab of a big write carries it, so that one a failed
+	// write left behind is found and deleted by the owner's next write or by
+	// RemoveStaging, whatever the tab is called by then. Empty: the staging
+	// tab is marked with the tab's title, as before owners.
+	Owner string
 }
 
 // Block is a run of a table's rows that belong together — for naversync one
@@ -147,6 +153,9 @@ type WriteResult struct {
 	// Staged says the write went through a hidden staging tab, because it
 	// did not fit in one request.
 	Staged bool
+	// Usage is the spreadsheet's cell usage after the write, and which tabs
+	// take the room; when it is Near the limit the status row says so.
+	Usage CellUsage
 }
 
 // dateSerial is the Sheets serial number of t's civil date: days since

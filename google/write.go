@@ -16,16 +16,22 @@ import (
 // are replaced (an empty CellData clears both).
 const cellFields = "userEnteredValue,userEnteredFormat"
 
-// stagingKey marks a staging tab (developer metadata, value: the lower-cased
-// title of the tab it is for), so that a stale one is recognised whatever
-// its title and a user's tab is never taken for one.
+// stagingKey marked a staging tab before owners (developer metadata, value:
+// the lower-cased title of the tab it is for); such markers are still
+// recognised, and written when a Table has no Owner. See staging.go.
 const stagingKey = "naversync.staging"
 
 // tabInfo is what the writer learned about a spreadsheet's tabs.
 type tabInfo struct {
 	target, status *sheets.SheetProperties
-	// staging is a stale staging tab for the target, left by a failed write.
-	staging    *sheets.SheetProperties
+	// staging are the stale staging tabs of this write's owner (or, by an
+	// old marker, of its tab), left by failed writes: the write deletes them.
+	staging []*sheets.SheetProperties
+	// marked are the staging tabs found, any owner's; claimStaging picks
+	// this write's and counts the others in otherCells.
+	marked []stagingTab
+	// tabs are every tab's title and cells, for the cell usage report.
+	tabs       []tabCells
 	otherCells int64
 	used       map[int64]bool  // sheetIds
 	usedMeta   map[int64]bool  // developer metadata ids
@@ -88,6 +94,7 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 	if x.info, err = w.readTabs(ctx, spreadsheetID, tab, &res); err != nil {
 		return res, err
 	}
+	x.info.claimStaging(t.Owner, tab)
 	if x.statusRow, err = w.statusRow(ctx, spreadsheetID, tab, x.info.status, &res); err != nil {
 		return res, err
 	}
@@ -366,6 +373,7 @@ func (x *tableWrite) run(prev *Layout) error {
 	x.res.Dropped = p.dropped(t)
 	x.res.Incremental = p.incremental
 	x.res.Staged = staged
+	x.res.Usage = x.usage(p)
 	header := 0
 	if !p.incremental {
 		header = 1
@@ -413,9 +421,7 @@ func (x *tableWrite) canIncrement(prev *Layout) (bool, string) {
 // (the layout token and the status row).
 func (x *tableWrite) directRequests(p plan) (reqs, error) {
 	var rs []*sheets.Request
-	if s := x.info.staging; s != nil {
-		rs = append(rs, &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: s.SheetId}})
-	}
+	rs = append(rs, x.info.deleteStaging()...)
 	if p.incremental {
 		rs = append(rs, x.freezeHeader()...)
 		rs = append(rs, withSheet(p.ops, x.targetID)...)
@@ -451,19 +457,13 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 		base, rows = 1, int64(p.gridRows())
 	}
 	var first []*sheets.Request
-	if s := x.info.staging; s != nil {
-		first = append(first, &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: s.SheetId}})
-	}
+	first = append(first, x.info.deleteStaging()...)
 	first = append(first,
 		&sheets.Request{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{
 			SheetId: x.stagingID, Title: stagingTitle(x.tab, x.info.titles), Hidden: true,
 			GridProperties: &sheets.GridProperties{RowCount: rows, ColumnCount: cols, FrozenRowCount: base},
 		}}},
-		&sheets.Request{CreateDeveloperMetadata: &sheets.CreateDeveloperMetadataRequest{DeveloperMetadata: &sheets.DeveloperMetadata{
-			MetadataId: x.stageMeta, MetadataKey: stagingKey, MetadataValue: strings.ToLower(x.tab),
-			Location:   &sheets.DeveloperMetadataLocation{SheetId: x.stagingID, ForceSendFields: []string{"SheetId"}},
-			Visibility: "DOCUMENT",
-		}}})
+		x.stagingMarker())
 	if newTab { // the staging tab becomes the tab: header and formats too
 		first = append(first, headerRequest(x.stagingID, x.names))
 		first = append(first, formatRequests(x.stagingID, t.Columns, base, base+sent)...)
@@ -542,9 +542,7 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 // that a failure part-way is never taken for a known layout.
 func (x *tableWrite) startInPlace(p plan) (*batcher, reqs, error) {
 	var first []*sheets.Request
-	if s := x.info.staging; s != nil {
-		first = append(first, &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: s.SheetId}})
-	}
+	first = append(first, x.info.deleteStaging()...)
 	first = append(first, x.tabRequests(p)...)
 	if p.rows > 0 {
 		first = append(first, formatRequests(x.targetID, x.t.Columns, 1, int64(p.gridRows()))...)
@@ -644,6 +642,9 @@ func (x *tableWrite) statusRequests(p plan) []*sheets.Request {
 			st.Rows = p.rows
 		}
 	}
+	if u := x.usage(p); u.Near() {
+		st.Note = joinNote(st.Note, u.Note())
+	}
 	return x.w.statusRequests(x.info, x.tab, st, x.statusRow, x.statusRows, x.statusCols)
 }
 
@@ -724,10 +725,13 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 		}
 		info.used[p.SheetId] = true
 		info.titles[strings.ToLower(p.Title)] = true
-		staging := false
+		info.tabs = append(info.tabs, tabCells{id: p.SheetId, title: p.Title, cells: p.GridProperties.RowCount * p.GridProperties.ColumnCount})
+		var staging *stagingTab
 		for _, m := range sh.DeveloperMetadata {
 			info.usedMeta[m.MetadataId] = true
-			staging = staging || m.MetadataKey == stagingKey && m.MetadataValue == strings.ToLower(tab)
+			if staging == nil {
+				staging = stagingMark(p, m)
+			}
 		}
 		switch {
 		case info.target == nil && strings.EqualFold(p.Title, tab):
@@ -739,8 +743,8 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 			}
 		case info.status == nil && strings.EqualFold(p.Title, w.status):
 			info.status = p
-		case info.staging == nil && staging:
-			info.staging = p
+		case staging != nil:
+			info.marked = append(info.marked, *staging)
 		default:
 			info.otherCells += p.GridProperties.RowCount * p.GridProperties.ColumnCount
 		}
