@@ -219,6 +219,15 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 	if fields, detail := changes(row, updated, secret != nil); len(fields) > 0 {
 		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail)
 	}
+	if tabMoved(row, updated) {
+		// A staging tab a failed write left for the old tab would otherwise wait for the
+		// account's next write (it is found by the account, whatever the tab is called).
+		if st, err := s.store.SheetState(ctx, id); err != nil {
+			s.log.Warn("sheet state", "account_id", id, "err", err)
+		} else if st.SpreadsheetID != "" {
+			s.removeStaging(ctx, id, st.SpreadsheetID, st.Tab, "tab renamed")
+		}
+	}
 	return s.accountView(ctx, updated), nil
 }
 
@@ -252,6 +261,15 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 	}
 	s.audit(ctx, AuditAccountDelete, id, "", []string{}, fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q (the tab and its data are left as they are)",
 		row.Name, row.CustomerID, row.SpreadsheetID, row.SheetTab))
+	// Hidden staging tabs its failed writes left are removed now, or by the next retention pass
+	// when Google cannot be reached (the account's tab state is kept until then).
+	if st, err := s.store.SheetState(ctx, id); err != nil {
+		s.log.Warn("sheet state", "account_id", id, "err", err)
+	} else if st.SpreadsheetID != "" && s.removeStaging(ctx, id, st.SpreadsheetID, st.Tab, "account deleted") {
+		if err := s.store.ForgetSheet(ctx, id); err != nil {
+			s.log.Warn("forget the deleted account's sheet state", "account_id", id, "err", err)
+		}
+	}
 	queued, _, err := s.store.ListSyncs(ctx, store.SyncFilter{AccountID: id, Statuses: []string{StatusQueued}, Limit: 1000})
 	if err != nil {
 		return mapStoreErr("delete account", err)
@@ -310,6 +328,7 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 		}
 		out[i].NextRefreshAt = s.nextRefresh(r)
 		out[i].SheetGID = sheetGID(r, tabs[r.ID])
+		out[i].SheetCells = accountSheetCells(r, tabs[r.ID])
 	}
 	return out
 }

@@ -122,6 +122,7 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	if err != nil {
 		return 0, rec, err
 	}
+	table.Owner = acct.ID // the staging tab of a big write is the account's, whatever its tab is called
 	table.Blocks = make([]google.Block, len(bt.days))
 	for i, d := range bt.days {
 		table.Blocks[i] = google.Block{Key: d.StatDate, Rows: d.Rows, Changed: changed[d.StatDate]}
@@ -171,8 +172,15 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 		log.Warn("days left out of the sheet for Google's cell limit", "days", len(res.Dropped))
 	}
 	log.Info("sheet written", "incremental", res.Incremental, "staged", res.Staged, "bytes", res.Bytes, "requests", res.Requests)
+	if res.Usage.Near() {
+		log.Warn("the spreadsheet is near Google's cell limit", "cells", res.Usage.Cells, "limit", res.Usage.Limit)
+	}
+	usage, err := json.Marshal(sheetCells(res.Usage))
+	if err != nil {
+		return 0, rec, fmt.Errorf("sheet cells: %w", err)
+	}
 	rec = store.SheetRecord{AccountID: acct.ID, SpreadsheetID: acct.SpreadsheetID, Tab: acct.SheetTab,
-		Layout: layout, Days: shown, Range: store.DayRange{From: sy.From, To: sy.To}}
+		Layout: layout, Days: shown, Range: store.DayRange{From: sy.From, To: sy.To}, Usage: usage}
 	return rows, rec, nil
 }
 

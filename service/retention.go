@@ -69,6 +69,11 @@ func (s *Service) Retain(ctx context.Context, cfg RetentionConfig) (syncs, keys 
 			}
 		}
 	}
+	if n, err := s.forgetDeletedSheets(ctx); err != nil {
+		s.log.Warn("retention: deleted accounts' sheets", "err", err)
+	} else if n > 0 {
+		s.log.Info("retention: settled the sheets of deleted accounts (stale staging tabs removed)", "accounts", n)
+	}
 	for {
 		n, err := s.store.DeleteExpiredKeys(ctx, batch)
 		keys += n

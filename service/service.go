@@ -37,6 +37,9 @@ type SheetWriter interface {
 	// CheckAccess tells what the service account may do with a spreadsheet, changing nothing
 	// a user can see.
 	CheckAccess(ctx context.Context, spreadsheetID, tab string) (google.Access, error)
+	// RemoveStaging deletes the hidden staging tabs an owner's failed writes left (and, by
+	// older markers, those of tabs).
+	RemoveStaging(ctx context.Context, spreadsheetID, owner string, tabs ...string) (int, error)
 	ServiceAccountEmail() string
 }
 

@@ -61,6 +61,9 @@ type Account struct {
 	// SheetGID is the sheetId ("gid" in its address) of the tab the account's table was last
 	// written to, while that is still the account's tab; absent before the first write.
 	SheetGID *int64 `json:"sheet_gid,omitempty"`
+	// SheetCells is how much of Google's cell limit the account's spreadsheet used after the
+	// account's last write, and which tabs took the room; absent before the first write.
+	SheetCells *SheetCells `json:"sheet_cells,omitempty"`
 	// NextRefreshAt is when the scheduler refreshes the account next; absent when its refresh is
 	// off or no scheduler runs in this process.
 	NextRefreshAt *time.Time `json:"next_refresh_at,omitempty"`

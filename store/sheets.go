@@ -46,6 +46,9 @@ type SheetRecord struct {
 	Layout                        []byte
 	Days                          []SheetDay
 	Range                         DayRange
+	// Usage is the writer's account of the spreadsheet's cells after the write (opaque to the
+	// store), shown with the account.
+	Usage []byte
 }
 
 type sheetStateRow struct {
@@ -55,6 +58,7 @@ type sheetStateRow struct {
 	Layout        []byte
 	Dirty         bool `gorm:"not null"`
 	UpdatedAt     time.Time
+	CellUsage     []byte
 }
 
 func (sheetStateRow) TableName() string { return "sheet_states" }
@@ -172,9 +176,9 @@ func (s *Store) BeginSheetWrite(ctx context.Context, c Claim, accountID, spreads
 func recordSheet(tx *gorm.DB, rec SheetRecord, now time.Time) error {
 	if err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "account_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"spreadsheet_id", "tab", "layout", "dirty", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"spreadsheet_id", "tab", "layout", "dirty", "updated_at", "cell_usage"}),
 	}).Create(&sheetStateRow{AccountID: rec.AccountID, SpreadsheetID: rec.SpreadsheetID, Tab: rec.Tab,
-		Layout: rec.Layout, Dirty: false, UpdatedAt: now}).Error; err != nil {
+		Layout: rec.Layout, Dirty: false, UpdatedAt: now, CellUsage: rec.Usage}).Error; err != nil {
 		return err
 	}
 	if err := tx.Where("account_id = ?", rec.AccountID).Delete(&sheetDayRow{}).Error; err != nil {

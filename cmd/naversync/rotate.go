@@ -72,3 +72,7 @@ func (noSheets) ServiceAccountEmail() string { return "" }
 func (noSheets) CheckAccess(context.Context, string, string) (google.Access, error) {
 	return google.Access{}, errors.New("rotate-secrets reads no sheet")
 }
+
+func (noSheets) RemoveStaging(context.Context, string, string, ...string) (int, error) {
+	return 0, errors.New("rotate-secrets changes no sheet")
+}
