@@ -456,6 +456,13 @@ function nextRefreshText(a, now) {
   return [minute(at), until(at, now) + (a.refresh_time ? " · " + t("refresh.own", { time: a.refresh_time }) : "")];
 }
 
+/** nearLimitText says how full a spreadsheet near Google's cell limit is and what takes the room; "" otherwise. */
+function nearLimitText(c) {
+  if (!c || !c.near_limit) return "";
+  const tabs = (c.tabs || []).slice(0, 3).map((x) => `${x.title} (${num(x.cells)})`).join(", ");
+  return t("sheet.nearLimit", { pct: Math.floor((100 * c.cells) / Math.max(1, c.limit)), cells: num(c.cells), limit: num(c.limit), tabs });
+}
+
 function renderAccounts() {
   const now = serverNow();
   $("accounts-empty").hidden = state.accounts.length > 0;
@@ -467,8 +474,10 @@ function renderAccounts() {
       setCell(name, a.name + a.sheet_language, a.name, a.sheet_language === "ko" ? el("div", { class: "small", text: "시트: 한국어" }) : null);
       setCell(cust, a.customer_id, el("code", { text: a.customer_id }));
       const href = sheetURL(a.spreadsheet_id, a.sheet_gid);
-      setCell(sheet, href + a.sheet_tab,
-        el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: t("sheet.opens") })));
+      const full = nearLimitText(a.sheet_cells);
+      setCell(sheet, href + a.sheet_tab + full,
+        el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: t("sheet.opens") })),
+        full ? el("div", { class: "error-text sheet-full", text: full }) : null);
       const ls = time(a.last_success_at);
       const fresh = ls != null && now - ls < 26 * 3600e3;
       const lastText = ls == null ? t("badge.never") : `${clock(ls)} (${ago(ls, now)})`;

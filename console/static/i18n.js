@@ -90,6 +90,7 @@ const en = {
   "act.retry": "Retry",
   "act.retryLabel": "Retry sync {id}",
   "sheet.opens": " (opens Google Sheets)",
+  "sheet.nearLimit": "Spreadsheet {pct}% full: {cells} of Google's {limit} cells. Largest tabs: {tabs}. When it is full, the oldest days are left out.",
 
   "syncs.title": "Syncs",
   "syncs.live": "live",
@@ -374,6 +375,7 @@ const ko = {
   "act.retry": "재시도",
   "act.retryLabel": "동기화 {id} 재시도",
   "sheet.opens": " (Google 스프레드시트 열기)",
+  "sheet.nearLimit": "스프레드시트 {pct}% 사용: Google 한도 {limit}셀 중 {cells}셀. 큰 탭: {tabs}. 가득 차면 가장 오래된 날짜부터 빠집니다.",
 
   "syncs.title": "동기화",
   "syncs.live": "실시간",
