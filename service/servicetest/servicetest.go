@@ -125,6 +125,9 @@ type EngineOptions struct {
 	Now func() time.Time
 	// NoStart leaves the workers stopped; the caller starts them.
 	NoStart bool
+	// SheetsMaxRequestBytes caps the Sheets writer's requests (google.Config.MaxRequestBytes):
+	// small, a write goes through a staging tab. Default the writer's.
+	SheetsMaxRequestBytes int
 	// Log receives the engine's logs; default the test log. LogLevel defaults to info.
 	Log      io.Writer
 	LogLevel slog.Level
@@ -203,7 +206,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		t.Fatal(err)
 	}
 	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, BackoffBase: time.Millisecond,
-		ServiceAccountEmail: sheetstest.DefaultCaller}) // the caller the stand-in sees
+		ServiceAccountEmail: sheetstest.DefaultCaller, MaxRequestBytes: o.SheetsMaxRequestBytes}) // the caller the stand-in sees
 	if err != nil {
 		t.Fatal(err)
 	}
