@@ -123,7 +123,8 @@ type spill struct {
 	rows    int
 	ids     *interner
 	names   names
-	readErr error // set when reading the rows back failed; the write must then not count
+	readErr error  // set when reading the rows back failed; the write must then not count
+	nameBuf []byte // writeDay's buffer for the names digest
 }
 
 // pendingDevice marks a spill record that stands for a day not ready yet: one row that says so,
@@ -193,13 +194,19 @@ func (sp *spill) writeDay(t *dayTable) (string, error) {
 			cmp.Compare(deviceName(x.dev), deviceName(y.dev)),
 			cmp.Compare(x.key.campaign, y.key.campaign), cmp.Compare(x.key.adgroup, y.key.adgroup), cmp.Compare(x.key.keyword, y.key.keyword))
 	})
+	// Hashed in large writes: per name, the hash's call overhead would cost more than the
+	// hashing (about 1 s against 0.15 s per million rows).
 	h := sha256.New()
+	buf := sp.nameBuf[:0]
 	for _, r := range rows {
-		for _, n := range [...]string{r.cName, r.aName, r.kName} {
-			_, _ = io.WriteString(h, n)
-			_, _ = h.Write([]byte{0})
+		buf = append(append(append(append(append(append(buf, r.cName...), 0), r.aName...), 0), r.kName...), 0)
+		if len(buf) >= 64<<10 {
+			_, _ = h.Write(buf)
+			buf = buf[:0]
 		}
 	}
+	_, _ = h.Write(buf)
+	sp.nameBuf = buf[:0]
 	return hex.EncodeToString(h.Sum(nil)[:12]), sp.write(days, rows)
 }
 
