@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -74,7 +75,7 @@ func testAccountValidationRules(t *testing.T, e *env) {
 				}
 				var now service.Account
 				e.c.do("GET", "/accounts/"+b.ID, nil, nil).want(http.StatusOK).decode(&now)
-				if e.accountCount() != before || now != was {
+				if e.accountCount() != before || !reflect.DeepEqual(now, was) {
 					t.Fatalf("%s %s: a refused request changed something", method, path)
 				}
 			}

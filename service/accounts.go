@@ -58,6 +58,10 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 			return Account{}, err
 		}
 	}
+	warnings, err := s.checkSheetForSave(ctx, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess)
+	if err != nil {
+		return Account{}, err
+	}
 	refresh := true
 	if in.RefreshEnabled != nil {
 		refresh = *in.RefreshEnabled
@@ -82,10 +86,13 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
 	s.log.Info("account created", "account_id", row.ID, "customer_id", row.CustomerID)
-	s.audit(ctx, AuditAccountCreate, row.ID, "", createdFields(in),
+	fields, warned := confirmed(createdFields(in), in.ConfirmSheetAccess, warnings)
+	s.audit(ctx, AuditAccountCreate, row.ID, "", fields,
 		fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q, level %s, %s, sheet in %s", row.Name, row.CustomerID,
-			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage)))
-	return s.accountView(ctx, row), nil
+			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage))+warned)
+	out := s.accountView(ctx, row)
+	out.Warnings = warnings
+	return out, nil
 }
 
 // GetAccount returns one account (without secrets).
@@ -183,6 +190,14 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
+	var warnings []FieldError
+	if sheet != row.SpreadsheetID || tab != row.SheetTab {
+		if warnings, err = s.checkSheetForSave(ctx, sheet, tab, p.ConfirmSheetAccess); err != nil {
+			return Account{}, err
+		}
+		none := "" // another tab: what was found or consented to in the old one does not apply
+		u.ConsentNeeded, u.ConsentGiven = &none, &none
+	}
 	if p.ValidateCredentials {
 		cred, err := s.credentials(row)
 		if err != nil {
@@ -217,9 +232,12 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		return Account{}, mapStoreErr("update account", err)
 	}
 	if fields, detail := changes(row, updated, secret != nil); len(fields) > 0 {
-		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail)
+		fields, warned := confirmed(fields, p.ConfirmSheetAccess, warnings)
+		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail+warned)
 	}
-	return s.accountView(ctx, updated), nil
+	out := s.accountView(ctx, updated)
+	out.Warnings = warnings
+	return out, nil
 }
 
 // checkCredentials asks Naver whether cred is accepted: a *CredentialsError (matching
@@ -310,6 +328,7 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 		}
 		out[i].NextRefreshAt = s.nextRefresh(r)
 		out[i].SheetGID = sheetGID(r, tabs[r.ID])
+		out[i].SheetConsent = sheetConsent(r)
 	}
 	return out
 }

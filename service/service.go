@@ -37,6 +37,9 @@ type SheetWriter interface {
 	// CheckAccess tells what the service account may do with a spreadsheet, changing nothing
 	// a user can see.
 	CheckAccess(ctx context.Context, spreadsheetID, tab string) (google.Access, error)
+	// TabHoldsForeignData tells whether a tab holds values naversync did not write, changing
+	// nothing.
+	TabHoldsForeignData(ctx context.Context, spreadsheetID, tab string) (google.TabContent, error)
 	ServiceAccountEmail() string
 }
 

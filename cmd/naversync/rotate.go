@@ -72,3 +72,7 @@ func (noSheets) ServiceAccountEmail() string { return "" }
 func (noSheets) CheckAccess(context.Context, string, string) (google.Access, error) {
 	return google.Access{}, errors.New("rotate-secrets reads no sheet")
 }
+
+func (noSheets) TabHoldsForeignData(context.Context, string, string) (google.TabContent, error) {
+	return google.TabContent{}, errors.New("rotate-secrets reads no sheet")
+}
