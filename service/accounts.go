@@ -58,7 +58,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 			return Account{}, err
 		}
 	}
-	warnings, err := s.checkSheetForSave(ctx, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess)
+	chk, err := s.checkSheetForSave(ctx, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess, in.ReplaceTabData)
 	if err != nil {
 		return Account{}, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	row := store.Account{
 		Name: in.Name, CustomerID: in.CustomerID, APIKey: in.APIKey,
 		SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Level: in.Level,
-		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage,
+		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage, ConsentGiven: chk.consent,
 	}
 	// The secret is sealed with the account id as associated data (a ciphertext cannot be moved
 	// to another account), so the id is chosen here, before the row exists.
@@ -86,12 +86,15 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
 	s.log.Info("account created", "account_id", row.ID, "customer_id", row.CustomerID)
-	fields, warned := confirmed(createdFields(in), in.ConfirmSheetAccess, warnings)
+	fields, warned := confirmed(createdFields(in), in.ConfirmSheetAccess, chk.warnings)
 	s.audit(ctx, AuditAccountCreate, row.ID, "", fields,
 		fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q, level %s, %s, sheet in %s", row.Name, row.CustomerID,
 			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage))+warned)
+	if chk.consent != "" {
+		s.audit(ctx, AuditAccountConsent, row.ID, "", []string{"replace_tab_data"}, row.Name+": "+chk.consentDetail)
+	}
 	out := s.accountView(ctx, row)
-	out.Warnings = warnings
+	out.Warnings = chk.warnings
 	return out, nil
 }
 
@@ -190,13 +193,14 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
-	var warnings []FieldError
+	var chk sheetSave
 	if sheet != row.SpreadsheetID || tab != row.SheetTab {
-		if warnings, err = s.checkSheetForSave(ctx, sheet, tab, p.ConfirmSheetAccess); err != nil {
+		if chk, err = s.checkSheetForSave(ctx, sheet, tab, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
 			return Account{}, err
 		}
-		none := "" // another tab: what was found or consented to in the old one does not apply
-		u.ConsentNeeded, u.ConsentGiven = &none, &none
+		// Another tab: what a sync found in the old one, or a consent given for it, does not apply.
+		none := ""
+		u.ConsentNeeded, u.ConsentGiven = &none, &chk.consent
 	}
 	if p.ValidateCredentials {
 		cred, err := s.credentials(row)
@@ -232,11 +236,14 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		return Account{}, mapStoreErr("update account", err)
 	}
 	if fields, detail := changes(row, updated, secret != nil); len(fields) > 0 {
-		fields, warned := confirmed(fields, p.ConfirmSheetAccess, warnings)
+		fields, warned := confirmed(fields, p.ConfirmSheetAccess, chk.warnings)
 		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail+warned)
 	}
+	if chk.consent != "" {
+		s.audit(ctx, AuditAccountConsent, id, "", []string{"replace_tab_data"}, updated.Name+": "+chk.consentDetail)
+	}
 	out := s.accountView(ctx, updated)
-	out.Warnings = warnings
+	out.Warnings = chk.warnings
 	return out, nil
 }
 

@@ -119,12 +119,20 @@ func sheetConsent(r store.Account) *SheetConsent {
 	return nil
 }
 
+// sheetSave is what checkSheetForSave found: the answer's warnings, and the consent the save
+// records (the consent key of the tab, "" for none) and its audit detail.
+type sheetSave struct {
+	warnings      []FieldError
+	consent       string
+	consentDetail string
+}
+
 // checkSheetForSave asks Google, before an account is saved with spreadsheetID and tab,
 // whether the service account may edit it. A sheet it cannot edit is a *SheetAccessError, or,
 // with confirm, a warning; Google unreachable is ErrSheetsUnavailable, or, with confirm, a
-// warning that nothing was checked. A tab holding someone's data is a warning: the first sync
-// asks before replacing it.
-func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab string, confirm bool) ([]FieldError, error) {
+// warning that nothing was checked. A tab holding someone's data is a warning (the first sync
+// asks before replacing it), or, with replace, the consent to replace that very tab.
+func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab string, confirm, replace bool) (sheetSave, error) {
 	who := s.sheets.ServiceAccountEmail()
 	if who == "" {
 		who = "naversync's service account (GET /info)"
@@ -138,13 +146,13 @@ func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab stri
 		problem = FieldError{Field: "spreadsheet_id", Reason: "Google knows no spreadsheet with this id: copy the id from the spreadsheet's address again"}
 	case err != nil:
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("check sheet: %w", ctx.Err())
+			return sheetSave{}, fmt.Errorf("check sheet: %w", ctx.Err())
 		}
 		if !confirm {
-			return nil, fmt.Errorf("check sheet before saving (send confirm_sheet_access: true to save without the check): %w: %w", ErrSheetsUnavailable, err)
+			return sheetSave{}, fmt.Errorf("check sheet before saving (send confirm_sheet_access: true to save without the check): %w: %w", ErrSheetsUnavailable, err)
 		}
 		s.log.Warn("saving an account without checking its sheet: google sheets unreachable", "spreadsheet_id", spreadsheetID, "err", err)
-		return []FieldError{{Field: "spreadsheet_id", Reason: "Google Sheets could not be reached: saved without checking that naversync may edit the spreadsheet; the first sync will tell"}}, nil
+		return sheetSave{warnings: []FieldError{{Field: "spreadsheet_id", Reason: "Google Sheets could not be reached: saved without checking that naversync may edit the spreadsheet; the first sync will tell"}}}, nil
 	case acc.Level == google.AccessRead:
 		access = SheetAccessRead
 		problem = FieldError{Field: "spreadsheet_id", Reason: fmt.Sprintf("the spreadsheet is shared with %s for viewing only: share it as an editor, or syncs will fail", who)}
@@ -152,16 +160,27 @@ func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab stri
 		access = SheetAccessNone
 		problem = FieldError{Field: "spreadsheet_id", Reason: fmt.Sprintf("the spreadsheet is not shared with %s: share it as an editor, or syncs will fail", who)}
 	}
+	var out sheetSave
 	if access != "" {
 		if !confirm {
-			return nil, &SheetAccessError{Access: access, Fields: []FieldError{problem}}
+			return sheetSave{}, &SheetAccessError{Access: access, Fields: []FieldError{problem}}
 		}
-		return []FieldError{problem}, nil
+		out.warnings = append(out.warnings, problem)
 	}
 	if acc.Tab.Exists && acc.Tab.HasData && !acc.Tab.Naversync {
-		return []FieldError{{Field: "sheet_tab", Reason: fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", acc.Tab.Title)}}, nil
+		if !replace {
+			out.warnings = append(out.warnings, FieldError{Field: "sheet_tab", Reason: fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", acc.Tab.Title)})
+			return out, nil
+		}
+		for _, tb := range acc.Tabs {
+			if tb.Title == acc.Tab.Title {
+				out.consent = consentKey(spreadsheetID, tb.SheetID)
+				out.consentDetail = fmt.Sprintf("consented, when saving the account, to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
+					tb.Title, tb.SheetID, spreadsheetID)
+			}
+		}
 	}
-	return nil, nil
+	return out, nil
 }
 
 // guardForeignTab stops a sync before its first write to a tab that holds data naversync did

@@ -174,3 +174,49 @@ func TestSaveAccountSheetAccess(t *testing.T) {
 		}
 	}
 }
+
+// Consent can be given when saving (replace_tab_data, as the console's form asks when its
+// sheet check finds the tab holding data): it is audited, and the first sync writes the tab.
+// Without it the save warns naming sheet_tab.
+func TestReplaceTabDataAtSave(t *testing.T) {
+	db := storetest.Databases(t)[0]
+	ctx := t.Context()
+	w := newWorld(t, db, worldOptions{})
+	w.customer("2303", 1, 1, 1)
+	e := w.engine(engineOptions{})
+	const sheet = "sheet-replace"
+	w.sheets.CreateSpreadsheet(sheet, sheetstest.DefaultCaller)
+	w.sheets.SetValues(sheet, "Sheet1", [][]any{{"old plan"}})
+	in := service.AccountInput{Name: "R", CustomerID: "2303", APIKey: "key-2303", SecretKey: "secret-2303",
+		SpreadsheetID: sheet, SheetTab: "Sheet1", Level: service.LevelCampaign}
+	other := in
+	other.SheetTab, other.Name = "Sheet1-copy", "R2"
+	w.sheets.AddSheet(sheet, "Sheet1-copy", 5, 5)
+	w.sheets.SetValues(sheet, "Sheet1-copy", [][]any{{"x"}})
+	warned, err := e.svc.CreateAccount(ctx, other)
+	if err != nil || len(warned.Warnings) != 1 || warned.Warnings[0].Field != "sheet_tab" || warned.SheetConsent != nil {
+		t.Fatalf("saved on a person's tab without consent: %+v, %v; want a sheet_tab warning", warned, err)
+	}
+	in.ReplaceTabData = true
+	a, err := e.svc.CreateAccount(ctx, in)
+	if err != nil || len(a.Warnings) != 0 || a.SheetConsent == nil || a.SheetConsent.State != service.SheetConsentGiven {
+		t.Fatalf("saved with replace_tab_data: %+v, %v; want consent given, no warning", a, err)
+	}
+	entries, _, err := e.svc.ListAudit(ctx, service.AuditFilter{AccountID: a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || entries[0].Action != service.AuditAccountConsent || !strings.Contains(entries[0].Detail, `"Sheet1"`) {
+		t.Fatalf("audit of the save: %+v, want the creation then the consent", entries)
+	}
+	s, _, err := e.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: a.ID, Days: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitTerminal(t, e.svc, s.ID)[s.ID]; got.Status != service.StatusSucceeded {
+		t.Fatalf("first sync after consent at save: %s %+v", got.Status, got.Error)
+	}
+	if v := w.sheets.Values(sheet, "Sheet1"); len(v) < 2 || v[0][0] != "Date" {
+		t.Errorf("the tab holds %v, want naversync's table", v)
+	}
+}

@@ -90,6 +90,10 @@ type AccountInput struct {
 	// ConfirmSheetAccess saves the account even though naversync cannot edit its spreadsheet
 	// now (not shared, view-only, not found) or Google could not be asked; the answer warns.
 	ConfirmSheetAccess bool `json:"confirm_sheet_access"`
+	// ReplaceTabData is the caller's consent to naversync replacing the data the tab holds now
+	// (values naversync did not write), recorded in the audit log; without it the first sync
+	// stops before replacing them and asks.
+	ReplaceTabData bool `json:"replace_tab_data"`
 }
 
 // AccountPatch changes some fields of an account; nil fields stay as they are.
@@ -107,6 +111,8 @@ type AccountPatch struct {
 	ValidateCredentials bool `json:"validate_credentials"`
 	// ConfirmSheetAccess: as in AccountInput, when the spreadsheet or the tab changes.
 	ConfirmSheetAccess bool `json:"confirm_sheet_access"`
+	// ReplaceTabData: as in AccountInput, when the spreadsheet or the tab changes.
+	ReplaceTabData bool `json:"replace_tab_data"`
 }
 
 // SyncRequest asks for one account's data over a range: Days (ending yesterday) or From/To
