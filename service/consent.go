@@ -18,8 +18,8 @@ import (
 //     shared, view-only, no such spreadsheet) is refused with a *SheetAccessError unless the
 //     request confirms it (ConfirmSheetAccess); then it is saved with a warning. Google
 //     unreachable is ErrSheetsUnavailable, or, confirmed, a save with a warning that nothing
-//     was checked: the first sync tells. A tab found holding someone's data is a warning only:
-//     the sync asks (below).
+//     was checked: the first sync tells. A tab found holding someone's data is a warning (the
+//     sync asks, below), unless the request consents to replacing it (ReplaceTabData, audited).
 //   - Before its first write to a tab (no write of naversync to this tab recorded), a sync
 //     asks Google whether the tab holds values naversync did not write
 //     (google.Writer.TabHoldsForeignData: no layout record on the tab, a non-empty cell). Such
