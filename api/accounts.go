@@ -91,3 +91,19 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// sheetConsent handles POST /accounts/{id}/sheet-consent: the caller consents to naversync
+// replacing the data a sync found in the account's tab (data naversync did not write). It
+// takes no body; the consent is in the audit log.
+func (h *handler) sheetConsent(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.pathID(w, r)
+	if !ok {
+		return
+	}
+	a, err := h.svc.ConsentToReplaceTab(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/naversync/naversync/google/sheetstest"
 	"github.com/naversync/naversync/service"
 )
 
@@ -45,6 +46,7 @@ func TestAccountsCRUD(t *testing.T) {
 func TestCreateAccountLocationAndSecret(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{noStart: true})
+	e.sheets.CreateSpreadsheet("s1", sheetstest.DefaultCaller)
 	r := e.c.do("POST", "/accounts", map[string]any{
 		"name": "n", "customer_id": "42", "api_key": "k", "secret_key": "TOPSECRET-VALUE", "spreadsheet_id": "s1",
 	}, nil).want(http.StatusCreated)
@@ -99,6 +101,7 @@ func TestCreateAccountInvalidCredentials(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{noStart: true})
 	e.naver.AddCustomer(navertestCustomer("777"))
+	e.sheets.CreateSpreadsheet("s1", sheetstest.DefaultCaller)
 	p := e.c.do("POST", "/accounts", map[string]any{
 		"name": "n", "customer_id": "777", "api_key": "key-777", "secret_key": "wrong", "spreadsheet_id": "s1",
 		"validate_credentials": true,

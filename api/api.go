@@ -23,6 +23,7 @@ type Service interface {
 	ListAccounts(ctx context.Context, limit int, after string) ([]service.Account, string, error)
 	UpdateAccount(ctx context.Context, id string, p service.AccountPatch) (service.Account, error)
 	DeleteAccount(ctx context.Context, id string) error
+	ConsentToReplaceTab(ctx context.Context, id string) (service.Account, error)
 	Enqueue(ctx context.Context, req service.SyncRequest) (service.Enqueued, error)
 	GetSync(ctx context.Context, id string) (service.Sync, error)
 	ListSyncs(ctx context.Context, f service.SyncFilter) ([]service.Sync, string, error)
@@ -191,6 +192,7 @@ func New(svc Service, opts Options) http.Handler {
 				r.Post("/accounts", h.createAccount)
 				r.Patch("/accounts/{id}", h.updateAccount)
 				r.Delete("/accounts/{id}", h.deleteAccount)
+				r.Post("/accounts/{id}/sheet-consent", h.sheetConsent)
 				r.Post("/syncs", h.createSync)
 				r.Post("/syncs/{id}/cancel", h.cancelSync)
 				r.Post("/syncs/{id}/retry", h.retrySync)

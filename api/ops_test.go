@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/naversync/naversync/api"
+	"github.com/naversync/naversync/google/sheetstest"
 	"github.com/naversync/naversync/service"
 )
 
@@ -86,6 +87,7 @@ func TestLeasesWhileFetching(t *testing.T) {
 func TestRequestIDAndAccessLog(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{noStart: true})
+	e.sheets.CreateSpreadsheet("s", sheetstest.DefaultCaller)
 	var mu sync.Mutex
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))

@@ -51,6 +51,7 @@ var (
 	kindTooLarge       = problemKind{"payload-too-large", "The request body is too large", http.StatusRequestEntityTooLarge}
 	kindMediaType      = problemKind{"unsupported-media-type", "The request body must be JSON", http.StatusUnsupportedMediaType}
 	kindCredentials    = problemKind{"invalid-credentials", "Naver refused the credentials", http.StatusUnprocessableEntity}
+	kindSheetAccess    = problemKind{"sheet-not-editable", "naversync cannot edit the spreadsheet", http.StatusUnprocessableEntity}
 	kindKeyReused      = problemKind{"idempotency-key-reused", "The Idempotency-Key was used for a different request", http.StatusUnprocessableEntity}
 	kindKeyInUse       = problemKind{"idempotency-key-in-use", "A request with this Idempotency-Key is in flight", http.StatusConflict}
 	kindTooManyStreams = problemKind{"too-many-streams", "Too many event streams", http.StatusTooManyRequests}
@@ -89,11 +90,18 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var verr *service.ValidationError
 	var rerr *requestError
 	var cerr *service.CredentialsError
+	var serr *service.SheetAccessError
+	var coerr *service.ConsentError
 	switch {
 	case errors.As(err, &rerr):
 		writeProblem(w, r, rerr.kind, rerr.detail, rerr.fields)
 	case errors.As(err, &verr):
 		writeProblem(w, r, kindValidation, "one or more fields are invalid", verr.Fields)
+	case errors.As(err, &serr):
+		writeProblem(w, r, kindSheetAccess, "naversync cannot edit this spreadsheet, so its syncs would fail: share it with the service account as an editor, "+
+			"or send confirm_sheet_access: true to save the account anyway", serr.Fields)
+	case errors.As(err, &coerr):
+		writeProblem(w, r, kindConflict, coerr.Reason, nil)
 	case errors.Is(err, service.ErrNotFound):
 		writeProblem(w, r, kindNotFound, "the resource does not exist", nil)
 	case errors.Is(err, service.ErrConflict):

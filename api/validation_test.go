@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/naversync/naversync/google/sheetstest"
 	"github.com/naversync/naversync/service"
 	"github.com/naversync/naversync/store/storetest"
 )
@@ -24,6 +26,7 @@ func TestAccountValidationRules(t *testing.T) {
 func testAccountValidationRules(t *testing.T, e *env) {
 	a := e.account("6001") // sheet6001, tab naver_ads
 	b := e.account("6002") // sheet6002, tab naver_ads
+	e.sheets.CreateSpreadsheet("sheet6003", sheetstest.DefaultCaller)
 	e.c.do("PATCH", "/accounts/"+b.ID, map[string]any{"sheet_tab": "Übersicht"}, nil).want(http.StatusOK)
 	hangul67 := strings.Repeat("한", 67)   // 201 bytes, 67 characters
 	hangul201 := strings.Repeat("한", 201) // 201 characters
@@ -74,7 +77,7 @@ func testAccountValidationRules(t *testing.T, e *env) {
 				}
 				var now service.Account
 				e.c.do("GET", "/accounts/"+b.ID, nil, nil).want(http.StatusOK).decode(&now)
-				if e.accountCount() != before || now != was {
+				if e.accountCount() != before || !reflect.DeepEqual(now, was) {
 					t.Fatalf("%s %s: a refused request changed something", method, path)
 				}
 			}
@@ -117,6 +120,7 @@ func TestValidateCredentialsNaverUnreachable(t *testing.T) {
 		})
 	}})
 	e.naver.AddCustomer(navertestCustomer("6101"))
+	e.sheets.CreateSpreadsheet("s1", sheetstest.DefaultCaller)
 	down.Store(true)
 	in := map[string]any{"name": "n", "customer_id": "6101", "api_key": "key-6101", "secret_key": "secret-6101",
 		"spreadsheet_id": "s1", "validate_credentials": true}

@@ -216,7 +216,8 @@ func TestConsoleFirstHour(t *testing.T) {
 			t.Errorf("entry %+v is not the operator's", en)
 		}
 	}
-	want := []string{"account.delete", "sync.create", "account.update", "account.update", "sync.create", "account.create"}
+	// The tab's confirmation is the operator's consent to replace its data: recorded on saving.
+	want := []string{"account.delete", "sync.create", "account.update", "account.update", "sync.create", "account.consent", "account.create"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("audit actions %q, want %q", actions, want)
 	}
@@ -243,7 +244,7 @@ func TestConsoleSyncPageProblems(t *testing.T) {
 	}
 	e.sheets.CreateSpreadsheet("sheet-unshared") // shared with nobody
 	unshared, err := e.svc.CreateAccount(t.Context(), service.AccountInput{Name: "Unshared", CustomerID: "4004", APIKey: "key-4004",
-		SecretKey: "secret-4004", SpreadsheetID: "sheet-unshared"})
+		SecretKey: "secret-4004", SpreadsheetID: "sheet-unshared", ConfirmSheetAccess: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,10 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 			return Account{}, err
 		}
 	}
+	chk, err := s.checkSheetForSave(ctx, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess, in.ReplaceTabData)
+	if err != nil {
+		return Account{}, err
+	}
 	refresh := true
 	if in.RefreshEnabled != nil {
 		refresh = *in.RefreshEnabled
@@ -65,7 +69,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	row := store.Account{
 		Name: in.Name, CustomerID: in.CustomerID, APIKey: in.APIKey,
 		SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Level: in.Level,
-		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage,
+		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage, ConsentGiven: chk.consent,
 	}
 	// The secret is sealed with the account id as associated data (a ciphertext cannot be moved
 	// to another account), so the id is chosen here, before the row exists.
@@ -82,10 +86,16 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
 	s.log.Info("account created", "account_id", row.ID, "customer_id", row.CustomerID)
-	s.audit(ctx, AuditAccountCreate, row.ID, "", createdFields(in),
+	fields, warned := confirmed(createdFields(in), in.ConfirmSheetAccess, chk.warnings)
+	s.audit(ctx, AuditAccountCreate, row.ID, "", fields,
 		fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q, level %s, %s, sheet in %s", row.Name, row.CustomerID,
-			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage)))
-	return s.accountView(ctx, row), nil
+			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage))+warned)
+	if chk.consent != "" {
+		s.audit(ctx, AuditAccountConsent, row.ID, "", []string{"replace_tab_data"}, row.Name+": "+chk.consentDetail)
+	}
+	out := s.accountView(ctx, row)
+	out.Warnings = chk.warnings
+	return out, nil
 }
 
 // GetAccount returns one account (without secrets).
@@ -183,6 +193,15 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
+	var chk sheetSave
+	if sheet != row.SpreadsheetID || tab != row.SheetTab {
+		if chk, err = s.checkSheetForSave(ctx, sheet, tab, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
+			return Account{}, err
+		}
+		// Another tab: what a sync found in the old one, or a consent given for it, does not apply.
+		none := ""
+		u.ConsentNeeded, u.ConsentGiven = &none, &chk.consent
+	}
 	if p.ValidateCredentials {
 		cred, err := s.credentials(row)
 		if err != nil {
@@ -217,7 +236,8 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		return Account{}, mapStoreErr("update account", err)
 	}
 	if fields, detail := changes(row, updated, secret != nil); len(fields) > 0 {
-		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail)
+		fields, warned := confirmed(fields, p.ConfirmSheetAccess, chk.warnings)
+		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail+warned)
 	}
 	if tabMoved(row, updated) {
 		// A staging tab a failed write left for the old tab would otherwise wait for the
@@ -228,7 +248,12 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 			s.removeStaging(ctx, id, st.SpreadsheetID, st.Tab, "tab renamed")
 		}
 	}
-	return s.accountView(ctx, updated), nil
+	if chk.consent != "" {
+		s.audit(ctx, AuditAccountConsent, id, "", []string{"replace_tab_data"}, updated.Name+": "+chk.consentDetail)
+	}
+	out := s.accountView(ctx, updated)
+	out.Warnings = chk.warnings
+	return out, nil
 }
 
 // checkCredentials asks Naver whether cred is accepted: a *CredentialsError (matching
@@ -329,6 +354,7 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 		out[i].NextRefreshAt = s.nextRefresh(r)
 		out[i].SheetGID = sheetGID(r, tabs[r.ID])
 		out[i].SheetCells = accountSheetCells(r, tabs[r.ID])
+		out[i].SheetConsent = sheetConsent(r)
 	}
 	return out
 }

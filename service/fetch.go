@@ -86,6 +86,8 @@ func classify(err error) (kind, msg string, transient bool) {
 	switch {
 	case errors.Is(err, naver.ErrAuth):
 		return "auth", "Naver refused the account's credentials: fix the API key, secret key or customer id of the account, then retry (" + err.Error() + ")", false
+	case errors.Is(err, ErrConsentNeeded):
+		return SyncErrorConsentNeeded, err.Error(), false
 	case errors.Is(err, errSheet):
 		return sheetErrorKind(err), err.Error(), isTransientSheet(err)
 	case naver.IsTransient(err):

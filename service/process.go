@@ -122,7 +122,10 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	if err != nil {
 		return 0, rec, err
 	}
-	table.Owner = acct.ID // the staging tab of a big write is the account's, whatever its tab is called
+	table.Owner = acct.ID                                           // the staging tab of a big write is the account's, whatever its tab is called
+	if err := s.guardForeignTab(ctx, acct, prev, log); err != nil { // consent.go
+		return 0, rec, err
+	}
 	table.Blocks = make([]google.Block, len(bt.days))
 	for i, d := range bt.days {
 		table.Blocks[i] = google.Block{Key: d.StatDate, Rows: d.Rows, Changed: changed[d.StatDate]}

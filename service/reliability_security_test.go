@@ -25,6 +25,7 @@ func TestSecretEncryptedAtRest(t *testing.T) {
 			w := newWorld(t, db, worldOptions{})
 			e := w.relEngine(relOptions{noStart: true})
 			secret := "TOPSECRET-naver-key-7f3a9c"
+			w.sheets.CreateSpreadsheet("sheet-v", sheetstest.DefaultCaller)
 			a, err := e.svc.CreateAccount(t.Context(), service.AccountInput{Name: "Vault", CustomerID: "7007",
 				APIKey: "key-7007", SecretKey: secret, SpreadsheetID: "sheet-v", SheetTab: "data"})
 			if err != nil {

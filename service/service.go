@@ -40,6 +40,9 @@ type SheetWriter interface {
 	// RemoveStaging deletes the hidden staging tabs an owner's failed writes left (and, by
 	// older markers, those of tabs).
 	RemoveStaging(ctx context.Context, spreadsheetID, owner string, tabs ...string) (int, error)
+	// TabHoldsForeignData tells whether a tab holds values naversync did not write, changing
+	// nothing.
+	TabHoldsForeignData(ctx context.Context, spreadsheetID, tab string) (google.TabContent, error)
 	ServiceAccountEmail() string
 }
 

@@ -67,8 +67,14 @@ type Account struct {
 	// NextRefreshAt is when the scheduler refreshes the account next; absent when its refresh is
 	// off or no scheduler runs in this process.
 	NextRefreshAt *time.Time `json:"next_refresh_at,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// SheetConsent is present when a sync found the account's tab holding data naversync did
+	// not write: needed while it waits for a person's consent, given once consented.
+	SheetConsent *SheetConsent `json:"sheet_consent,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+	// Warnings, in the answer of a save only, name what may keep syncs from writing the sheet
+	// (saved anyway: a sheet naversync cannot edit, confirmed; a tab holding someone's data).
+	Warnings []FieldError `json:"warnings,omitempty"`
 }
 
 // AccountInput creates an account. SecretKey is write-only: stored encrypted, never returned.
@@ -84,6 +90,13 @@ type AccountInput struct {
 	RefreshTime         string `json:"refresh_time"`
 	SheetLanguage       string `json:"sheet_language"` // "en" (default) or "ko"
 	ValidateCredentials bool   `json:"validate_credentials"`
+	// ConfirmSheetAccess saves the account even though naversync cannot edit its spreadsheet
+	// now (not shared, view-only, not found) or Google could not be asked; the answer warns.
+	ConfirmSheetAccess bool `json:"confirm_sheet_access"`
+	// ReplaceTabData is the caller's consent to naversync replacing the data the tab holds now
+	// (values naversync did not write), recorded in the audit log; without it the first sync
+	// stops before replacing them and asks.
+	ReplaceTabData bool `json:"replace_tab_data"`
 }
 
 // AccountPatch changes some fields of an account; nil fields stay as they are.
@@ -99,6 +112,10 @@ type AccountPatch struct {
 	SheetLanguage  *string `json:"sheet_language"`
 	// ValidateCredentials checks the account's credentials after the change with Naver first.
 	ValidateCredentials bool `json:"validate_credentials"`
+	// ConfirmSheetAccess: as in AccountInput, when the spreadsheet or the tab changes.
+	ConfirmSheetAccess bool `json:"confirm_sheet_access"`
+	// ReplaceTabData: as in AccountInput, when the spreadsheet or the tab changes.
+	ReplaceTabData bool `json:"replace_tab_data"`
 }
 
 // SyncRequest asks for one account's data over a range: Days (ending yesterday) or From/To

@@ -24,9 +24,14 @@ type Account struct {
 	RefreshTime    string // "" = the global schedule; "HH:MM" = the account's own time
 	SheetLanguage  string // the sheet's headers and labels: "en" or "ko"; "" reads as "en"
 	LastError      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	DeletedAt      *time.Time // set by DeleteAccount
+	// ConsentNeeded names the tab a sync found holding data naversync did not write, and stopped
+	// before replacing ("<spreadsheet id>/<sheetId>"; "" for none). ConsentGiven names the tab
+	// a person consented to replace, in the same form: a sync writes over such a tab only when
+	// the two match.
+	ConsentNeeded, ConsentGiven string
+	CreatedAt                   time.Time
+	UpdatedAt                   time.Time
+	DeletedAt                   *time.Time // set by DeleteAccount
 }
 
 // AccountFilter selects accounts for ListAccounts.
@@ -41,6 +46,7 @@ func accountToRow(a *Account) accountRow {
 		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
 		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, SheetTabKey: foldKey(a.SheetTab), Level: a.Level,
 		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, SheetLanguage: a.SheetLanguage, LastError: a.LastError,
+		ConsentNeeded: a.ConsentNeeded, ConsentGiven: a.ConsentGiven,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
 	}
 }
@@ -50,6 +56,7 @@ func (r accountRow) toAccount() Account {
 		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey, SecretEnc: r.SecretEnc,
 		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
 		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: r.SheetLanguage, LastError: r.LastError,
+		ConsentNeeded: r.ConsentNeeded, ConsentGiven: r.ConsentGiven,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
 	}
 }
@@ -89,6 +96,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 // a new name) do not undo each other.
 type AccountUpdate struct {
 	Name, APIKey, SpreadsheetID, SheetTab, Level, RefreshTime, LastError, SheetLanguage *string
+	ConsentNeeded, ConsentGiven                                                         *string
 	RefreshEnabled                                                                      *bool
 	// SecretEnc replaces the encrypted secret when set.
 	SecretEnc *[]byte
@@ -117,6 +125,8 @@ func (u AccountUpdate) columns() map[string]any {
 	set("refresh_time", u.RefreshTime)
 	set("last_error", u.LastError)
 	set("sheet_language", u.SheetLanguage)
+	set("consent_needed", u.ConsentNeeded)
+	set("consent_given", u.ConsentGiven)
 	if u.RefreshEnabled != nil {
 		m["refresh_enabled"] = *u.RefreshEnabled
 	}

@@ -24,6 +24,8 @@ type accountRow struct {
 	RefreshTime    string `gorm:"not null"`
 	SheetLanguage  string `gorm:"not null;default:''"` // "" or "en": English; "ko": Korean
 	LastError      string `gorm:"not null"`
+	ConsentNeeded  string `gorm:"not null;default:''"` // Account.ConsentNeeded
+	ConsentGiven   string `gorm:"not null;default:''"` // Account.ConsentGiven
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	DeletedAt      *time.Time

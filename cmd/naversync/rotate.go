@@ -76,3 +76,7 @@ func (noSheets) CheckAccess(context.Context, string, string) (google.Access, err
 func (noSheets) RemoveStaging(context.Context, string, string, ...string) (int, error) {
 	return 0, errors.New("rotate-secrets changes no sheet")
 }
+
+func (noSheets) TabHoldsForeignData(context.Context, string, string) (google.TabContent, error) {
+	return google.TabContent{}, errors.New("rotate-secrets reads no sheet")
+}

@@ -113,6 +113,8 @@ export function openAccountForm(ctx, account) {
   $("tab-list").replaceChildren();
   $("tab-confirm").hidden = true;
   $("acc-overwrite").checked = false;
+  $("access-confirm").hidden = true;
+  $("acc-confirm-access").checked = false;
   $("af-title").textContent = account ? t("af.edit", { name: account.name }) : t("af.add");
   const a = account || { name: "", customer_id: "", api_key: "", spreadsheet_id: "", sheet_tab: "naver_ads", level: "adgroup",
     sheet_language: "en", refresh_enabled: true, refresh_time: "" };
@@ -364,14 +366,23 @@ async function save(ev) {
         $("acc-overwrite").focus();
         return;
       }
+      // The operator's consent to replace the tab's data is the service's to record (audited).
+      if (res && res.tab && res.tab.has_data) b.replace_tab_data = true;
+      // A sheet naversync cannot edit is saved only when the operator confirms it.
+      if (!$("access-confirm").hidden && $("acc-confirm-access").checked) b.confirm_sheet_access = true;
     }
     const saved = a
       ? await request("PATCH", `/accounts/${encodeURIComponent(a.id)}`, { body: b })
       : await request("POST", "/accounts", { body: b });
     closeForm();
-    ctx.say(t("af.saved", { name: saved.name }));
+    const warnings = (saved.warnings || []).map((w) => w.reason).join(" ");
+    ctx.say(warnings ? t("af.savedWarn", { name: saved.name, warnings }) : t("af.saved", { name: saved.name }));
     ctx.changed();
   } catch (err) {
+    if (err instanceof ApiError && (err.problem || {}).type === "https://naversync.dev/problems/sheet-not-editable") {
+      $("access-confirm").hidden = false;
+      $("acc-confirm-access").checked = false;
+    }
     showProblem(err);
   } finally {
     form.busy = false;
@@ -430,6 +441,10 @@ export function initAccountForms(ctx) {
     setFieldError("sheet_tab", "");
     $("tab-confirm").hidden = true;
   });
+  $("acc-confirm-access").addEventListener("change", () => {
+    if ($("acc-confirm-access").checked) setFieldError("spreadsheet", "");
+  });
+  $("acc-spreadsheet").addEventListener("input", () => { $("access-confirm").hidden = true; });
   $("acc-overwrite").addEventListener("change", () => {
     form.confirmedKey = $("acc-overwrite").checked ? sheetKey() : "";
     if ($("acc-overwrite").checked) setFieldError("sheet_tab", "");

@@ -176,6 +176,14 @@ function renderProblem(s) {
       parts.push(el("p", { text: t("err.tooLarge") }));
       fixBtn = fix("err.levelFix");
       break;
+    case "consent_needed": {
+      // The tab holds someone's data: naversync replaces it only with a person's consent.
+      parts.push(el("p", { text: t("err.consent", { tab: a0().sheet_tab || "" }) }));
+      const btn = el("button", { type: "button", class: "primary", "data-needs": "change", id: "sp-consent" }, t("err.consentFix"));
+      btn.addEventListener("click", () => consent(s, btn));
+      parts.push(btn);
+      break;
+    }
     case "quota":
     case "rate_limited":
       parts.push(el("p", { text: t("err.quota") }));
@@ -195,6 +203,28 @@ function renderProblem(s) {
   box.dataset.kind = e.kind;
   box.replaceChildren(...parts);
   box.hidden = false;
+}
+
+/** a0 is the sync's account as the page loaded it (an empty one when deleted). */
+function a0() { return page.account || {}; }
+
+/** consent records the operator's consent to replace the tab's data (audited by the service),
+ * then retries the sync, whose page opens. */
+async function consent(s, btn) {
+  const ctx = page.ctx;
+  btn.disabled = true;
+  try {
+    await request("POST", `/accounts/${encodeURIComponent(s.account_id)}/sheet-consent`);
+    const r = await request("POST", `/syncs/${encodeURIComponent(s.id)}/retry`);
+    ctx.say(t("err.consentDone", { tab: a0().sheet_tab || "" }));
+    ctx.follow(r);
+    ctx.changed();
+    location.hash = `#sync/${r.id}`;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return ctx.unauthorized(err);
+    ctx.say(ctx.problemText(err));
+    btn.disabled = false;
+  }
 }
 
 function renderDays(days) {
