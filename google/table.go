@@ -105,6 +105,11 @@ type Layout struct {
 type LayoutBlock struct {
 	Key  string
 	Rows int
+	// Check is a hash of the block's key cells (its Date and Text
+	// columns) as written, which the next incremental write compares with
+	// what the tab holds; "" for a layout written before checks existed
+	// (the next write is then a full one).
+	Check string `json:",omitempty"`
 }
 
 // rows is the number of table rows the layout holds.
@@ -147,6 +152,14 @@ type WriteResult struct {
 	// Staged says the write went through a hidden staging tab, because it
 	// did not fit in one request.
 	Staged bool
+	// Tab is the tab's title after the write: the tab argument, or the
+	// tab's new title when a person renamed it and the writer found it by
+	// the sheetId of the previous Layout (the caller should then use it).
+	Tab string
+	// ReadBytes is the size of the answer to the read that verifies the
+	// tab before an incremental write, as received (gzipped); ReadRawBytes
+	// its size unzipped. Both 0 when there was no such read.
+	ReadBytes, ReadRawBytes int64
 }
 
 // dateSerial is the Sheets serial number of t's civil date: days since

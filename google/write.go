@@ -33,6 +33,8 @@ type tabInfo struct {
 	// token is the target's layout token and tokenID its metadata id (0: none).
 	token   string
 	tokenID int64
+	// sheets are all the tabs, by sheetId.
+	sheets map[int64]*sheets.Sheet
 }
 
 // WriteTable replaces tab's content in spreadsheetID with t and records st in
@@ -88,13 +90,44 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 	if x.info, err = w.readTabs(ctx, spreadsheetID, tab, &res); err != nil {
 		return res, err
 	}
-	if x.statusRow, err = w.statusRow(ctx, spreadsheetID, tab, x.info.status, &res); err != nil {
+	x.followRename(prev)
+	res.Tab = x.tab
+	if x.statusRow, err = w.statusRow(ctx, spreadsheetID, x.tab, x.info.status, &res); err != nil {
 		return res, err
 	}
 	if err := x.run(prev); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// followRename finds the tab by prev's sheetId when no tab has its title:
+// a person renamed it. The write then goes to that tab, under its new
+// title. Only a tab carrying the writer's layout token is followed.
+func (x *tableWrite) followRename(prev *Layout) {
+	if x.info.target != nil || prev == nil {
+		return
+	}
+	sh := x.info.sheets[prev.SheetID]
+	if sh == nil || x.info.status != nil && x.info.status.SheetId == prev.SheetID ||
+		x.info.staging != nil && x.info.staging.SheetId == prev.SheetID {
+		return
+	}
+	for _, m := range sh.DeveloperMetadata {
+		if m.MetadataKey == layoutKey {
+			x.info.token, x.info.tokenID = m.MetadataValue, m.MetadataId
+			break
+		}
+	}
+	if x.info.tokenID == 0 {
+		return
+	}
+	p := sh.Properties
+	x.log.WarnContext(x.ctx, "google: the tab was renamed by a person; writing it under its new title", "new_title", p.Title)
+	x.info.target = p
+	x.info.otherCells -= p.GridProperties.RowCount * p.GridProperties.ColumnCount
+	x.tab = p.Title
+	x.log = x.log.With("tab", p.Title)
 }
 
 // tableWrite is one WriteTableFrom call.
@@ -208,6 +241,14 @@ func (x *tableWrite) run(prev *Layout) error {
 	x.metaID, x.stageMeta = newMetaID(info.usedMeta), newMetaID(info.usedMeta)
 	var why string
 	x.incremental, why = x.canIncrement(prev)
+	if x.incremental {
+		var err error
+		if why, err = x.verify(prev); err != nil {
+			return err
+		}
+		x.incremental = why == ""
+		t = x.t // verify marks displaced blocks changed
+	}
 
 	p, ok := x.cap.fit(t, prev, x.incremental, false)
 	if !ok {
@@ -295,6 +336,7 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 
 	n, stopped := 0, false
+	checks := newBlockChecks(t)
 	var row []byte
 	rowsOf := t.Rows
 	if rowsOf == nil {
@@ -316,6 +358,7 @@ func (x *tableWrite) run(prev *Layout) error {
 		if row, err = encodeRow(row[:0], t, values, n, x.id, x.tab); err != nil {
 			return err
 		}
+		checks.row(n, values)
 		if b != nil {
 			sheet, r := dest(n, packed)
 			if err := b.addRow(sheet, r, row); err != nil {
@@ -363,6 +406,7 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 	x.res.SheetID = sheetID
 	x.res.Layout = p.layout(sheetID, x.fingerprint, t)
+	checks.fill(&x.res.Layout, prev)
 	x.res.Dropped = p.dropped(t)
 	x.res.Incremental = p.incremental
 	x.res.Staged = staged
@@ -710,7 +754,7 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 	if err != nil {
 		return tabInfo{}, w.classify(fmt.Sprintf("write %q: read spreadsheet", tab), id, err)
 	}
-	info := tabInfo{used: map[int64]bool{}, usedMeta: map[int64]bool{}, titles: map[string]bool{}}
+	info := tabInfo{used: map[int64]bool{}, usedMeta: map[int64]bool{}, titles: map[string]bool{}, sheets: map[int64]*sheets.Sheet{}}
 	for _, m := range book.DeveloperMetadata {
 		info.usedMeta[m.MetadataId] = true
 	}
@@ -723,6 +767,7 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 			p.GridProperties = &sheets.GridProperties{} // not a grid (e.g. a chart sheet): no cells
 		}
 		info.used[p.SheetId] = true
+		info.sheets[p.SheetId] = sh
 		info.titles[strings.ToLower(p.Title)] = true
 		staging := false
 		for _, m := range sh.DeveloperMetadata {
