@@ -310,7 +310,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-
 // blockChecks computes the checks of the blocks a write sends, from their
 // rows as they are encoded (ascending table rows).
 type blockChecks struct {
