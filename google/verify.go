@@ -108,51 +108,80 @@ func (b *blockHasher) sum() string {
 // emptyCheck is the check of a block without rows.
 var emptyCheck = newBlockHasher(nil).sum()
 
-// verify proves that the tab still holds, where prev says, the blocks of
-// x.t an incremental write would keep: it reads back the header and the
-// key cells of their rows. It returns why a full write is needed ("" if
-// none) and marks the blocks whose key cells differ as changed in x.t.
-func (x *tableWrite) verify(prev *Layout) (string, error) {
-	held := make(map[string]int, len(prev.Blocks)) // key -> index in prev
-	for i, b := range prev.Blocks {
-		held[b.Key] = i
+// readBack reads, in one values.batchGet, the status tab's first column
+// (x.statusRow) and, when verify is set, what proves that the tab still
+// holds, where prev says, the blocks of x.t an incremental write would
+// keep: the header and the key cells of their rows. It returns why a full
+// write is needed ("" if none) and marks the blocks whose key cells differ
+// as changed in x.t.
+func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
+	x.statusRow = 1
+	var ranges []string
+	if x.info.status != nil {
+		ranges = append(ranges, statusRange(x.info.status))
 	}
-	// The rows [lo, hi) of prev's blocks that t keeps unchanged.
-	lo, hi := -1, -1
-	keep := make(map[int]bool)
-	start := make([]int, len(prev.Blocks)+1)
-	for i, b := range prev.Blocks {
-		start[i+1] = start[i] + b.Rows
-	}
-	for _, b := range x.t.Blocks {
-		i, ok := held[b.Key]
-		if !ok || b.Changed || b.Rows == 0 || prev.Blocks[i].Rows != b.Rows {
-			continue
-		}
-		if prev.Blocks[i].Check == "" {
-			return "the previous layout has no checks", nil
-		}
-		keep[i] = true
-		if lo < 0 || start[i] < lo {
-			lo = start[i]
-		}
-		hi = max(hi, start[i+1])
-	}
-	cols := len(x.t.Columns)
-	ranges := []string{a1Range(x.tab, 0, 1, 0, cols)}
+	first := len(ranges)         // the verification's first range
+	held := make(map[string]int) // key -> index in prev
+	keep := make(map[int]bool)   // prev's blocks t keeps unchanged
+	var start []int              // table row of each of prev's blocks
+	lo, hi := -1, -1             // the rows of the blocks kept
+	noChecks := false
 	keyRuns := runs(keyColumns(x.t.Columns))
-	if lo >= 0 {
-		for _, r := range keyRuns {
-			ranges = append(ranges, a1Range(x.tab, lo+1, hi+1, r[0], r[1]))
+	if verify {
+		start = make([]int, len(prev.Blocks)+1)
+		for i, b := range prev.Blocks {
+			held[b.Key] = i
+			start[i+1] = start[i] + b.Rows
 		}
+		for _, b := range x.t.Blocks {
+			i, ok := held[b.Key]
+			if !ok || b.Changed || b.Rows == 0 || prev.Blocks[i].Rows != b.Rows {
+				continue
+			}
+			if prev.Blocks[i].Check == "" {
+				verify, noChecks = false, true
+				break
+			}
+			keep[i] = true
+			if lo < 0 || start[i] < lo {
+				lo = start[i]
+			}
+			hi = max(hi, start[i+1])
+		}
+		if verify {
+			ranges = append(ranges, a1Range(x.tab, 0, 1, 0, len(x.t.Columns)))
+			if lo >= 0 {
+				for _, r := range keyRuns {
+					ranges = append(ranges, a1Range(x.tab, lo+1, hi+1, r[0], r[1]))
+				}
+			}
+		}
+	}
+	why := ""
+	if noChecks {
+		why = "the previous layout has no checks"
+	}
+	if len(ranges) == 0 {
+		return why, nil
 	}
 	got, err := x.w.batchGetColumns(x.ctx, x.id, ranges, x.res)
 	if err != nil {
-		return "", x.w.classify(fmt.Sprintf("write %q: read back the tab", x.tab), x.id, err)
+		return "", x.w.classify(fmt.Sprintf("write %q: read the status tab and the tab", x.tab), x.id, err)
 	}
 	if len(got) != len(ranges) {
-		return "", fmt.Errorf("google: write %q: read back %d ranges, asked %d", x.tab, len(got), len(ranges))
+		return "", fmt.Errorf("google: write %q: read %d ranges, asked %d", x.tab, len(got), len(ranges))
 	}
+	if x.info.status != nil {
+		var col []any
+		if len(got[0]) > 0 {
+			col = got[0][0]
+		}
+		x.statusRow = statusRowOf(col, x.tab)
+	}
+	if !verify {
+		return why, nil
+	}
+	got = got[first:]
 	hasher := newBlockHasher(nil)
 	canon := func(v any) string {
 		hasher.cell(v)

@@ -92,9 +92,6 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 	}
 	x.followRename(prev)
 	res.Tab = x.tab
-	if x.statusRow, err = w.statusRow(ctx, spreadsheetID, x.tab, x.info.status, &res); err != nil {
-		return res, err
-	}
 	if err := x.run(prev); err != nil {
 		return res, err
 	}
@@ -222,6 +219,16 @@ func (x *tableWrite) run(prev *Layout) error {
 	for i, c := range t.Columns {
 		x.names[i] = c.Name
 	}
+	var why string
+	x.incremental, why = x.canIncrement(prev)
+	// One read: the status tab's row for the tab and, before an
+	// incremental write, what verifies the tab.
+	if v, err := x.readBack(prev, x.incremental); err != nil {
+		return err
+	} else if x.incremental {
+		x.incremental, why = v == "", v
+		t = x.t // displaced blocks are marked changed
+	}
 	x.statusRows, x.statusCols = int64(max(x.statusRow+1, 2)), int64(len(statusHeader()))
 	statusOld := int64(0)
 	if s := info.status; s != nil {
@@ -239,16 +246,6 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 	x.stagingID = newSheetID(info.used)
 	x.metaID, x.stageMeta = newMetaID(info.usedMeta), newMetaID(info.usedMeta)
-	var why string
-	x.incremental, why = x.canIncrement(prev)
-	if x.incremental {
-		var err error
-		if why, err = x.verify(prev); err != nil {
-			return err
-		}
-		x.incremental = why == ""
-		t = x.t // verify marks displaced blocks changed
-	}
 
 	p, ok := x.cap.fit(t, prev, x.incremental, false)
 	if !ok {
