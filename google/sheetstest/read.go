@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"google.golang.org/api/sheets/v4"
 )
@@ -34,16 +35,53 @@ func (s *Server) handleValuesGet(r *http.Request, book *spreadsheet, _ []byte) (
 }
 
 // handleValuesBatchGet serves spreadsheets.values.batchGet: one ValueRange
-// per ranges parameter, in order.
+// per ranges parameter, in order. A fields mask keeps only the fields it
+// names (spreadsheetId, valueRanges and their range, majorDimension and
+// values), as Google does.
 func (s *Server) handleValuesBatchGet(r *http.Request, book *spreadsheet, _ []byte) (int, any) {
 	q := r.URL.Query()
-	out := &sheets.BatchGetValuesResponse{SpreadsheetId: book.id}
+	fields := q.Get("fields")
+	has := func(f string) bool { return fields == "" || strings.Contains(fields, f) }
+	inner := fields
+	if i := strings.Index(fields, "valueRanges("); i >= 0 {
+		inner = fields[i:]
+	} else if strings.Contains(fields, "valueRanges") {
+		inner = ""
+	}
+	hasInner := func(f string) bool { return inner == "" || strings.Contains(inner, f) }
+	// Plain mirrors of sheets.BatchGetValuesResponse: the generated types'
+	// MarshalJSON re-encodes every level, which is slow for big answers.
+	type valueRangeOut struct {
+		Range          string  `json:"range,omitempty"`
+		MajorDimension string  `json:"majorDimension,omitempty"`
+		Values         [][]any `json:"values,omitempty"`
+	}
+	out := struct {
+		SpreadsheetID string          `json:"spreadsheetId,omitempty"`
+		ValueRanges   []valueRangeOut `json:"valueRanges,omitempty"`
+	}{}
+	if has("spreadsheetId") {
+		out.SpreadsheetID = book.id
+	}
 	for _, a := range q["ranges"] {
 		vr, msg := valueRange(book, a, q.Get("valueRenderOption"), q.Get("majorDimension"))
 		if msg != "" {
 			return badRequest("%s", msg)
 		}
-		out.ValueRanges = append(out.ValueRanges, vr)
+		if !has("valueRanges") {
+			continue
+		}
+		o := valueRangeOut{}
+		if hasInner("range") {
+			o.Range = vr.Range
+		}
+		if hasInner("majorDimension") {
+			o.MajorDimension = vr.MajorDimension
+		}
+		if hasInner("values") {
+			o.Values = vr.Values
+		}
+		out.ValueRanges = append(out.ValueRanges, o)
 	}
 	return http.StatusOK, out
 }
