@@ -110,6 +110,9 @@ type LayoutBlock struct {
 	// what the tab holds; "" for a layout written before checks existed
 	// (the next write is then a full one).
 	Check string `json:",omitempty"`
+	// Full is a hash of all the block's cells as written, compared with
+	// what the tab holds once in Config.ScrubDays days; "" if unknown.
+	Full string `json:",omitempty"`
 }
 
 // rows is the number of table rows the layout holds.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
@@ -126,6 +127,7 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 	var start []int              // table row of each of prev's blocks
 	lo, hi := -1, -1             // the rows of the blocks kept
 	noChecks := false
+	var scrub []int // prev's kept blocks whose every value is read (scrubDue)
 	keyRuns := runs(keyColumns(x.t.Columns))
 	if verify {
 		start = make([]int, len(prev.Blocks)+1)
@@ -153,6 +155,12 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 			if lo >= 0 {
 				for _, r := range keyRuns {
 					ranges = append(ranges, a1Range(x.tab, lo+1, hi+1, r[0], r[1]))
+				}
+			}
+			for i, b := range prev.Blocks {
+				if keep[i] && b.Full != "" && x.w.scrubDue(b.Key) {
+					scrub = append(scrub, i)
+					ranges = append(ranges, a1Range(x.tab, start[i]+1, start[i+1]+1, 0, len(x.t.Columns)))
 				}
 			}
 		}
@@ -218,6 +226,30 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 		return nil
 	}
 	displaced := map[string]bool{}
+	// Every value of the scrubbed blocks, encoded as the writer encodes a row.
+	full := sha256.New()
+	var values []any
+	var enc []byte
+	for j, i := range scrub {
+		cols := got[1+len(keyRuns)+j]
+		for r := range prev.Blocks[i].Rows {
+			values = values[:0]
+			for c := range x.t.Columns {
+				var v any
+				if c < len(cols) && r < len(cols[c]) {
+					v = cols[c][r]
+				}
+				values = append(values, v)
+			}
+			if enc, err = encodeRow(enc[:0], x.t, values, start[i]+r, x.id, x.tab); err != nil {
+				enc = append(enc[:0], err.Error()...) // cannot be what was written
+			}
+			full.Write(enc)
+		}
+		if fullSum(full) != prev.Blocks[i].Full {
+			displaced[prev.Blocks[i].Key] = true
+		}
+	}
 	for i, b := range prev.Blocks {
 		if !keep[i] {
 			continue
@@ -234,7 +266,7 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 	}
 	if len(displaced) > 0 {
 		x.log.WarnContext(x.ctx, "google: days of the tab are not where the previous write left them (sorted or typed over); rewriting them",
-			"days", len(displaced), "of", len(keep))
+			"days", len(displaced), "of", len(keep), "scrubbed", len(scrub))
 		blocks := slices.Clone(x.t.Blocks)
 		for i := range blocks {
 			if displaced[blocks[i].Key] {
@@ -244,6 +276,18 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 		x.t.Blocks = blocks
 	}
 	return "", nil
+}
+
+// scrubDue reports whether every value of the block with key is read back
+// at this write: once in w.scrub days, on the day its key hashes to.
+func (w *Writer) scrubDue(key string) bool {
+	if w.scrub <= 0 {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	day := w.now().Unix() / 86400
+	return int64(h.Sum32())%int64(w.scrub) == day%int64(w.scrub)
 }
 
 // a1Range is rows [r0, r1) x columns [c0, c1) of tab in A1 notation.
@@ -340,9 +384,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // blockChecks computes the checks of the blocks a write sends, from their
-// rows as they are encoded (ascending table rows).
+// rows as they are encoded (ascending table rows): Check from the key
+// cells, Full from the encoded rows.
 type blockChecks struct {
 	h      *blockHasher
+	full   hash.Hash
+	fulls  []string
 	blocks []Block
 	bi     int // block holding the last row seen
 	end    int // table row after block bi
@@ -351,11 +398,12 @@ type blockChecks struct {
 }
 
 func newBlockChecks(t Table) *blockChecks {
-	return &blockChecks{h: newBlockHasher(t.Columns), blocks: t.Blocks, bi: -1, open: -1, sums: make([]string, len(t.Blocks))}
+	return &blockChecks{h: newBlockHasher(t.Columns), full: sha256.New(), blocks: t.Blocks, bi: -1, open: -1,
+		sums: make([]string, len(t.Blocks)), fulls: make([]string, len(t.Blocks))}
 }
 
-// row adds table row n, which is sent.
-func (c *blockChecks) row(n int, values []any) {
+// row adds table row n, which is sent, with its encoding.
+func (c *blockChecks) row(n int, values []any, encoded []byte) {
 	for n >= c.end {
 		if c.bi+1 >= len(c.blocks) {
 			return // no blocks
@@ -368,34 +416,43 @@ func (c *blockChecks) row(n int, values []any) {
 		c.open = c.bi
 	}
 	c.h.row(values)
+	c.full.Write(encoded)
 }
 
 func (c *blockChecks) close() {
 	if c.open >= 0 {
 		c.sums[c.open] = c.h.sum()
+		c.fulls[c.open] = fullSum(c.full)
 		c.open = -1
 	}
+}
+
+// fullSum ends a block's Full hash and starts the next.
+func fullSum(h hash.Hash) string {
+	s := hex.EncodeToString(h.Sum(nil))[:16]
+	h.Reset()
+	return s
 }
 
 // fill sets the checks of l's blocks: computed for the blocks sent, taken
 // from prev for the blocks kept (verified before the write).
 func (c *blockChecks) fill(l *Layout, prev *Layout) {
 	c.close()
-	kept := map[string]string{}
+	kept := map[string]LayoutBlock{}
 	if prev != nil {
 		for _, b := range prev.Blocks {
-			kept[b.Key] = b.Check
+			kept[b.Key] = b
 		}
 	}
 	for i := range l.Blocks {
 		b := &l.Blocks[i]
 		switch {
 		case i < len(c.sums) && c.sums[i] != "":
-			b.Check = c.sums[i]
+			b.Check, b.Full = c.sums[i], c.fulls[i]
 		case b.Rows == 0:
-			b.Check = emptyCheck
+			b.Check, b.Full = emptyCheck, emptyCheck
 		default:
-			b.Check = kept[b.Key]
+			b.Check, b.Full = kept[b.Key].Check, kept[b.Key].Full
 		}
 	}
 }

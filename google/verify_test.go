@@ -3,8 +3,10 @@ package google_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/api/sheets/v4"
 
@@ -184,7 +186,8 @@ func TestWriteTableFromAfterPersonEdits(t *testing.T) {
 	}{{"direct", 0}, {"staged", 6 << 10}} {
 		for _, tc := range personCases {
 			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
-				e := setup(t, google.Config{MaxRequestBytes: path.limit}, sheetstest.Options{MaxRequestBytes: path.limit})
+				// The key columns' check alone (no block's figures read back).
+				e := setup(t, google.Config{MaxRequestBytes: path.limit, ScrubDays: -1}, sheetstest.Options{MaxRequestBytes: path.limit})
 				days := window(day(2026, 5, 20), 20, func(i int) int { return 8 + i%5 })
 				t1, _ := keyedTable(days)
 				first, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t1, google.Status{})
@@ -240,7 +243,8 @@ func TestWriteTableFromRandomPersonEdits(t *testing.T) {
 	for _, limit := range []int{0, 6 << 10} {
 		for seed := range uint64(12) {
 			t.Run(fmt.Sprintf("max bytes %d seed %d", limit, seed), func(t *testing.T) {
-				e := setup(t, google.Config{MaxRequestBytes: limit}, sheetstest.Options{MaxRequestBytes: limit})
+				// Every value read back at every write: figures typed over are found too.
+				e := setup(t, google.Config{MaxRequestBytes: limit, ScrubDays: 1}, sheetstest.Options{MaxRequestBytes: limit})
 				rng := rand.New(rand.NewPCG(seed, uint64(limit)))
 				days := window(day(2026, 3, 31), 15, func(int) int { return 1 + rng.IntN(9) })
 				tbl, _ := keyedTable(days)
@@ -330,8 +334,12 @@ func randomEdit(t *testing.T, e env, rng *rand.Rand, id int64, days []reportDay,
 				Range:    &sheets.GridRange{SheetId: id, StartRowIndex: 0, EndRowIndex: rows, StartColumnIndex: 0, EndColumnIndex: cols},
 				Criteria: map[string]sheets.FilterCriteria{"1": {HiddenValues: []string{"캠페인 1 v0", "캠페인 2 v1"}}}}}}
 		}
-	case 3: // a name typed over
-		r = typeText(row(), rng.Int64N(2), fmt.Sprintf("typed %d", round))
+	case 3: // a value typed over: a date, a name or a figure
+		if col := rng.Int64N(cols); rng.IntN(2) == 0 {
+			r = typeText(row(), col, fmt.Sprintf("typed %d", round))
+		} else {
+			r = typeNumber(row(), col, float64(rng.IntN(1000)))
+		}
 	case 4:
 		r = dimension("ROWS", row(), 1+rng.Int64N(2), true)
 	case 5:
@@ -359,5 +367,67 @@ func randomEdit(t *testing.T, e env, rng *rand.Rand, id int64, days []reportDay,
 	}
 	if r != nil {
 		edits(r)(t, e, id, days)
+	}
+}
+
+func typeNumber(row, col int64, v float64) func(int64, []reportDay) *sheets.Request {
+	return func(id int64, _ []reportDay) *sheets.Request {
+		return &sheets.Request{UpdateCells: &sheets.UpdateCellsRequest{
+			Start:  &sheets.GridCoordinate{SheetId: id, RowIndex: row, ColumnIndex: col},
+			Rows:   []*sheets.RowData{{Values: []*sheets.CellData{{UserEnteredValue: &sheets.ExtendedValue{NumberValue: &v}}}}},
+			Fields: "userEnteredValue"}}
+	}
+}
+
+// TestWriteTableFromFindsTypedFigures: a figure typed over in a day no sync
+// refreshes is found by reading back every value of the days whose turn it
+// is (Config.ScrubDays): at the next write with ScrubDays 1, within
+// ScrubDays daily writes by default; that day alone is written again.
+func TestWriteTableFromFindsTypedFigures(t *testing.T) {
+	for _, path := range []struct {
+		name  string
+		limit int
+	}{{"direct", 0}, {"staged", 6 << 10}} {
+		for _, scrub := range []int{1, 0} {
+			t.Run(fmt.Sprintf("%s/scrub days %d", path.name, scrub), func(t *testing.T) {
+				clock := time.Date(2026, 6, 1, 3, 0, 0, 0, time.UTC)
+				e := setup(t, google.Config{MaxRequestBytes: path.limit, ScrubDays: scrub, Now: func() time.Time { return clock }},
+					sheetstest.Options{MaxRequestBytes: path.limit})
+				days := window(day(2026, 5, 20), 20, func(i int) int { return 8 + i%5 })
+				t1, want := keyedTable(days)
+				res, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t1, google.Status{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Clicks and CTR typed over in an old day; a cell moved by a
+				// sort of two figure columns alone.
+				row := int64(rowOf(days, days[14].key(), 3))
+				edits(typeNumber(row, 2, 123456), typeNumber(row, 5, 0.5), func(id int64, ds []reportDay) *sheets.Request {
+					r0 := int64(rowOf(ds, ds[17].key(), 0))
+					return &sheets.Request{SortRange: &sheets.SortRangeRequest{
+						Range:     &sheets.GridRange{SheetId: id, StartRowIndex: r0, EndRowIndex: r0 + 3, StartColumnIndex: 3, EndColumnIndex: 5},
+						SortSpecs: []*sheets.SortSpec{{DimensionIndex: 4, SortOrder: "DESCENDING"}}}}
+				})(t, e, res.SheetID, days)
+				fixed := 0
+				for n := 1; n <= 30 && fixed == 0; n++ {
+					clock = clock.AddDate(0, 0, 1)
+					tbl, _ := keyedTable(days) // nothing changed at Naver
+					if res, err = e.w.WriteTableFrom(t.Context(), book, "Daily", &res.Layout, tbl, google.Status{}); err != nil {
+						t.Fatal(err)
+					}
+					if !res.Incremental {
+						t.Fatalf("write %d was not incremental", n)
+					}
+					if reflect.DeepEqual(e.srv.Values(book, "Daily"), want) {
+						fixed = n
+					}
+				}
+				t.Logf("the tab was repaired by write %d", fixed)
+				checkTab(t, e, "Daily", want)
+				if scrub == 1 && fixed != 1 {
+					t.Errorf("repaired by write %d, want the first", fixed)
+				}
+			})
+		}
 	}
 }

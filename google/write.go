@@ -355,7 +355,7 @@ func (x *tableWrite) run(prev *Layout) error {
 		if row, err = encodeRow(row[:0], t, values, n, x.id, x.tab); err != nil {
 			return err
 		}
-		checks.row(n, values)
+		checks.row(n, values, row)
 		if b != nil {
 			sheet, r := dest(n, packed)
 			if err := b.addRow(sheet, r, row); err != nil {
