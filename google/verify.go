@@ -29,9 +29,12 @@ import (
 // differs (a column moved, inserted over or renamed) makes the write a
 // full one; a block whose key cells differ (sorted away, typed over) is
 // rewritten in place like a changed block, so a sort of the whole table
-// rewrites it all and a sort of a few days only those days. Numbers in
-// other columns are not read: a figure typed over stays until its day is
-// written again (docs/design.md, "What a person may do to a tab").
+// rewrites it all and a sort of a few days only those days. The other
+// columns (figures) are read, in the same request, only for the kept
+// blocks whose turn it is (scrubDue: each block once in Config.ScrubDays
+// days) and compared with LayoutBlock.Full: reading every figure at every
+// write would cost more than the write (docs/design.md, "Verify before
+// patching").
 
 // keyColumns are the columns read back to verify a tab: the Date and Text
 // columns, or the first column when there are none.
