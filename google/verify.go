@@ -269,7 +269,7 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 	}
 	if len(displaced) > 0 {
 		x.log.WarnContext(x.ctx, "google: days of the tab are not where the previous write left them (sorted or typed over); rewriting them",
-			"days", len(displaced), "of", len(keep), "scrubbed", len(scrub))
+			"days", len(displaced), "days_kept", len(keep), "days_read_in_full", len(scrub))
 		blocks := slices.Clone(x.t.Blocks)
 		for i := range blocks {
 			if displaced[blocks[i].Key] {

@@ -124,7 +124,7 @@ func (x *tableWrite) followRename(prev *Layout) {
 	x.info.target = p
 	x.info.otherCells -= p.GridProperties.RowCount * p.GridProperties.ColumnCount
 	x.tab = p.Title
-	x.log = x.log.With("tab", p.Title)
+	x.log = x.log.With("renamed_to", p.Title)
 }
 
 // tableWrite is one WriteTableFrom call.
