@@ -431,3 +431,39 @@ func TestWriteTableFromFindsTypedFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTableFromLayoutWithoutChecks: a Layout stored before blocks had
+// checks cannot be verified: one full write, then incremental again.
+func TestWriteTableFromLayoutWithoutChecks(t *testing.T) {
+	e := setup(t, google.Config{}, sheetstest.Options{})
+	days := window(day(2026, 5, 20), 20, func(i int) int { return 8 + i%5 })
+	t1, _ := keyedTable(days)
+	first, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t1, google.Status{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := first.Layout
+	old.Blocks = slices.Clone(old.Blocks)
+	for i := range old.Blocks {
+		old.Blocks[i].Check, old.Blocks[i].Full = "", ""
+	}
+	next := refresh(days, 1)
+	t2, want := keyedTable(next)
+	res, err := e.w.WriteTableFrom(t.Context(), book, "Daily", &old, t2, google.Status{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTab(t, e, "Daily", want)
+	if res.Incremental {
+		t.Errorf("a layout without checks was trusted")
+	}
+	third := refresh(next, 2)
+	t3, want3 := keyedTable(third)
+	if res, err = e.w.WriteTableFrom(t.Context(), book, "Daily", &res.Layout, t3, google.Status{}); err != nil {
+		t.Fatal(err)
+	}
+	checkTab(t, e, "Daily", want3)
+	if !res.Incremental {
+		t.Errorf("the write after the full one was not incremental")
+	}
+}
