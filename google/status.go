@@ -19,13 +19,15 @@ func statusRange(status *sheets.SheetProperties) string {
 	return "'" + strings.ReplaceAll(status.Title, "'", "''") + "'!A:A"
 }
 
-// statusRowOf finds the status tab's row for tab (0-based; row 0 is the
-// header) in the tab's first column, or the first free row when tab has
-// none yet.
-func statusRowOf(col []any, tab string) int {
-	for i, v := range col {
-		if i > 0 && fmt.Sprint(v) == tab {
-			return i
+// statusRowOf finds the status tab's row for the first of tabs that has
+// one (0-based; row 0 is the header) in the status tab's first column, or
+// the first free row when none has.
+func statusRowOf(col []any, tabs ...string) int {
+	for _, tab := range tabs {
+		for i, v := range col {
+			if i > 0 && fmt.Sprint(v) == tab {
+				return i
+			}
 		}
 	}
 	return max(len(col), 1)

@@ -187,7 +187,8 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 		if len(got[0]) > 0 {
 			col = got[0][0]
 		}
-		x.statusRow = statusRowOf(col, x.tab)
+		// A renamed tab's row is taken over under its new title.
+		x.statusRow = statusRowOf(col, x.tab, x.asked)
 	}
 	if !verify {
 		return why, nil

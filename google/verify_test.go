@@ -213,6 +213,10 @@ func TestWriteTableFromAfterPersonEdits(t *testing.T) {
 						t.Errorf("a new tab %q was created beside the renamed one (tabs %q)", "Daily", e.srv.Sheets(book))
 					}
 				}
+				// One status row, under the tab's title.
+				if st := e.srv.Values(book, google.DefaultStatusTab); len(st) != 2 || st[1][0] != tc.title {
+					t.Errorf("status tab = %v, want one row for %q", st, tc.title)
+				}
 				if res.Incremental != tc.incremental {
 					t.Errorf("incremental = %v, want %v", res.Incremental, tc.incremental)
 				}

@@ -85,7 +85,7 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 		return res, fmt.Errorf("google: write %q: %w", tab, err)
 	}
 	defer unlock()
-	x := &tableWrite{w: w, ctx: ctx, id: spreadsheetID, tab: tab, t: t, st: st, res: &res,
+	x := &tableWrite{w: w, ctx: ctx, id: spreadsheetID, tab: tab, asked: tab, t: t, st: st, res: &res,
 		log: w.log.With("spreadsheet_id", spreadsheetID, "tab", tab, "sync_id", st.SyncID)}
 	if x.info, err = w.readTabs(ctx, spreadsheetID, tab, &res); err != nil {
 		return res, err
@@ -132,6 +132,7 @@ type tableWrite struct {
 	w       *Writer
 	ctx     context.Context
 	id, tab string
+	asked   string // the tab argument (tab becomes a renamed tab's new title)
 	t       Table
 	st      Status
 	res     *WriteResult
