@@ -59,7 +59,14 @@ func (w *Writer) WriteTable(ctx context.Context, spreadsheetID, tab string, t Ta
 // blocks are sent, overwriting the rows of the blocks they replace in place,
 // with rows inserted or deleted where a block grew, shrank, appeared or
 // left; unchanged blocks are neither sent nor touched, and their rows are
-// only consumed from t.Rows. Otherwise the whole table is written.
+// only consumed from t.Rows. Otherwise the whole table is written. Before
+// an incremental write the tab's header and the key cells (Date and Text
+// columns) of the blocks it keeps are read back and compared with prev's
+// checks (verify.go): a block that differs — sorted or typed over by a
+// person — is written again like a changed one, a header that differs
+// makes the write a full one. A tab no longer found by its title is found
+// by prev.SheetID (a person renamed it): it is written under its new
+// title, which WriteResult.Tab returns.
 //
 // Readers see the old table or the new one, never a mix: a write that fits
 // in one request (MaxRequestBytes) is one atomic batchUpdate; a bigger one
