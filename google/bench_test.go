@@ -134,8 +134,10 @@ func yearTable(days []yearDay) google.Table {
 // tab; "refresh-7d" a daily 7-day sync over it (a new day, six days
 // re-fetched with other numbers and row counts, the oldest day gone);
 // "rewrite" a full write over the existing tab (prev unknown), which needs
-// the staging copy. share-ratio is the refresh's bytes over the changed
-// days' share of the full write's bytes. Run with -benchtime=1x: one full
+// the staging copy. share-ratio is the refresh's bytes, sent and received
+// (the answers as on the wire: the check's read gzipped), over the changed
+// days' share of the full write's bytes; send-share-ratio counts only the
+// bytes sent. Run with -benchtime=1x: one full
 // write takes about 20 s.
 func BenchmarkWriteTableFromYear(b *testing.B) {
 	const days = 365
@@ -167,7 +169,10 @@ func BenchmarkWriteTableFromYear(b *testing.B) {
 		srv := sheetstest.NewServer(sheetstest.Options{})
 		hs := httptest.NewServer(srv)
 		b.Cleanup(hs.Close)
-		w, err := google.NewWriter(b.Context(), google.Config{Endpoint: hs.URL, WritesPerMinute: 6_000_000})
+		// A fixed clock: which days' values the check reads in full
+		// (Config.ScrubDays) depends on the day.
+		now := func() time.Time { return end.Add(27 * time.Hour) }
+		w, err := google.NewWriter(b.Context(), google.Config{Endpoint: hs.URL, WritesPerMinute: 6_000_000, Now: now})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -208,17 +213,21 @@ func BenchmarkWriteTableFromYear(b *testing.B) {
 		ds := year(end, 0)
 		full := first(b, srv, w, ds)
 		var res google.WriteResult
-		var ratio float64
+		var ratio, sendRatio float64
+		var readRaw, readWire int64
 		cpu := cpuTime(b)
 		version := 0
 		for b.Loop() {
 			version++
 			next := slide(ds, version)
 			t := yearTable(next)
+			raw0, wire0 := srv.ResponseBytes()
 			var err error
 			if res, err = w.WriteTableFrom(b.Context(), book, "Ad groups", &full.Layout, t, google.Status{}); err != nil {
 				b.Fatal(err)
 			}
+			raw1, wire1 := srv.ResponseBytes()
+			readRaw, readWire = raw1-raw0, wire1-wire0
 			if !res.Incremental {
 				b.Fatalf("refresh not incremental: %+v", res)
 			}
@@ -227,11 +236,18 @@ func BenchmarkWriteTableFromYear(b *testing.B) {
 				changed += d.rows
 			}
 			share := float64(full.Bytes) * float64(changed) / float64(t.NumRows)
-			ratio = float64(res.Bytes) / share
+			// Counting the reads: every answer's bytes as sent on the wire.
+			ratio = float64(res.Bytes+readWire) / share
+			sendRatio = float64(res.Bytes) / share
 			ds, full.Layout = next, res.Layout
 		}
 		report(b, res, cpuTime(b)-cpu)
 		b.ReportMetric(ratio, "share-ratio")
+		b.ReportMetric(sendRatio, "send-share-ratio")
+		b.ReportMetric(float64(readWire), "read-wire-bytes/op")
+		b.ReportMetric(float64(readRaw), "read-raw-bytes/op")
+		b.ReportMetric(float64(res.ReadBytes), "check-wire-bytes/op")
+		b.ReportMetric(float64(res.ReadRawBytes), "check-raw-bytes/op")
 		if ratio > 2 {
 			b.Errorf("the refresh sent %.2f times the changed days' share of the full write", ratio)
 		}

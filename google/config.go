@@ -31,6 +31,9 @@ const (
 	DefaultBackoffBase = time.Second
 	// DefaultStatusTab is the tab recording each tab's last successful sync.
 	DefaultStatusTab = "naversync status"
+	// DefaultScrubDays is how often every value of a kept block is read
+	// back: once in this many days.
+	DefaultScrubDays = 30
 )
 
 // sheetsEndpoint is Google's Sheets API base URL (sheets/v4's basePath).
@@ -67,6 +70,13 @@ type Config struct {
 	BackoffBase time.Duration
 	// StatusTab names the sync-status tab; default "naversync status".
 	StatusTab string
+	// ScrubDays: before an incremental write, every value (not only the
+	// key columns) of the kept blocks whose turn it is is read back and
+	// compared with what was written, each block once in ScrubDays days
+	// (chosen by its key and the clock), so that a figure a person typed
+	// over is found within ScrubDays days; default DefaultScrubDays, 1:
+	// every block at every write, negative: never.
+	ScrubDays int
 	// ServiceAccountEmail is the identity reported by ServiceAccountEmail when no credentials
 	// file names one: the caller a stand-in server sees (its requests carry no token).
 	ServiceAccountEmail string
@@ -85,6 +95,7 @@ type Writer struct {
 	retries  int
 	backoff  time.Duration
 	status   string
+	scrub    int // ScrubDays; 0: never
 	limiter  *rate.Limiter
 	// limitCells is Google's cell limit, LimitCells (tests may lower it).
 	limitCells int64
@@ -102,6 +113,7 @@ func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 		retries:    cfg.MaxRetries,
 		backoff:    cfg.BackoffBase,
 		status:     cfg.StatusTab,
+		scrub:      cfg.ScrubDays,
 		email:      cfg.ServiceAccountEmail,
 		locks:      map[string]chan struct{}{},
 		limitCells: LimitCells,
@@ -125,6 +137,11 @@ func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 	}
 	if w.status == "" {
 		w.status = DefaultStatusTab
+	}
+	if w.scrub == 0 {
+		w.scrub = DefaultScrubDays
+	} else if w.scrub < 0 {
+		w.scrub = 0
 	}
 	wpm := cfg.WritesPerMinute
 	if wpm <= 0 {

@@ -14,7 +14,12 @@
 // around the unchanged blocks, which are never sent again. A developer
 // metadata entry on the tab records its layout, so that a tab changed since
 // (by a user, or by a write whose answer was lost) is rewritten in full
-// instead of patched at the wrong rows.
+// instead of patched at the wrong rows. A person's sort or typing changes
+// cells but not the layout: before patching, the writer reads back the
+// header and the key columns (Date and Text) of the blocks it keeps and
+// compares them with the checks the Layout recorded (verify.go); blocks that
+// moved are written again, a changed header means a full write. A tab
+// renamed by a person is found by the Layout's sheetId (WriteResult.Tab).
 //
 // Readers never see a half-written tab: a write that fits MaxRequestBytes is
 // one atomic spreadsheets.batchUpdate; a bigger one is built in a hidden

@@ -105,12 +105,3 @@ func (w *Writer) TabHoldsForeignData(ctx context.Context, spreadsheetID, tab str
 	}
 	return out, read(fmt.Sprintf("%s!%d:%d", quoted, foreignWindow+1, rows), foreignWindow+1)
 }
-
-// columnLetters is the A1 name of the 0-based column c: A, ..., Z, AA, ...
-func columnLetters(c int) string {
-	var b []byte
-	for c++; c > 0; c = (c - 1) / 26 {
-		b = append([]byte{byte('A' + (c-1)%26)}, b...)
-	}
-	return string(b)
-}

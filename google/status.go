@@ -1,7 +1,6 @@
 package google
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -14,30 +13,24 @@ func statusHeader() []string {
 	return []string{"Tab", "Last successful sync", "From", "To", "Rows", "Sync ID", "Note"}
 }
 
-// statusRow finds the status tab's row for tab (0-based; row 0 is the
-// header), or the first free row when tab has none yet.
-func (w *Writer) statusRow(ctx context.Context, id, tab string, status *sheets.SheetProperties, res *WriteResult) (int, error) {
-	if status == nil {
-		return 1, nil
-	}
-	rng := "'" + strings.ReplaceAll(status.Title, "'", "''") + "'!A:A"
-	var vr *sheets.ValueRange
-	n, err := w.call(ctx, false, func() error {
-		var err error
-		vr, err = w.svc.Spreadsheets.Values.Get(id, rng).
-			ValueRenderOption("UNFORMATTED_VALUE").MajorDimension("ROWS").Context(ctx).Do()
-		return err
-	}, nil)
-	res.Requests += n
-	if err != nil {
-		return 0, w.classify(fmt.Sprintf("write %q: read status tab", tab), id, err)
-	}
-	for i, row := range vr.Values {
-		if i > 0 && len(row) > 0 && fmt.Sprint(row[0]) == tab {
-			return i, nil
+// statusRange is the status tab's first column, where each data tab's row
+// is found (read with the write's other values, see tableWrite.readBack).
+func statusRange(status *sheets.SheetProperties) string {
+	return "'" + strings.ReplaceAll(status.Title, "'", "''") + "'!A:A"
+}
+
+// statusRowOf finds the status tab's row for the first of tabs that has
+// one (0-based; row 0 is the header) in the status tab's first column, or
+// the first free row when none has.
+func statusRowOf(col []any, tabs ...string) int {
+	for _, tab := range tabs {
+		for i, v := range col {
+			if i > 0 && fmt.Sprint(v) == tab {
+				return i
+			}
 		}
 	}
-	return max(len(vr.Values), 1), nil
+	return max(len(col), 1)
 }
 
 // statusRequests create or grow the status tab and write its header and tab's row.

@@ -111,6 +111,14 @@ type Layout struct {
 type LayoutBlock struct {
 	Key  string
 	Rows int
+	// Check is a hash of the block's key cells (its Date and Text
+	// columns) as written, which the next incremental write compares with
+	// what the tab holds; "" for a layout written before checks existed
+	// (the next write is then a full one).
+	Check string `json:",omitempty"`
+	// Full is a hash of all the block's cells as written, compared with
+	// what the tab holds once in Config.ScrubDays days; "" if unknown.
+	Full string `json:",omitempty"`
 }
 
 // rows is the number of table rows the layout holds.
@@ -156,6 +164,14 @@ type WriteResult struct {
 	// Usage is the spreadsheet's cell usage after the write, and which tabs
 	// take the room; when it is Near the limit the status row says so.
 	Usage CellUsage
+	// Tab is the tab's title after the write: the tab argument, or the
+	// tab's new title when a person renamed it and the writer found it by
+	// the sheetId of the previous Layout (the caller should then use it).
+	Tab string
+	// ReadBytes is the size of the answer to the read that verifies the
+	// tab before an incremental write, as received (gzipped); ReadRawBytes
+	// its size unzipped. Both 0 when there was no such read.
+	ReadBytes, ReadRawBytes int64
 }
 
 // dateSerial is the Sheets serial number of t's civil date: days since

@@ -39,6 +39,8 @@ type tabInfo struct {
 	// token is the target's layout token and tokenID its metadata id (0: none).
 	token   string
 	tokenID int64
+	// sheets are all the tabs, by sheetId.
+	sheets map[int64]*sheets.Sheet
 }
 
 // WriteTable replaces tab's content in spreadsheetID with t and records st in
@@ -63,7 +65,14 @@ func (w *Writer) WriteTable(ctx context.Context, spreadsheetID, tab string, t Ta
 // blocks are sent, overwriting the rows of the blocks they replace in place,
 // with rows inserted or deleted where a block grew, shrank, appeared or
 // left; unchanged blocks are neither sent nor touched, and their rows are
-// only consumed from t.Rows. Otherwise the whole table is written.
+// only consumed from t.Rows. Otherwise the whole table is written. Before
+// an incremental write the tab's header and the key cells (Date and Text
+// columns) of the blocks it keeps are read back and compared with prev's
+// checks (verify.go): a block that differs — sorted or typed over by a
+// person — is written again like a changed one, a header that differs
+// makes the write a full one. A tab no longer found by its title is found
+// by prev.SheetID (a person renamed it): it is written under its new
+// title, which WriteResult.Tab returns.
 //
 // Readers see the old table or the new one, never a mix: a write that fits
 // in one request (MaxRequestBytes) is one atomic batchUpdate; a bigger one
@@ -89,19 +98,51 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 		return res, fmt.Errorf("google: write %q: %w", tab, err)
 	}
 	defer unlock()
-	x := &tableWrite{w: w, ctx: ctx, id: spreadsheetID, tab: tab, t: t, st: st, res: &res,
+	x := &tableWrite{w: w, ctx: ctx, id: spreadsheetID, tab: tab, asked: tab, t: t, st: st, res: &res,
 		log: w.log.With("spreadsheet_id", spreadsheetID, "tab", tab, "sync_id", st.SyncID)}
 	if x.info, err = w.readTabs(ctx, spreadsheetID, tab, &res); err != nil {
 		return res, err
 	}
 	x.info.claimStaging(t.Owner, tab)
-	if x.statusRow, err = w.statusRow(ctx, spreadsheetID, tab, x.info.status, &res); err != nil {
-		return res, err
-	}
+	x.followRename(prev)
+	res.Tab = x.tab
 	if err := x.run(prev); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// followRename finds the tab by prev's sheetId when no tab has its title:
+// a person renamed it. The write then goes to that tab, under its new
+// title. Only a tab carrying the writer's layout token is followed.
+func (x *tableWrite) followRename(prev *Layout) {
+	if x.info.target != nil || prev == nil {
+		return
+	}
+	sh := x.info.sheets[prev.SheetID]
+	if sh == nil || x.info.status != nil && x.info.status.SheetId == prev.SheetID {
+		return
+	}
+	for _, s := range x.info.staging {
+		if s.SheetId == prev.SheetID {
+			return
+		}
+	}
+	for _, m := range sh.DeveloperMetadata {
+		if m.MetadataKey == layoutKey {
+			x.info.token, x.info.tokenID = m.MetadataValue, m.MetadataId
+			break
+		}
+	}
+	if x.info.tokenID == 0 {
+		return
+	}
+	p := sh.Properties
+	x.log.WarnContext(x.ctx, "google: the tab was renamed by a person; writing it under its new title", "new_title", p.Title)
+	x.info.target = p
+	x.info.otherCells -= p.GridProperties.RowCount * p.GridProperties.ColumnCount
+	x.tab = p.Title
+	x.log = x.log.With("renamed_to", p.Title)
 }
 
 // tableWrite is one WriteTableFrom call.
@@ -109,6 +150,7 @@ type tableWrite struct {
 	w       *Writer
 	ctx     context.Context
 	id, tab string
+	asked   string // the tab argument (tab becomes a renamed tab's new title)
 	t       Table
 	st      Status
 	res     *WriteResult
@@ -196,6 +238,16 @@ func (x *tableWrite) run(prev *Layout) error {
 	for i, c := range t.Columns {
 		x.names[i] = c.Name
 	}
+	var why string
+	x.incremental, why = x.canIncrement(prev)
+	// One read: the status tab's row for the tab and, before an
+	// incremental write, what verifies the tab.
+	if v, err := x.readBack(prev, x.incremental); err != nil {
+		return err
+	} else if x.incremental {
+		x.incremental, why = v == "", v
+		t = x.t // displaced blocks are marked changed
+	}
 	x.statusRows, x.statusCols = int64(max(x.statusRow+1, 2)), int64(len(statusHeader()))
 	statusOld := int64(0)
 	if s := info.status; s != nil {
@@ -213,8 +265,6 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 	x.stagingID = newSheetID(info.used)
 	x.metaID, x.stageMeta = newMetaID(info.usedMeta), newMetaID(info.usedMeta)
-	var why string
-	x.incremental, why = x.canIncrement(prev)
 
 	p, ok := x.cap.fit(t, prev, x.incremental, false)
 	if !ok {
@@ -302,6 +352,7 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 
 	n, stopped := 0, false
+	checks := newBlockChecks(t)
 	var row []byte
 	rowsOf := t.Rows
 	if rowsOf == nil {
@@ -323,6 +374,7 @@ func (x *tableWrite) run(prev *Layout) error {
 		if row, err = encodeRow(row[:0], t, values, n, x.id, x.tab); err != nil {
 			return err
 		}
+		checks.row(n, values, row)
 		if b != nil {
 			sheet, r := dest(n, packed)
 			if err := b.addRow(sheet, r, row); err != nil {
@@ -370,6 +422,7 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 	x.res.SheetID = sheetID
 	x.res.Layout = p.layout(sheetID, x.fingerprint, t)
+	checks.fill(&x.res.Layout, prev)
 	x.res.Dropped = p.dropped(t)
 	x.res.Incremental = p.incremental
 	x.res.Staged = staged
@@ -711,7 +764,7 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 	if err != nil {
 		return tabInfo{}, w.classify(fmt.Sprintf("write %q: read spreadsheet", tab), id, err)
 	}
-	info := tabInfo{used: map[int64]bool{}, usedMeta: map[int64]bool{}, titles: map[string]bool{}}
+	info := tabInfo{used: map[int64]bool{}, usedMeta: map[int64]bool{}, titles: map[string]bool{}, sheets: map[int64]*sheets.Sheet{}}
 	for _, m := range book.DeveloperMetadata {
 		info.usedMeta[m.MetadataId] = true
 	}
@@ -724,6 +777,7 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 			p.GridProperties = &sheets.GridProperties{} // not a grid (e.g. a chart sheet): no cells
 		}
 		info.used[p.SheetId] = true
+		info.sheets[p.SheetId] = sh
 		info.titles[strings.ToLower(p.Title)] = true
 		info.tabs = append(info.tabs, tabCells{id: p.SheetId, title: p.Title, cells: p.GridProperties.RowCount * p.GridProperties.ColumnCount})
 		var staging *stagingTab

@@ -7,7 +7,9 @@
 // title, hidden), deleteSheet, updateCells, appendCells, repeatCell,
 // copyPaste, appendDimension, insertDimension, deleteDimension and
 // create/update/deleteDeveloperMetadata on tabs and the spreadsheet, and
-// values.get) with Google's contracts: batchUpdate is all-or-nothing, writes
+// values.get and values.batchGet), what a person does through Google's menus
+// (sortRange, setBasicFilter with sort specs and hidden values,
+// clearBasicFilter, moveDimension; see person.go), with Google's contracts: batchUpdate is all-or-nothing, writes
 // outside a tab's grid fail with Google's messages, a spreadsheet holds at
 // most 10,000,000 cells (checked after every request of a batch), request
 // payloads are limited, at least one tab stays visible, and only the
@@ -18,6 +20,8 @@
 // a note; inserted rows take the formats of their neighbour
 // (inheritFromBefore); copyPaste PASTE_NORMAL copies values, formats and
 // notes, and repeats the source over a destination a multiple of its size.
+// Answers are gzipped, as Google's, when the request accepts gzip and its
+// User-Agent contains "gzip" (ResponseBytes counts them before and after).
 //
 // The caller's identity is, in order: the e-mail behind a bearer token issued
 // by the server's own OAuth token endpoint (POST /token, so a service-account

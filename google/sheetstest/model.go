@@ -48,6 +48,9 @@ type grid struct {
 	// changed in place (an update stores a changed copy), so copies of the
 	// grid share them.
 	meta []*sheets.DeveloperMetadata
+	// filter is the tab's basic filter (nil: none); replaced, never changed
+	// in place.
+	filter *sheets.BasicFilter
 
 	batch int64          // the batch (spreadsheet.batch) this copy belongs to
 	own   map[*cell]bool // first elements of the row arrays this copy allocated

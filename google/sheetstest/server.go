@@ -1,6 +1,8 @@
 package sheetstest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,15 +43,18 @@ type Server struct {
 	caller   string
 	mux      *http.ServeMux
 
-	mu          sync.Mutex
-	books       map[string]*spreadsheet
-	tokens      map[string]string // access token -> e-mail
-	inject      []injected
-	faults      map[string][]*pendingFault // spreadsheet id -> scheduled batchUpdate faults
-	tracks      map[trackKey]*tracked      // tabs whose history is recorded
-	requests    int
-	batchCalls  int
-	tokenSerial int
+	mu         sync.Mutex
+	books      map[string]*spreadsheet
+	tokens     map[string]string // access token -> e-mail
+	inject     []injected
+	faults     map[string][]*pendingFault // spreadsheet id -> scheduled batchUpdate faults
+	tracks     map[trackKey]*tracked      // tabs whose history is recorded
+	requests   int
+	batchCalls int
+	// sentRaw and sentWire count the API answers' bodies, before and after
+	// gzip.
+	sentRaw, sentWire int64
+	tokenSerial       int
 }
 
 type injected struct {
@@ -80,6 +85,7 @@ func NewServer(opts Options) *Server {
 	s.mux.HandleFunc("GET /v4/spreadsheets/{id}", s.api(s.handleGet))
 	s.mux.HandleFunc("POST /v4/spreadsheets/{idverb}", s.api(s.handleBatchUpdate))
 	s.mux.HandleFunc("GET /v4/spreadsheets/{id}/values/{range}", s.api(s.handleValuesGet))
+	s.mux.HandleFunc("GET /v4/spreadsheets/{id}/values:batchGet", s.api(s.handleValuesBatchGet))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("Method not found: %s %s", r.Method, r.URL.Path))
 	})
@@ -162,8 +168,51 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			injectedBatchError(w, fault) // applied, but the answer says otherwise
 			return
 		}
-		writeJSON(w, code, out)
+		raw, wire := writeAnswer(w, r, code, out)
+		s.sentRaw += raw
+		s.sentWire += wire
 	}
+}
+
+// acceptsGzip reports whether Google would gzip its answer to r: the
+// request accepts it and its User-Agent contains "gzip", as Google's
+// performance guide requires.
+func acceptsGzip(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && strings.Contains(r.Header.Get("User-Agent"), "gzip")
+}
+
+// writeAnswer writes an API answer, gzipped when the request asks for it
+// as Google requires; it returns the body's size before and after gzip.
+func writeAnswer(w http.ResponseWriter, r *http.Request, code int, v any) (raw, wire int64) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "INTERNAL", err.Error())
+		return 0, 0
+	}
+	body = append(body, '\n')
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Header().Set("Vary", "Origin, X-Origin, Referer")
+	if !acceptsGzip(r) {
+		w.WriteHeader(code)
+		_, _ = w.Write(body)
+		return int64(len(body)), int64(len(body))
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	w.Header().Set("Content-Encoding", "gzip")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+	return int64(len(body)), int64(buf.Len())
+}
+
+// ResponseBytes is the size of the API answers sent so far (errors
+// excepted), before (raw) and after gzip (wire).
+func (s *Server) ResponseBytes() (raw, wire int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sentRaw, s.sentWire
 }
 
 func injectedMessage(e injected) string {
