@@ -294,7 +294,7 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 			if _, err := sink.f.Seek(0, io.SeekStart); err != nil {
 				return fmt.Errorf("%w: %v", errStorage, err)
 			}
-			if err := s.putFile(ctx, rf.Key, sink.f, sink.size); err != nil {
+			if err := s.storeObject(ctx, sy.CustomerID, rf.Key, sink.f, sink.size); err != nil {
 				return fmt.Errorf("%w: %v", errStorage, err)
 			}
 			s.met.naverReports.WithLabelValues("built").Inc()

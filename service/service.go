@@ -88,6 +88,15 @@ type Config struct {
 	// FileRetention is how long a superseded download (an older version of a day) is kept
 	// after a newer one replaced it; default 1h. Current files are kept: refreshes reuse them.
 	FileRetention time.Duration
+	// SyncRetention: finished syncs that finished longer ago are deleted by the maintenance; 0
+	// keeps every sync. Whatever the age, it never deletes a sync that is not finished, the
+	// newest succeeded sync of an account (the console's "last success"), nor the scheduled
+	// syncs of the last two days (the scheduler's record that a day's refresh ran).
+	SyncRetention time.Duration
+	// MaintenanceInterval is how often the maintenance runs, from Start to Stop (first at
+	// Start): retention of finished syncs and expired idempotency keys, deletion of the report
+	// files of days no longer served, pruning of superseded files; default 1h.
+	MaintenanceInterval time.Duration
 	// DataDir holds temporary downloads; default os.TempDir()/naversync.
 	DataDir string
 	// Files is where downloaded reports live (gocloud.dev/blob). Required.
@@ -161,6 +170,9 @@ func (c *Config) setDefaults() error {
 	if c.FileRetention <= 0 {
 		c.FileRetention = time.Hour
 	}
+	if c.MaintenanceInterval <= 0 {
+		c.MaintenanceInterval = time.Hour
+	}
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(os.TempDir(), "naversync")
 	}
@@ -223,7 +235,9 @@ func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service
 	return s, nil
 }
 
-// Start launches the fetch workers, the processing pool and the rescuer. They run until Stop.
+// Start launches the fetch workers, the processing pool, the rescuer, the maintenance
+// (maintenance.go) and, when old secret keys are configured, the re-encryption of secrets. They
+// run until Stop.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -254,6 +268,10 @@ func (s *Service) Start(ctx context.Context) error {
 		s.goLoop(func() { s.processLoop(ctx, owner) })
 	}
 	s.goLoop(func() { s.rescueLoop(ctx) })
+	s.goLoop(func() { s.maintenanceLoop(ctx) })
+	if len(s.cfg.OldSecretKeys) > 0 {
+		s.goLoop(func() { s.reencryptAtStart(ctx) })
+	}
 	s.log.Info("engine started", "replica", s.cfg.ReplicaID, "fetch_workers", s.cfg.FetchWorkers, "process_workers", s.cfg.ProcessWorkers)
 	return nil
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -38,9 +37,6 @@ type app struct {
 	handler http.Handler
 	drain   chan struct{} // closed when the HTTP drain starts (api.Options.Shutdown)
 	http    *httpServer   // set by listen
-
-	stopRetention context.CancelFunc // ends the retention job (set by start)
-	retention     sync.WaitGroup
 }
 
 // appOptions are what differ between serve, demo and bench.
@@ -104,6 +100,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		NaverJobsMaxWait: cfg.NaverJobsMaxWait,
 		SettleDays:       cfg.SettleDays,
 		FileRetention:    cfg.FileRetention,
+		SyncRetention:    cfg.SyncRetention,
 		Location:         loc,
 		SecretKey:        cfg.SecretKey,
 		OldSecretKeys:    cfg.OldSecretKeys,
@@ -147,30 +144,10 @@ func openFiles(ctx context.Context, raw string) (*blob.Bucket, error) {
 	return b, nil
 }
 
-// start runs the engine, the retention job and, with a schedule, the refresh scheduler.
+// start runs the engine (workers and maintenance) and, with a schedule, the refresh scheduler.
 func (a *app) start(ctx context.Context, withScheduler bool) error {
 	if err := a.svc.Start(ctx); err != nil {
 		return err
-	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.stopRetention = cancel
-	a.retention.Add(1)
-	go func() {
-		defer a.retention.Done()
-		a.svc.RunRetention(rctx, service.RetentionConfig{Age: a.cfg.SyncRetention})
-	}()
-	if len(a.cfg.OldSecretKeys) > 0 {
-		// A key rotation in progress: encrypt what the old keys encrypted with the new one.
-		a.retention.Add(1)
-		go func() {
-			defer a.retention.Done()
-			res, err := a.svc.ReencryptSecrets(rctx)
-			if err != nil {
-				a.log.Warn("re-encrypting secrets with the new NAVERSYNC_SECRET_KEY", "err", err)
-				return
-			}
-			a.log.Info("secrets re-encrypted with the new NAVERSYNC_SECRET_KEY", "reencrypted", res.Done, "already_current", res.Current, "undecryptable", len(res.Undecryptable))
-		}()
 	}
 	if withScheduler {
 		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
@@ -216,10 +193,6 @@ func (a *app) shutdown() {
 // and closes the stores.
 func (a *app) close() {
 	a.shutdown()
-	if a.stopRetention != nil {
-		a.stopRetention()
-		a.retention.Wait()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.svc.StopScheduler(); err != nil {
