@@ -101,6 +101,8 @@ type Config struct {
 	DataDir string
 	// Files is where downloaded reports live (gocloud.dev/blob). Required.
 	Files *blob.Bucket
+	// Scheduler is the refresh scheduler this replica runs from Start to Stop; nil runs none.
+	Scheduler *SchedulerConfig
 	// HoldLeaseThroughProcessing reproduces the design naversync replaces: the fetch worker keeps
 	// the customer's lease while it processes and writes. Only for benchmarks that compare.
 	HoldLeaseThroughProcessing bool
@@ -236,16 +238,38 @@ func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service
 }
 
 // Start launches the fetch workers, the processing pool, the rescuer, the maintenance
-// (maintenance.go) and, when old secret keys are configured, the re-encryption of secrets. They
-// run until Stop.
+// (maintenance.go), the refresh scheduler when Config.Scheduler is set, and, when old secret
+// keys are configured, the re-encryption of secrets. They run until Stop.
 func (s *Service) Start(ctx context.Context) error {
+	ctx, sc, err := s.start(ctx)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		s.startScheduler(ctx, sc)
+	}
+	return nil
+}
+
+// start launches everything but the scheduler's jobs and returns the scheduler, if any, and the
+// context the work runs on (ended by Stop).
+func (s *Service) start(ctx context.Context) (context.Context, *scheduler, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running {
-		return errors.New("service: already started")
+		return nil, nil, errors.New("service: already started")
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var sc *scheduler
+	if s.cfg.Scheduler != nil {
+		var err error
+		if sc, err = s.newScheduler(ctx, *s.cfg.Scheduler); err != nil {
+			cancel()
+			return nil, nil, err
+		}
+	}
 	s.cancel = cancel
+	s.sched = sc
 	s.running = true
 	if n, err := s.cleanTemp(); err != nil {
 		s.log.Warn("clean temp files", "err", err)
@@ -273,7 +297,7 @@ func (s *Service) Start(ctx context.Context) error {
 		s.goLoop(func() { s.reencryptAtStart(ctx) })
 	}
 	s.log.Info("engine started", "replica", s.cfg.ReplicaID, "fetch_workers", s.cfg.FetchWorkers, "process_workers", s.cfg.ProcessWorkers)
-	return nil
+	return ctx, sc, nil
 }
 
 func (s *Service) goLoop(fn func()) {
@@ -284,8 +308,9 @@ func (s *Service) goLoop(fn func()) {
 	}()
 }
 
-// Stop stops taking work, ends running work (its leases are released and its syncs left
-// resumable) and waits for the workers, at most until ctx ends.
+// Stop stops the scheduler (running refreshes finish), then stops taking work, ends running
+// work (its leases are released and its syncs left resumable) and the maintenance, and waits for
+// all of them, at most until ctx ends.
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.running {
@@ -293,8 +318,15 @@ func (s *Service) Stop(ctx context.Context) error {
 		return nil
 	}
 	s.running = false
-	s.cancel()
+	sc, cancel := s.sched, s.cancel
+	s.sched = nil
 	s.mu.Unlock()
+	if sc != nil {
+		if err := sc.cron.Shutdown(); err != nil {
+			s.log.Warn("stop scheduler", "err", err)
+		}
+	}
+	cancel()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {

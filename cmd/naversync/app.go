@@ -50,6 +50,7 @@ type appOptions struct {
 	// share spreadsheets with; a credentials file names the real one.
 	sheetsEmail string
 	noAuth      bool
+	scheduler   bool          // run the refresh scheduler (serve)
 	heartbeat   time.Duration // event stream heartbeats; 0 = the api's default
 }
 
@@ -90,6 +91,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
+	var sched *service.SchedulerConfig
+	if o.scheduler {
+		sched = &service.SchedulerConfig{Schedule: cfg.RefreshSchedule}
+	}
 	svc, err := service.New(service.Config{
 		FetchWorkers:   cfg.FetchWorkers,
 		ProcessWorkers: cfg.ProcessWorkers,
@@ -101,6 +106,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		SettleDays:       cfg.SettleDays,
 		FileRetention:    cfg.FileRetention,
 		SyncRetention:    cfg.SyncRetention,
+		Scheduler:        sched,
 		Location:         loc,
 		SecretKey:        cfg.SecretKey,
 		OldSecretKeys:    cfg.OldSecretKeys,
@@ -144,15 +150,9 @@ func openFiles(ctx context.Context, raw string) (*blob.Bucket, error) {
 	return b, nil
 }
 
-// start runs the engine (workers and maintenance) and, with a schedule, the refresh scheduler.
-func (a *app) start(ctx context.Context, withScheduler bool) error {
-	if err := a.svc.Start(ctx); err != nil {
-		return err
-	}
-	if withScheduler {
-		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
-	}
-	return nil
+// start runs the engine: workers, maintenance and, for serve, the refresh scheduler.
+func (a *app) start(ctx context.Context) error {
+	return a.svc.Start(ctx)
 }
 
 // listen serves the API on addr until shutdown; it returns the bound address.
@@ -177,27 +177,21 @@ func (a *app) served() <-chan error {
 	return a.http.served
 }
 
-// shutdown drains: the scheduler stops queueing, the server stops accepting, in-flight
-// requests finish (event streams end with a final event) within the shutdown timeout. close
-// then stops the workers and closes the database.
+// shutdown drains: the server stops accepting, in-flight requests finish (event streams end
+// with a final event) within the shutdown timeout. close then stops the engine (scheduler,
+// workers, maintenance) and closes the database.
 func (a *app) shutdown() {
-	if err := a.svc.StopScheduler(); err != nil {
-		a.log.Warn("stop scheduler", "err", err)
-	}
 	if a.http != nil {
 		a.http.shutdown()
 	}
 }
 
-// close stops the scheduler and the engine (leases released, unfinished syncs left resumable)
-// and closes the stores.
+// close stops the engine (the scheduler first; leases released, unfinished syncs left
+// resumable) and closes the stores.
 func (a *app) close() {
 	a.shutdown()
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := a.svc.StopScheduler(); err != nil {
-		a.log.Warn("stop scheduler", "err", err)
-	}
 	if err := a.svc.Stop(ctx); err != nil {
 		a.log.Warn("stop engine", "err", err)
 	}
@@ -225,12 +219,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return fmt.Errorf("NAVERSYNC_API_TOKENS: %w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	a, err := newApp(ctx, cfg, log, appOptions{uiHandler: newConsole()})
+	a, err := newApp(ctx, cfg, log, appOptions{uiHandler: newConsole(), scheduler: true})
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.start(ctx, true); err != nil {
+	if err := a.start(ctx); err != nil {
 		return err
 	}
 	addr, err := a.listen(cfg.HTTPAddr)

@@ -126,6 +126,8 @@ type EngineOptions struct {
 	// WrapFiles wraps the engine's file store (the world's shared directory), e.g. to count
 	// its calls.
 	WrapFiles func(*blob.Bucket) *blob.Bucket
+	// Scheduler is the refresh scheduler the engine runs from Start to Stop; nil runs none.
+	Scheduler *service.SchedulerConfig
 	// MaintenanceInterval and FileRetention: see service.Config; default the service's.
 	MaintenanceInterval, FileRetention time.Duration
 	// NoStart leaves the workers stopped; the caller starts them.
@@ -220,7 +222,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		LeaseTTL: o.LeaseTTL, PollInterval: o.PollInterval, ReportWindow: o.ReportWindow, MaxAttempts: o.MaxAttempts,
 		SecretKey: w.Secret, DataDir: o.DataDir, Files: files, Logger: log,
 		RetryBase: 10 * time.Millisecond, NaverJobsRetry: o.NaverJobsRetry, NaverJobsMaxWait: o.NaverJobsMaxWait,
-		MaintenanceInterval: o.MaintenanceInterval, FileRetention: o.FileRetention,
+		MaintenanceInterval: o.MaintenanceInterval, FileRetention: o.FileRetention, Scheduler: o.Scheduler,
 	}, st, nv, gw)
 	if err != nil {
 		t.Fatal(err)
