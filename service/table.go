@@ -25,7 +25,7 @@ import (
 )
 
 // vatSwitchDay is the first day whose cost Naver reports VAT-included and rounded to won;
-// earlier days are VAT-excluded with decimals (fact sheet: "Cost").
+// earlier days are VAT-excluded with decimals (docs/naver-api.md, "Stat report files": Cost).
 var vatSwitchDay = time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)
 
 // costVATIncluded gives one consistent cost for every day: VAT included, whole won. Days before
