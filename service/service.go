@@ -103,9 +103,6 @@ type Config struct {
 	Files *blob.Bucket
 	// Scheduler is the refresh scheduler this replica runs from Start to Stop; nil runs none.
 	Scheduler *SchedulerConfig
-	// HoldLeaseThroughProcessing reproduces the design naversync replaces: the fetch worker keeps
-	// the customer's lease while it processes and writes. Only for benchmarks that compare.
-	HoldLeaseThroughProcessing bool
 	// Logger; default discards.
 	Logger *slog.Logger
 }
