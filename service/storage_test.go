@@ -57,7 +57,15 @@ func TestExpiredDaysLeaveStorage(t *testing.T) {
 			w.Clock.Advance(72 * time.Hour)
 			waitUntil(t, func() bool {
 				left, err := e.Store.ReportFiles(ctx, "1001", nil, day(0), day(1))
-				return err == nil && len(left) == 0
+				if err != nil || len(left) != 0 {
+					return false
+				}
+				for _, f := range files {
+					if f.StatDate < day(2) && exists(t, bucket, f.Key) {
+						return false
+					}
+				}
+				return true
 			})
 			for _, f := range files {
 				stays := f.StatDate >= day(2)
