@@ -52,15 +52,18 @@ func (s *Service) pruneSuperseded(ctx context.Context) (int, error) {
 	}
 }
 
+// servedGraceDays is how many days past Naver's served window a sheet may still show and the
+// files are kept: a sync queued or processed across midnight reaches one day further back.
+const servedGraceDays = 1
+
 // expireFiles deletes the report files (records and objects) of days no account's sheet shows
-// any more: days that left Naver's served window a day ago or more (the day of grace covers a
-// sync queued or processed across midnight, whose range reaches one day further back), except
-// the days an unfinished sync of the customer reaches (the store keeps them). A day that left
-// the window leaves every sheet of the customer at its next write (buildTable shows the served
-// window's days only), so no later write needs these files.
+// any more: days more than servedGraceDays before Naver's served window, except the days an
+// unfinished sync of the customer reaches (the store keeps them). A day that left the window
+// leaves every sheet of the customer at its next write (buildTable shows the served window's
+// days and the day of grace only), so no later write needs these files.
 func (s *Service) expireFiles(ctx context.Context) (int, error) {
 	first, _ := s.ServedWindow()
-	before := first.AddDate(0, 0, -1).Format(dayLayout)
+	before := first.AddDate(0, 0, -servedGraceDays).Format(dayLayout)
 	n := 0
 	for {
 		files, err := s.store.ExpireReportFiles(ctx, before, pruneBatch)
