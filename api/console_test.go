@@ -239,14 +239,11 @@ func TestSyncDaysAndNextRefresh(t *testing.T) {
 	t.Parallel()
 	at := servicetest.Instants()[1].At // 03:55 in Seoul: yesterday is not ready at Naver yet
 	w := servicetest.NewWorld(t, storetest.Databases(t)[0], servicetest.WorldOptions{Start: at})
-	eng := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn})
+	eng := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn,
+		Scheduler: &service.SchedulerConfig{Schedule: "0 6 * * *", PendingRetry: "-"}})
 	srv := httptest.NewServer(api.New(eng.Service, api.Options{}))
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv.URL, "")
-	if err := eng.Service.StartScheduler(t.Context(), service.SchedulerConfig{Schedule: "0 6 * * *", PendingRetry: "-"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Service.StopScheduler() })
 	w.Customer("7001", 1, 1, 2)
 	a := w.Account(eng, "Days", "7001", "sheet-days", service.LevelCampaign)
 

@@ -17,7 +17,7 @@ type LockScope struct {
 	Fetch, Process time.Duration
 	// Makespan is from the first sync queued to the last finished; Bound = K·Fetch + Process.
 	Makespan, Bound time.Duration
-	// OldMakespan is the same syncs' makespan with HoldLeaseThroughProcessing.
+	// OldMakespan is the same syncs' makespan in the old design's schedule (see runLock).
 	OldMakespan time.Duration
 	// RowsPerSync is the sheet rows each sync wrote.
 	RowsPerSync int64
@@ -51,8 +51,14 @@ type lockRun struct {
 
 // runLock runs K full syncs of one fresh customer, each from its own account (equal queued syncs
 // of one account would be merged), on a fresh database.
-func (r *runner) runLock(ctx context.Context, dialect string, s *sims, k, days int, hold bool) (lockRun, error) {
-	e, err := r.newEngine(ctx, dialect, s, engineOptions{fetchWorkers: k, processWorkers: k, hold: hold})
+//
+// oldDesign runs them in the schedule of the design naversync replaces, where a worker held the
+// customer's lease from the start of its fetch to the end of its processing and write: the
+// customer's syncs then ran end to end one after another, so each is queued when the one before
+// has finished. (The engine itself has no such mode: the old design is reproduced here, from
+// outside, by its schedule.)
+func (r *runner) runLock(ctx context.Context, dialect string, s *sims, k, days int, oldDesign bool) (lockRun, error) {
+	e, err := r.newEngine(ctx, dialect, s, engineOptions{fetchWorkers: k, processWorkers: k})
 	if err != nil {
 		return lockRun{}, err
 	}
@@ -68,16 +74,25 @@ func (r *runner) runLock(ctx context.Context, dialect string, s *sims, k, days i
 	}
 	sheetsBefore := s.sheets.RequestCount()
 	ids := make([]string, 0, k)
+	var syncs []service.Sync
 	for _, a := range accts {
 		sy, err := e.enqueue(ctx, service.SyncRequest{AccountID: a.ID, Days: days, Full: true})
 		if err != nil {
 			return lockRun{}, err
 		}
 		ids = append(ids, sy.ID)
+		if oldDesign {
+			done, err := e.wait(ctx, []string{sy.ID})
+			if err != nil {
+				return lockRun{}, err
+			}
+			syncs = append(syncs, done...)
+		}
 	}
-	syncs, err := e.wait(ctx, ids)
-	if err != nil {
-		return lockRun{}, err
+	if !oldDesign {
+		if syncs, err = e.wait(ctx, ids); err != nil {
+			return lockRun{}, err
+		}
 	}
 	calls := countCalls(s.naver.Requests(), cust)
 	calls.SheetRequests = s.sheets.RequestCount() - sheetsBefore

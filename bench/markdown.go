@@ -45,7 +45,7 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 	fmt.Fprintf(w, "\n## Scenarios\n\n")
 	fmt.Fprintf(w, "1. **Lock scope.** %d syncs of %d days of one customer (3 campaigns × 4 ad groups × 10 keywords), each from its own "+
 		"account and spreadsheet, %d fetch and %d processing workers. Makespan is from the first sync queued to the last finished. "+
-		"The same syncs then run with `HoldLeaseThroughProcessing` (the old design) in the same process.\n", c.LockSyncs, c.LockDays, c.LockSyncs, c.LockSyncs)
+		"The same syncs then run in the old design's schedule (a worker held the customer's lease through processing and writing, so the customer's syncs ran end to end one after another: each is queued when the one before has finished) in the same process.\n", c.LockSyncs, c.LockDays, c.LockSyncs, c.LockSyncs)
 	fmt.Fprintf(w, "2. **No idle workers.** %d fetch workers, %d customers with %d syncs each (about %d days), all queued before the "+
 		"workers start. Utilization = ∫ leases held dt / ∫ min(W, customers with a sync queued or fetching) dt over the run: "+
 		"a worker idle while some customer's sync could run, including during a slow hand-off, counts against it.\n", c.IdleWorkers, max(c.IdleCustomers, c.IdleWorkers+1), c.IdleSyncs, c.IdleDays)

@@ -144,7 +144,6 @@ func (s *sims) customer(id string, campaigns, adgroups, keywords int) string {
 // engineOptions shape one engine.
 type engineOptions struct {
 	fetchWorkers, processWorkers int
-	hold                         bool // the old design: lease held through processing
 	noStart                      bool
 	// naver, when set, configures the Naver client instead of the fast defaults of the other
 	// scenarios (BaseURL, Logger and RateMemory are filled in).
@@ -202,16 +201,15 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	svc, err := service.New(service.Config{
-		ReplicaID:                  fmt.Sprintf("bench-%d", n),
-		FetchWorkers:               o.fetchWorkers,
-		ProcessWorkers:             o.processWorkers,
-		ReportWindow:               cmp.Or(o.window, r.cfg.ReportWindow),
-		RetryBase:                  10 * time.Millisecond,
-		SecretKey:                  secret,
-		DataDir:                    filepath.Join(r.dir, fmt.Sprintf("data-%d", n)),
-		Files:                      files,
-		HoldLeaseThroughProcessing: o.hold,
-		Logger:                     r.cfg.Logger,
+		ReplicaID:      fmt.Sprintf("bench-%d", n),
+		FetchWorkers:   o.fetchWorkers,
+		ProcessWorkers: o.processWorkers,
+		ReportWindow:   cmp.Or(o.window, r.cfg.ReportWindow),
+		RetryBase:      10 * time.Millisecond,
+		SecretKey:      secret,
+		DataDir:        filepath.Join(r.dir, fmt.Sprintf("data-%d", n)),
+		Files:          files,
+		Logger:         r.cfg.Logger,
 	}, st, nv, gw)
 	if err != nil {
 		return cleanup(fmt.Errorf("bench: service: %w", err))

@@ -62,15 +62,13 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	g := &gate{}
 	t.Cleanup(g.release) // never leave a request blocked at shutdown
 	w := servicetest.NewWorld(t, db, servicetest.WorldOptions{WrapNaver: g.wrap})
-	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn})
+	eo := servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn}
+	if o.scheduler {
+		eo.Scheduler = &service.SchedulerConfig{Schedule: "0 6 * * *", PendingRetry: "-"}
+	}
+	e := w.Engine(eo)
 	t.Cleanup(g.release) // runs before the engine's stop (cleanups run last first)
 	svc, nv, sh := e.Service, w.Naver, w.Sheets
-	if o.scheduler {
-		if err := svc.StartScheduler(t.Context(), service.SchedulerConfig{Schedule: "0 6 * * *", PendingRetry: "-"}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = svc.StopScheduler() })
-	}
 	srv := httptest.NewServer(api.New(svc, api.Options{Tokens: o.tokens, Logger: log, UI: console.Handler()}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, svc: svc, naver: nv, gate: g, sheets: sh, srv: srv}

@@ -9,10 +9,10 @@
 //
 // # Where each behaviour comes from
 //
-// Source keys are those of /work/shared/docs/naver-searchad.md: [R:path] a
-// file of github.com/naver/searchad-apidoc (master), [P:path] its gh-pages
-// branch, [#N] an issue of that repository (a maintainer's answer unless
-// noted).
+// The facts are in docs/naver-api.md (in this repository), each with its
+// source; the keys are the same: [R:path] a file of
+// github.com/naver/searchad-apidoc (master), [P:path] its gh-pages branch,
+// [#N] an issue of that repository (a maintainer's answer unless noted).
 //
 //   - Signature: base64(HMAC-SHA256(secret key bytes, "{ts}.{METHOD}.{path}")),
 //     the secret used as-is, path without query [R:php-sample/restapi.php],

@@ -6,7 +6,7 @@ import (
 	"sort"
 )
 
-// ReportColumns is the documented column count of every stat report type (fact sheet, "Stat
+// ReportColumns is the documented column count of every stat report type (docs/naver-api.md, "Stat
 // report files"; the official tables in markdown-en-US.json "#/tags/StatReport"). Files may have
 // more columns (Naver appends columns over time); fewer is an error.
 var ReportColumns = map[string]int{

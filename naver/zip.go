@@ -16,7 +16,7 @@ import (
 // transport failure: a fresh download usually arrives whole.
 var ErrDamaged = errors.New("naver: damaged download")
 
-// Downloads ask for a zip (X-Accept-Encoding: zip, fact sheet "Download"):
+// Downloads ask for a zip (X-Accept-Encoding: zip, docs/naver-api.md "Download"):
 // a report's TSV shrinks about tenfold, and the transfer is what a large
 // account's fetch waits for. A zip's directory is at its end, so the archive
 // is spooled to a temporary file, opened (which checks the directory), and

@@ -48,28 +48,15 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, c store.Claim, cl
 	s.met.lockWait.Observe(max(s.now().Sub(sy.CreatedAt), 0).Seconds())
 	log.Info("lease acquired; fetching", "from", sy.From, "to", sy.To, "attempt", sy.Attempts)
 	s.events.publish(sy.ID)
-	var legacyRows int64
-	var legacyRec store.SheetRecord
 	s.run(ctx, sy, c, claimedAt, work{
 		do: func(ctx context.Context, g *guard) error {
 			err := s.fetchAll(ctx, sy, c, g, log)
-			if err == nil && s.cfg.HoldLeaseThroughProcessing {
-				legacyRows, legacyRec, err = s.process(ctx, sy, c, log)
-			}
 			held := time.Since(start)
 			s.met.lockHold.Observe(held.Seconds())
 			s.met.phase.WithLabelValues("fetch").Observe(held.Seconds())
 			return err
 		},
 		finish: func(ctx context.Context) error {
-			if s.cfg.HoldLeaseThroughProcessing {
-				if err := s.store.CompleteUnderLease(ctx, c, legacyRows, legacyRec); err != nil {
-					return err
-				}
-				s.met.syncsDone.WithLabelValues(StatusSucceeded).Inc()
-				log.Info("fetched and processed under the lease (old design)", "held", time.Since(start).Round(time.Millisecond))
-				return nil
-			}
 			if err := s.store.FinishFetch(ctx, c); err != nil {
 				return err
 			}
@@ -296,7 +283,7 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 			if _, err := sink.f.Seek(0, io.SeekStart); err != nil {
 				return fmt.Errorf("%w: %v", errStorage, err)
 			}
-			if err := s.putFile(ctx, rf.Key, sink.f, sink.size); err != nil {
+			if err := s.storeObject(ctx, sy.CustomerID, rf.Key, sink.f, sink.size); err != nil {
 				return fmt.Errorf("%w: %v", errStorage, err)
 			}
 			s.met.naverReports.WithLabelValues("built").Inc()

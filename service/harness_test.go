@@ -77,6 +77,8 @@ type engineOptions struct {
 	hostNow func() time.Time
 	window  int
 	noStart bool
+	// scheduler is the refresh scheduler the engine runs from Start to Stop (nil: none).
+	scheduler *service.SchedulerConfig
 	// logHook sees every log message of this engine (tests wait on them).
 	logHook func(msg string)
 	// onLog sees every log record of this engine, debug ones included.
@@ -94,6 +96,7 @@ func (w *world) engine(o engineOptions) *engine {
 	e := w.Engine(servicetest.EngineOptions{
 		Replica: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
 		LeaseTTL: o.leaseTTL, ReportWindow: o.window, Now: o.hostNow, NoStart: o.noStart, LogHook: o.logHook, OnLog: o.onLog,
+		Scheduler: o.scheduler,
 	})
 	return &engine{svc: e.Service, store: e.Store}
 }

@@ -50,11 +50,6 @@ func (s *Service) runProcess(ctx context.Context, sy store.Sync, c store.Claim, 
 			if err := s.store.SetAccountError(ctx, sy.AccountID, ""); err != nil {
 				log.Warn("clear account error", "err", err)
 			}
-			if n, err := s.pruneSuperseded(ctx, sy.CustomerID); err != nil {
-				log.Warn("prune superseded files", "err", err)
-			} else if n > 0 {
-				log.Info("pruned superseded files", "count", n)
-			}
 			return nil
 		},
 		shutdownMessage: "interrupted by shutdown; processing starts again from the downloaded files",

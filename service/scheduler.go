@@ -35,18 +35,18 @@ func (c schedulerClock) Now() time.Time                  { return c.now() }
 func (c schedulerClock) Since(t time.Time) time.Duration { return c.now().Sub(t) }
 func (c schedulerClock) Until(t time.Time) time.Duration { return t.Sub(c.now()) }
 
-// scheduler owns the gocron scheduler of one replica.
+// scheduler owns the gocron scheduler of one replica (Config.Scheduler), run from Start to Stop.
 type scheduler struct {
 	cfg    SchedulerConfig
 	cron   gocron.Scheduler
 	global gocron.Job
 }
 
-// StartScheduler starts the refresh scheduler. Every replica may run one: a scheduled sync is
-// unique per account and day in the database, so however many replicas fire, each account gets
-// exactly one refresh a day. A refresh missed while no replica ran (a restart across the hour)
-// is caught up at start.
-func (s *Service) StartScheduler(ctx context.Context, cfg SchedulerConfig) error {
+// newScheduler builds the refresh scheduler of this replica (Config.Scheduler), not started; its
+// jobs run on ctx. Every replica may run one: a scheduled sync is unique per account and day in
+// the database, so however many replicas fire, each account gets exactly one refresh a day. A
+// refresh missed while no replica ran (a restart across the hour) is caught up at Start.
+func (s *Service) newScheduler(ctx context.Context, cfg SchedulerConfig) (*scheduler, error) {
 	if cfg.Schedule == "" {
 		cfg.Schedule = "0 6 * * *"
 	}
@@ -54,60 +54,48 @@ func (s *Service) StartScheduler(ctx context.Context, cfg SchedulerConfig) error
 		cfg.PendingRetry = "0 9,12 * * *"
 	}
 	if _, err := cron.ParseStandard(cfg.Schedule); err != nil {
-		return fmt.Errorf("scheduler: NAVERSYNC_REFRESH_SCHEDULE %q: %w", cfg.Schedule, err)
+		return nil, fmt.Errorf("scheduler: NAVERSYNC_REFRESH_SCHEDULE %q: %w", cfg.Schedule, err)
 	}
 	c, err := gocron.NewScheduler(gocron.WithLocation(s.cfg.Location), gocron.WithLogger(gocronLogger{s.log}),
 		gocron.WithClock(schedulerClock{Clock: clockwork.NewRealClock(), now: s.now}))
 	if err != nil {
-		return fmt.Errorf("scheduler: %w", err)
+		return nil, fmt.Errorf("scheduler: %w", err)
 	}
 	sc := &scheduler{cfg: cfg, cron: c}
-	bg := context.WithoutCancel(ctx)
 	sc.global, err = c.NewJob(gocron.CronJob(cfg.Schedule, false), gocron.NewTask(func() {
-		s.runRefresh(bg, "refresh", false, globalSchedule)
+		s.runRefresh(ctx, "refresh", false, globalSchedule)
 	}), gocron.WithName("refresh"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 	if err != nil {
-		return fmt.Errorf("scheduler: %w", err)
+		return nil, fmt.Errorf("scheduler: %w", err)
 	}
 	// Accounts with their own refresh time: checked every minute.
 	if _, err := c.NewJob(gocron.CronJob("* * * * *", false), gocron.NewTask(func() {
 		// Accounts whose time has come today; each gets one scheduled sync a day however
 		// often this runs, so a minute missed (a restart, a slow tick) is made up.
 		hhmm := s.now().In(s.cfg.Location).Format("15:04")
-		s.runRefresh(bg, "own-time refresh", false, func(a store.Account) bool { return a.RefreshTime != "" && a.RefreshTime <= hhmm })
+		s.runRefresh(ctx, "own-time refresh", false, func(a store.Account) bool { return a.RefreshTime != "" && a.RefreshTime <= hhmm })
 		// A run that no replica made (all were down at the hour) is caught up within a minute.
-		s.catchUp(bg, cfg.Schedule)
+		s.catchUp(ctx, cfg.Schedule)
 	}), gocron.WithName("own-time refresh"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
-		return fmt.Errorf("scheduler: %w", err)
+		return nil, fmt.Errorf("scheduler: %w", err)
 	}
 	if cfg.PendingRetry != "-" {
 		if _, err := c.NewJob(gocron.CronJob(cfg.PendingRetry, false), gocron.NewTask(func() {
-			s.runPendingRetry(bg)
+			s.runPendingRetry(ctx)
 		}), gocron.WithName("pending retry"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
-			return fmt.Errorf("scheduler: %w", err)
+			return nil, fmt.Errorf("scheduler: %w", err)
 		}
 	}
-	s.mu.Lock()
-	s.sched = sc
-	s.mu.Unlock()
-	c.Start()
-	s.catchUp(bg, cfg.Schedule)
-	if next, err := sc.global.NextRun(); err == nil {
-		s.log.Info("scheduler started", "schedule", cfg.Schedule, "timezone", s.cfg.Location.String(), "next_run", next)
-	}
-	return nil
+	return sc, nil
 }
 
-// StopScheduler stops the scheduler; running refreshes finish.
-func (s *Service) StopScheduler() error {
-	s.mu.Lock()
-	sc := s.sched
-	s.sched = nil
-	s.mu.Unlock()
-	if sc == nil {
-		return nil
+// startScheduler starts the scheduler's jobs and runs the day's refresh if no replica has run it yet.
+func (s *Service) startScheduler(ctx context.Context, sc *scheduler) {
+	sc.cron.Start()
+	s.catchUp(ctx, sc.cfg.Schedule)
+	if next, err := sc.global.NextRun(); err == nil {
+		s.log.Info("scheduler started", "schedule", sc.cfg.Schedule, "timezone", s.cfg.Location.String(), "next_run", next)
 	}
-	return sc.cron.Shutdown()
 }
 
 // catchUp runs today's refresh if its time has passed: a no-op when it already ran (each

@@ -5,12 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/naversync/naversync/naver/navertest"
 	"github.com/naversync/naversync/service"
 	"github.com/naversync/naversync/store"
 	"github.com/naversync/naversync/store/storetest"
 )
 
-// Two replicas on one database both fire the 06:00 (Asia/Seoul) refresh: each active account
+// Two replicas on one database (each runs its scheduler from Start to Stop) both fire the 06:00 (Asia/Seoul) refresh: each active account
 // gets exactly one scheduled sync; an opted-out account none; an account with its own time
 // gets its sync at that time; a restart after the hour does not run the refresh again, and a
 // day on which no replica was up at the hour is caught up at start.
@@ -18,9 +19,10 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 	kst := time.FixedZone("KST", 9*3600)
 	for _, db := range storetest.Databases(t) {
 		t.Run(db.Name, func(t *testing.T) {
-			// 05:59:55 in Seoul on 2026-11-27 is 20:59:55 UTC on the 26th; the world's clock
-			// runs on in real time from there, so the 06:00 refresh fires in five seconds.
-			w := newWorld(t, db, worldOptions{start: time.Date(2026, 11, 27, 5, 59, 55, 0, kst)})
+			// The accounts are made at 05:50 in Seoul on 2026-11-27 (20:50 UTC on the 26th);
+			// then the clock moves to 05:59:55 and the engines start, so the 06:00 refresh fires
+			// in five seconds.
+			w := newWorld(t, db, worldOptions{start: time.Date(2026, 11, 27, 5, 50, 0, 0, kst)})
 			w.customer("1001", 1, 1, 1)
 			w.customer("2002", 1, 1, 1)
 			done := make(chan string, 64)
@@ -34,8 +36,9 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 					}
 				}
 			}
-			e1 := w.engine(engineOptions{replica: "r1", fetchWorkers: 1, processWorkers: 1, noStart: true, logHook: hook("r1")})
-			e2 := w.engine(engineOptions{replica: "r2", fetchWorkers: 1, processWorkers: 1, noStart: true, logHook: hook("r2")})
+			sched := &service.SchedulerConfig{PendingRetry: "-"}
+			e1 := w.engine(engineOptions{replica: "r1", fetchWorkers: 1, processWorkers: 1, noStart: true, logHook: hook("r1"), scheduler: sched})
+			e2 := w.engine(engineOptions{replica: "r2", fetchWorkers: 1, processWorkers: 1, noStart: true, logHook: hook("r2"), scheduler: sched})
 			a1 := w.account(e1, "A1", "1001", "s1", service.LevelCampaign)
 			a2 := w.account(e1, "A2", "1001", "s2", service.LevelCampaign)
 			a3 := w.account(e1, "A3", "2002", "s3", service.LevelCampaign)
@@ -48,13 +51,22 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 			if _, err := e1.svc.UpdateAccount(ctx, own.ID, service.AccountPatch{RefreshTime: ptr("07:30")}); err != nil {
 				t.Fatal(err)
 			}
+			// The scheduler runs with the engine (Start to Stop). What the scheduled syncs do is
+			// not this test's matter: Naver keeps their calls waiting until the engine stops.
+			w.naver.SetFault(navertest.Fault{Kind: navertest.SlowResponse, Delay: time.Hour})
+			stop := func(e *engine) error {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				return e.svc.Stop(ctx)
+			}
 			start := func(e *engine) {
 				t.Helper()
-				if err := e.svc.StartScheduler(ctx, service.SchedulerConfig{PendingRetry: "-"}); err != nil {
+				if err := e.svc.Start(ctx); err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { _ = e.svc.StopScheduler() })
+				t.Cleanup(func() { _ = stop(e) })
 			}
+			advanceTo(w, time.Date(2026, 11, 27, 5, 59, 55, 0, kst))
 			start(e1)
 			start(e2)
 			st, err := e1.svc.SchedulerStatus(ctx)
@@ -85,19 +97,19 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 			if got := scheduledAccounts(t, e1.store, "2026-11-27"); sameSet(got, a1.ID, a2.ID, a3.ID, own.ID) {
 				t.Fatal("the account with its own time 07:30 was refreshed at 06:00")
 			}
-			_ = e2.svc.StopScheduler()
-			if err := e1.svc.StopScheduler(); err != nil {
+			_ = stop(e2)
+			if err := stop(e1); err != nil {
 				t.Fatal(err)
 			}
-			advanceTo(w, time.Date(2026, 11, 27, 7, 29, 58, 0, kst))
+			advanceTo(w, time.Date(2026, 11, 27, 7, 29, 50, 0, kst))
 			start(e1)
-			// The minute job at 07:30 (two seconds away) refreshes Own.
+			// The minute job at 07:30 (ten seconds away: room for the engine to start) refreshes Own.
 			waitUntil(t, func() bool { return len(scheduledAccounts(t, e1.store, "2026-11-27")) == 4 })
 			if got := scheduledAccounts(t, e1.store, "2026-11-27"); !sameSet(got, a1.ID, a2.ID, a3.ID, own.ID) {
 				t.Fatalf("scheduled syncs for %v, want A1, A2, A3 and Own once each", got)
 			}
 			// A restart after the hour (a new scheduler on r1) does not refresh again.
-			if err := e1.svc.StopScheduler(); err != nil {
+			if err := stop(e1); err != nil {
 				t.Fatal(err)
 			}
 			start(e1)
@@ -105,8 +117,8 @@ func TestRefreshOncePerAccountAcrossReplicas(t *testing.T) {
 				t.Fatalf("%d scheduled syncs after the restart, want still 4", n)
 			}
 			// Both replicas are down across the next morning's hour; the first to start catches up.
-			_ = e1.svc.StopScheduler()
-			_ = e2.svc.StopScheduler()
+			_ = stop(e1)
+			_ = stop(e2)
 			advanceTo(w, time.Date(2026, 11, 28, 7, 0, 0, 0, kst))
 			start(e2)
 			if got := scheduledAccounts(t, e1.store, "2026-11-28"); !sameSet(got, a1.ID, a2.ID, a3.ID) {

@@ -94,13 +94,21 @@ type Config struct {
 	// FileRetention is how long a superseded download (an older version of a day) is kept
 	// after a newer one replaced it; default 1h. Current files are kept: refreshes reuse them.
 	FileRetention time.Duration
+	// SyncRetention: finished syncs that finished longer ago are deleted by the maintenance; 0
+	// keeps every sync. Whatever the age, it never deletes a sync that is not finished, the
+	// newest succeeded sync of an account (the console's "last success"), nor the scheduled
+	// syncs of the last two days (the scheduler's record that a day's refresh ran).
+	SyncRetention time.Duration
+	// MaintenanceInterval is how often the maintenance runs, from Start to Stop (first at
+	// Start): retention of finished syncs and expired idempotency keys, deletion of the report
+	// files of days no longer served, pruning of superseded files; default 1h.
+	MaintenanceInterval time.Duration
 	// DataDir holds temporary downloads; default os.TempDir()/naversync.
 	DataDir string
 	// Files is where downloaded reports live (gocloud.dev/blob). Required.
 	Files *blob.Bucket
-	// HoldLeaseThroughProcessing reproduces the design naversync replaces: the fetch worker keeps
-	// the customer's lease while it processes and writes. Only for benchmarks that compare.
-	HoldLeaseThroughProcessing bool
+	// Scheduler is the refresh scheduler this replica runs from Start to Stop; nil runs none.
+	Scheduler *SchedulerConfig
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -167,6 +175,9 @@ func (c *Config) setDefaults() error {
 	if c.FileRetention <= 0 {
 		c.FileRetention = time.Hour
 	}
+	if c.MaintenanceInterval <= 0 {
+		c.MaintenanceInterval = time.Hour
+	}
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(os.TempDir(), "naversync")
 	}
@@ -229,15 +240,39 @@ func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service
 	return s, nil
 }
 
-// Start launches the fetch workers, the processing pool and the rescuer. They run until Stop.
+// Start launches the fetch workers, the processing pool, the rescuer, the maintenance
+// (maintenance.go), the refresh scheduler when Config.Scheduler is set, and, when old secret
+// keys are configured, the re-encryption of secrets. They run until Stop.
 func (s *Service) Start(ctx context.Context) error {
+	ctx, sc, err := s.start(ctx)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		s.startScheduler(ctx, sc)
+	}
+	return nil
+}
+
+// start launches everything but the scheduler's jobs and returns the scheduler, if any, and the
+// context the work runs on (ended by Stop).
+func (s *Service) start(ctx context.Context) (context.Context, *scheduler, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running {
-		return errors.New("service: already started")
+		return nil, nil, errors.New("service: already started")
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var sc *scheduler
+	if s.cfg.Scheduler != nil {
+		var err error
+		if sc, err = s.newScheduler(ctx, *s.cfg.Scheduler); err != nil {
+			cancel()
+			return nil, nil, err
+		}
+	}
 	s.cancel = cancel
+	s.sched = sc
 	s.running = true
 	if n, err := s.cleanTemp(); err != nil {
 		s.log.Warn("clean temp files", "err", err)
@@ -260,8 +295,12 @@ func (s *Service) Start(ctx context.Context) error {
 		s.goLoop(func() { s.processLoop(ctx, owner) })
 	}
 	s.goLoop(func() { s.rescueLoop(ctx) })
+	s.goLoop(func() { s.maintenanceLoop(ctx) })
+	if len(s.cfg.OldSecretKeys) > 0 {
+		s.goLoop(func() { s.reencryptAtStart(ctx) })
+	}
 	s.log.Info("engine started", "replica", s.cfg.ReplicaID, "fetch_workers", s.cfg.FetchWorkers, "process_workers", s.cfg.ProcessWorkers)
-	return nil
+	return ctx, sc, nil
 }
 
 func (s *Service) goLoop(fn func()) {
@@ -272,8 +311,9 @@ func (s *Service) goLoop(fn func()) {
 	}()
 }
 
-// Stop stops taking work, ends running work (its leases are released and its syncs left
-// resumable) and waits for the workers, at most until ctx ends.
+// Stop stops the scheduler (running refreshes finish), then stops taking work, ends running
+// work (its leases are released and its syncs left resumable) and the maintenance, and waits for
+// all of them, at most until ctx ends.
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.running {
@@ -281,8 +321,15 @@ func (s *Service) Stop(ctx context.Context) error {
 		return nil
 	}
 	s.running = false
-	s.cancel()
+	sc, cancel := s.sched, s.cancel
+	s.sched = nil
 	s.mu.Unlock()
+	if sc != nil {
+		if err := sc.cron.Shutdown(); err != nil {
+			s.log.Warn("stop scheduler", "err", err)
+		}
+	}
+	cancel()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {

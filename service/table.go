@@ -27,7 +27,7 @@ import (
 )
 
 // vatSwitchDay is the first day whose cost Naver reports VAT-included and rounded to won;
-// earlier days are VAT-excluded with decimals (fact sheet: "Cost").
+// earlier days are VAT-excluded with decimals (docs/naver-api.md, "Stat report files": Cost).
 var vatSwitchDay = time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)
 
 // costVATIncluded gives one consistent cost for every day: VAT included, whole won. Days before
@@ -420,11 +420,15 @@ type builtTable struct {
 
 // accountDays are the days an account's sheet shows: those of its succeeded syncs, and the
 // range of the sync being processed, within the days Naver serves now (a sync queued yesterday
-// may reach one day further back).
+// may reach one day further back, servedGraceDays; never further, as in the retry of an old
+// sync: older days are neither served nor kept, see expireFiles).
 func (s *Service) accountDays(ctx context.Context, sy store.Sync, accountID string) ([]store.DayRange, time.Time, time.Time, error) {
 	from, to := s.ServedWindow()
 	if sf, err := time.Parse(dayLayout, sy.From); err == nil && sf.Before(from) {
-		from = sf
+		from = from.AddDate(0, 0, -servedGraceDays)
+		if sf.After(from) {
+			from = sf
+		}
 	}
 	ranges, err := s.store.AccountDays(ctx, accountID)
 	if err != nil {

@@ -166,12 +166,38 @@ func (s *Store) ReportFiles(ctx context.Context, customerID string, reportTypes 
 	return out, nil
 }
 
-// SupersededFiles returns the keys of a customer's objects that no file has pointed at since
-// before before, oldest first, at most limit of them.
+// NoteObject lists key, an object about to be written for customerID, among the objects no
+// file points at (since now), before it is written: an object whose file is never recorded (the
+// process dies between the copy and PutReportFile) is then pruned like a superseded one, without
+// listing the file store. PutReportFile takes the key off the list when it records it.
+func (s *Store) NoteObject(ctx context.Context, customerID, key string) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now, err := s.dbNow(tx)
+		if err != nil {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "object_key"}},
+			DoUpdates: clause.AssignmentColumns([]string{"superseded_at"}),
+		}).Create(&supersededRow{Key: key, CustomerID: customerID, SupersededAt: now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("note object %s: %w", key, mapErr(err))
+	}
+	return nil
+}
+
+// SupersededFiles returns the keys of a customer's objects (every customer's when customerID is
+// "") that no file has pointed at since before before, oldest first, at most limit of them. A
+// key a file (not damaged) points at is never returned, whatever the list says.
 func (s *Store) SupersededFiles(ctx context.Context, customerID string, before time.Time, limit int) ([]string, error) {
+	q := s.conn(ctx).Model(&supersededRow{}).Where("superseded_at < ?", utc(before)).
+		Where(`NOT EXISTS (SELECT 1 FROM report_files f WHERE f.object_key = superseded_files.object_key AND f.state <> ?)`, FileDamaged)
+	if customerID != "" {
+		q = q.Where("customer_id = ?", customerID)
+	}
 	var keys []string
-	if err := s.conn(ctx).Model(&supersededRow{}).Where("customer_id = ? AND superseded_at < ?", customerID, utc(before)).
-		Order("superseded_at").Limit(clampLimit(limit, 100, 10000)).Pluck("object_key", &keys).Error; err != nil {
+	if err := q.Order("superseded_at, object_key").Limit(clampLimit(limit, 100, 10000)).Pluck("object_key", &keys).Error; err != nil {
 		return nil, fmt.Errorf("superseded files %s: %w", customerID, mapErr(err))
 	}
 	return keys, nil
@@ -189,24 +215,42 @@ func (s *Store) ForgetSuperseded(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// DeleteReportFiles deletes the records of a customer's files (every
-// customer's when customerID is "") whose day is before the civil date of
-// before, and returns them so the caller can delete the blobs.
-func (s *Store) DeleteReportFiles(ctx context.Context, customerID string, before time.Time) ([]ReportFile, error) {
-	day := before.Format(time.DateOnly)
+// ExpireReportFiles deletes the records of files whose day is before before (YYYY-MM-DD), of
+// every customer, at most batch of them (0: 1000), and returns them; call it until it returns
+// fewer than batch. A day that an unfinished sync of the customer covers (or reaches back past)
+// is kept: that sync may still read it. The objects of the deleted records are listed as
+// superseded in the same transaction, so that pruning deletes them even if the caller, who
+// deletes them at once, dies first.
+func (s *Store) ExpireReportFiles(ctx context.Context, before string, batch int) ([]ReportFile, error) {
+	batch = clampLimit(batch, 1000, 10000)
 	var rows []reportFileRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Where("stat_date < ?", day)
-		if customerID != "" {
-			q = q.Where("customer_id = ?", customerID)
-		}
-		if err := q.Session(&gorm.Session{}).Find(&rows).Error; err != nil {
+		now, err := s.dbNow(tx)
+		if err != nil {
 			return err
 		}
-		return q.Session(&gorm.Session{}).Delete(&reportFileRow{}).Error
+		if err := tx.Where("stat_date < ?", before).
+			Where(`NOT EXISTS (SELECT 1 FROM syncs s WHERE s.customer_id = report_files.customer_id
+				AND s.status IN ? AND s.from_day <= report_files.stat_date)`, []string{StatusQueued, StatusFetching, StatusProcessing}).
+			Order("stat_date, customer_id, report_type").Limit(batch).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Key != "" {
+				if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+					Create(&supersededRow{Key: r.Key, CustomerID: r.CustomerID, SupersededAt: now}).Error; err != nil {
+					return err
+				}
+			}
+			if err := tx.Where("customer_id = ? AND report_type = ? AND stat_date = ?", r.CustomerID, r.ReportType, r.StatDate).
+				Delete(&reportFileRow{}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("delete report files %s: %w", customerID, mapErr(err))
+		return nil, fmt.Errorf("expire report files before %s: %w", before, mapErr(err))
 	}
 	out := make([]ReportFile, len(rows))
 	for i, r := range rows {

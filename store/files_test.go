@@ -3,6 +3,8 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -38,14 +40,82 @@ func TestReportFiles(t *testing.T) {
 			t.Fatalf("ReportFiles(all types, one day) = %d files, want 2", len(all))
 		}
 
-		gone, err := e.s.DeleteReportFiles(ctx, "A", time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC))
+		must(t, e.s.FailSync(ctx, *l, "test", "done with the claim")) // no unfinished sync keeps a day
+		gone, err := e.s.ExpireReportFiles(ctx, "2026-02-02", 0)
 		must(t, err)
 		if len(gone) != 2 {
-			t.Fatalf("DeleteReportFiles = %d, want 2 (days before 02-02)", len(gone))
+			t.Fatalf("ExpireReportFiles = %d, want 2 (days before 02-02)", len(gone))
 		}
 		left, _ := e.s.ReportFiles(ctx, "A", nil, "2000-01-01", "2100-01-01")
 		if len(left) != 1 || left[0].Key != "a2" {
 			t.Fatalf("left = %+v", left)
+		}
+	})
+}
+
+// Hole 6: the files of days no longer served are deleted, except the days an unfinished sync of
+// the customer may still read (it covers them or reaches back past them); the objects of the
+// deleted files are listed as superseded in the same step, so that pruning deletes them even if
+// the caller dies before it does. An object noted before its copy is pruned if its file is
+// never recorded, never while a file points at it.
+func TestExpireReportFilesKeepsWhatUnfinishedSyncsRead(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		put := func(customer, day, key string) {
+			t.Helper()
+			q := mustEnqueue(t, e.s, store.Sync{CustomerID: customer, AccountID: "acc-" + customer + day, From: day, To: day})
+			_, c, err := e.s.ClaimFetch(ctx, "w", ttl)
+			must(t, err)
+			if c.SyncID != q.ID {
+				t.Fatalf("claimed %s, want %s", c.SyncID, q.ID)
+			}
+			must(t, e.s.PutReportFile(ctx, *c, store.ReportFile{ReportType: "AD", StatDate: day, Key: key, State: store.FileBuilt, SyncID: q.ID}))
+			must(t, e.s.FailSync(ctx, *c, "test", "done with the claim"))
+		}
+		put("A", "2025-01-01", "a-0101")
+		put("A", "2025-01-02", "a-0102")
+		put("A", "2025-01-03", "a-0103")
+		put("B", "2025-01-01", "b-0101")
+		put("B", "2025-01-03", "b-0103")
+		// B has a sync still queued that reaches back to 01-02: B's 01-03 is kept, its 01-01 not.
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "B", From: "2025-01-02", To: "2025-01-09"})
+
+		var gone []string
+		for {
+			batch, err := e.s.ExpireReportFiles(ctx, "2025-01-04", 2)
+			must(t, err)
+			for _, f := range batch {
+				gone = append(gone, f.CustomerID+":"+f.Key)
+			}
+			if len(batch) < 2 {
+				break
+			}
+		}
+		sort.Strings(gone)
+		if want := []string{"A:a-0101", "A:a-0102", "A:a-0103", "B:b-0101"}; !reflect.DeepEqual(gone, want) {
+			t.Fatalf("expired %v, want %v", gone, want)
+		}
+		for c, want := range map[string]int{"A": 0, "B": 1} {
+			if left, _ := e.s.ReportFiles(ctx, c, nil, "2000-01-01", "2100-01-01"); len(left) != want {
+				t.Fatalf("customer %s keeps %+v, want %d files", c, left, want)
+			}
+		}
+		keys, err := e.s.SupersededFiles(ctx, "", e.clock.Now().Add(time.Minute), 100)
+		must(t, err)
+		sort.Strings(keys)
+		if want := []string{"a-0101", "a-0102", "a-0103", "b-0101"}; !reflect.DeepEqual(keys, want) {
+			t.Fatalf("superseded %v, want the expired objects %v", keys, want)
+		}
+		must(t, e.s.ForgetSuperseded(ctx, keys))
+
+		// An object noted before its copy: pruned when its file never comes, not while one
+		// points at it.
+		must(t, e.s.NoteObject(ctx, "B", "b-0103")) // the live file's object, copied again
+		must(t, e.s.NoteObject(ctx, "B", "b-orphan"))
+		keys, err = e.s.SupersededFiles(ctx, "B", e.clock.Now().Add(time.Minute), 100)
+		must(t, err)
+		if !reflect.DeepEqual(keys, []string{"b-orphan"}) {
+			t.Fatalf("superseded %v, want only the object no file points at", keys)
 		}
 	})
 }

@@ -46,7 +46,7 @@ func (s *Store) migrateAPI(tx *gorm.DB) error {
 }
 
 // apiSchema: a live tab is unique per spreadsheet ignoring case (as Google compares names),
-// an index for every frequent query of the API, the console and the retention job (so that
+// an index for every frequent query of the API, the console and the maintenance (so that
 // their cost does not grow with the number of syncs stored), and no secret kept for a deleted
 // account.
 var apiSchema = []string{
@@ -69,6 +69,10 @@ var apiSchema = []string{
 	`UPDATE accounts SET secret_enc = NULL WHERE deleted_at IS NOT NULL AND secret_enc IS NOT NULL`,
 	// The retention job: the oldest finished syncs.
 	`CREATE INDEX IF NOT EXISTS syncs_finished ON syncs (finished_at) WHERE finished_at IS NOT NULL`,
+	// The maintenance: files of days no longer served, and whether a superseded object is
+	// still a file's (pruning works from the database, never by listing the file store).
+	`CREATE INDEX IF NOT EXISTS report_files_stat_date ON report_files (stat_date)`,
+	`CREATE INDEX IF NOT EXISTS report_files_object_key ON report_files (object_key)`,
 }
 
 // backfillTabKeys computes sheet_tab_key for accounts stored before it existed. Live accounts

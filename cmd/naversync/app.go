@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -38,9 +37,6 @@ type app struct {
 	handler http.Handler
 	drain   chan struct{} // closed when the HTTP drain starts (api.Options.Shutdown)
 	http    *httpServer   // set by listen
-
-	stopRetention context.CancelFunc // ends the retention job (set by start)
-	retention     sync.WaitGroup
 }
 
 // appOptions are what differ between serve, demo and bench.
@@ -54,6 +50,7 @@ type appOptions struct {
 	// share spreadsheets with; a credentials file names the real one.
 	sheetsEmail string
 	noAuth      bool
+	scheduler   bool          // run the refresh scheduler (serve)
 	heartbeat   time.Duration // event stream heartbeats; 0 = the api's default
 }
 
@@ -94,6 +91,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
+	var sched *service.SchedulerConfig
+	if o.scheduler {
+		sched = &service.SchedulerConfig{Schedule: cfg.RefreshSchedule}
+	}
 	svc, err := service.New(service.Config{
 		FetchWorkers:   cfg.FetchWorkers,
 		ProcessWorkers: cfg.ProcessWorkers,
@@ -104,6 +105,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		NaverJobsMaxWait: cfg.NaverJobsMaxWait,
 		SettleDays:       cfg.SettleDays,
 		FileRetention:    cfg.FileRetention,
+		SyncRetention:    cfg.SyncRetention,
+		Scheduler:        sched,
 		Location:         loc,
 		SecretKey:        cfg.SecretKey,
 		OldSecretKeys:    cfg.OldSecretKeys,
@@ -147,35 +150,9 @@ func openFiles(ctx context.Context, raw string) (*blob.Bucket, error) {
 	return b, nil
 }
 
-// start runs the engine, the retention job and, with a schedule, the refresh scheduler.
-func (a *app) start(ctx context.Context, withScheduler bool) error {
-	if err := a.svc.Start(ctx); err != nil {
-		return err
-	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.stopRetention = cancel
-	a.retention.Add(1)
-	go func() {
-		defer a.retention.Done()
-		a.svc.RunRetention(rctx, service.RetentionConfig{Age: a.cfg.SyncRetention})
-	}()
-	if len(a.cfg.OldSecretKeys) > 0 {
-		// A key rotation in progress: encrypt what the old keys encrypted with the new one.
-		a.retention.Add(1)
-		go func() {
-			defer a.retention.Done()
-			res, err := a.svc.ReencryptSecrets(rctx)
-			if err != nil {
-				a.log.Warn("re-encrypting secrets with the new NAVERSYNC_SECRET_KEY", "err", err)
-				return
-			}
-			a.log.Info("secrets re-encrypted with the new NAVERSYNC_SECRET_KEY", "reencrypted", res.Done, "already_current", res.Current, "undecryptable", len(res.Undecryptable))
-		}()
-	}
-	if withScheduler {
-		return a.svc.StartScheduler(ctx, service.SchedulerConfig{Schedule: a.cfg.RefreshSchedule})
-	}
-	return nil
+// start runs the engine: workers, maintenance and, for serve, the refresh scheduler.
+func (a *app) start(ctx context.Context) error {
+	return a.svc.Start(ctx)
 }
 
 // listen serves the API on addr until shutdown; it returns the bound address.
@@ -200,31 +177,21 @@ func (a *app) served() <-chan error {
 	return a.http.served
 }
 
-// shutdown drains: the scheduler stops queueing, the server stops accepting, in-flight
-// requests finish (event streams end with a final event) within the shutdown timeout. close
-// then stops the workers and closes the database.
+// shutdown drains: the server stops accepting, in-flight requests finish (event streams end
+// with a final event) within the shutdown timeout. close then stops the engine (scheduler,
+// workers, maintenance) and closes the database.
 func (a *app) shutdown() {
-	if err := a.svc.StopScheduler(); err != nil {
-		a.log.Warn("stop scheduler", "err", err)
-	}
 	if a.http != nil {
 		a.http.shutdown()
 	}
 }
 
-// close stops the scheduler and the engine (leases released, unfinished syncs left resumable)
-// and closes the stores.
+// close stops the engine (the scheduler first; leases released, unfinished syncs left
+// resumable) and closes the stores.
 func (a *app) close() {
 	a.shutdown()
-	if a.stopRetention != nil {
-		a.stopRetention()
-		a.retention.Wait()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := a.svc.StopScheduler(); err != nil {
-		a.log.Warn("stop scheduler", "err", err)
-	}
 	if err := a.svc.Stop(ctx); err != nil {
 		a.log.Warn("stop engine", "err", err)
 	}
@@ -252,12 +219,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return fmt.Errorf("NAVERSYNC_API_TOKENS: %w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	a, err := newApp(ctx, cfg, log, appOptions{uiHandler: newConsole()})
+	a, err := newApp(ctx, cfg, log, appOptions{uiHandler: newConsole(), scheduler: true})
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.start(ctx, true); err != nil {
+	if err := a.start(ctx); err != nil {
 		return err
 	}
 	addr, err := a.listen(cfg.HTTPAddr)

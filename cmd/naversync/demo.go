@@ -127,7 +127,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	defer a.close()
-	if err := a.start(ctx, false); err != nil {
+	if err := a.start(ctx); err != nil {
 		return err
 	}
 	bound, err := a.listen(*addr)

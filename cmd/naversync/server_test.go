@@ -180,7 +180,7 @@ func TestHostileConnectionsAreClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.close)
-	if err := a.start(t.Context(), false); err != nil {
+	if err := a.start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	addr, err := a.listen(cfg.HTTPAddr)

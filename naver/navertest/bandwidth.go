@@ -34,7 +34,7 @@ func (s *Server) buildTime(seed uint64) time.Duration {
 }
 
 // wantsZip tells whether the download asks for a zip (X-Accept-Encoding:
-// zip, fact sheet "Download").
+// zip, docs/naver-api.md "Download").
 func wantsZip(r *http.Request) bool {
 	for _, v := range r.Header.Values("X-Accept-Encoding") {
 		for _, p := range strings.Split(v, ",") {

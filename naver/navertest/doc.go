@@ -9,7 +9,8 @@
 // (POST/GET/DELETE /master-reports[/{id}]) and downloads at
 // /report-download?authtoken=...&fileVersion=v2, and answers every request
 // with an X-Transaction-ID. The facts it imitates are those of
-// /work/shared/docs/naver-searchad.md (see package naver's doc for sources).
+// docs/naver-api.md in this repository, each with its source (package
+// naver's doc says which behaviour rests on which).
 //
 // Report data is generated deterministically from (customer seed, day,
 // entity): the same request gives the same file every time, so tests can

@@ -12,7 +12,7 @@ import (
 )
 
 // RateLimit makes the server refuse a customer's calls beyond a rate, as
-// Naver does (fact sheet, "Limits and errors"): HTTP 429
+// Naver does (docs/naver-api.md, "Limits and errors"): HTTP 429
 // {"code":429,"status":429,"title":...} without Retry-After. Every call
 // counts, downloads included; a refused call uses no allowance. A customer
 // that draws PenaltyAfter 429s within PenaltyWindow has been bursting: all

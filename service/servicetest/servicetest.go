@@ -123,6 +123,13 @@ type EngineOptions struct {
 	// store (the database's clock plus the world's offset), so a skewed Now plays a replica whose
 	// clock drifted.
 	Now func() time.Time
+	// WrapFiles wraps the engine's file store (the world's shared directory), e.g. to count
+	// its calls.
+	WrapFiles func(*blob.Bucket) *blob.Bucket
+	// Scheduler is the refresh scheduler the engine runs from Start to Stop; nil runs none.
+	Scheduler *service.SchedulerConfig
+	// MaintenanceInterval and FileRetention: see service.Config; default the service's.
+	MaintenanceInterval, FileRetention time.Duration
 	// NoStart leaves the workers stopped; the caller starts them.
 	NoStart bool
 	// SheetsMaxRequestBytes caps the Sheets writer's requests (google.Config.MaxRequestBytes):
@@ -196,6 +203,9 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = files.Close() })
+	if o.WrapFiles != nil {
+		files = o.WrapFiles(files)
+	}
 	nv, err := naver.NewClient(naver.Options{
 		BaseURL: w.NaverURL, Logger: log, HTTPClient: &http.Client{Timeout: o.HTTPTimeout}, Now: st.Now,
 		RatePerSecond: 1000, Burst: 1000, PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond,
@@ -215,6 +225,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		LeaseTTL: o.LeaseTTL, PollInterval: o.PollInterval, ReportWindow: o.ReportWindow, MaxAttempts: o.MaxAttempts,
 		SecretKey: w.Secret, DataDir: o.DataDir, Files: files, Logger: log,
 		RetryBase: 10 * time.Millisecond, NaverJobsRetry: o.NaverJobsRetry, NaverJobsMaxWait: o.NaverJobsMaxWait,
+		MaintenanceInterval: o.MaintenanceInterval, FileRetention: o.FileRetention, Scheduler: o.Scheduler,
 	}, st, nv, gw)
 	if err != nil {
 		t.Fatal(err)
