@@ -177,9 +177,28 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	if err != nil {
 		return 0, rec, fmt.Errorf("sheet cells: %w", err)
 	}
-	rec = store.SheetRecord{AccountID: acct.ID, SpreadsheetID: acct.SpreadsheetID, Tab: acct.SheetTab,
+	rec = store.SheetRecord{AccountID: acct.ID, SpreadsheetID: acct.SpreadsheetID, Tab: s.followTab(ctx, acct, res.Tab, log),
 		Layout: layout, Days: shown, Range: store.DayRange{From: sy.From, To: sy.To}, Usage: usage}
 	return rows, rec, nil
+}
+
+// followTab makes the account follow its tab when a person renamed it in the spreadsheet (the
+// writer found the tab by its sheetId and wrote it under its new title): the account's sheet_tab
+// becomes the new title, audited as a change by the service. It returns the tab the write's
+// record names: the new title, or the account's own when the update could not be made (the
+// writer then follows the tab by its sheetId again next time).
+func (s *Service) followTab(ctx context.Context, acct store.Account, written string, log *slog.Logger) string {
+	if written == "" || written == acct.SheetTab {
+		return acct.SheetTab
+	}
+	if _, err := s.store.UpdateAccount(ctx, acct.ID, store.AccountUpdate{SheetTab: &written}); err != nil {
+		log.Warn("the tab was renamed in the spreadsheet; the account could not follow it", "old_tab", acct.SheetTab, "new_tab", written, "err", err)
+		return acct.SheetTab
+	}
+	log.Info("the tab was renamed in the spreadsheet; the account follows it", "old_tab", acct.SheetTab, "new_tab", written)
+	s.audit(ctx, AuditAccountUpdate, acct.ID, "", []string{"sheet_tab"},
+		fmt.Sprintf("%s: sheet_tab %q -> %q (the tab was renamed in the spreadsheet)", acct.Name, acct.SheetTab, written))
+	return written
 }
 
 // previousSheet returns the layout the last recorded write left in the account's tab (nil when

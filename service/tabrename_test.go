@@ -1,0 +1,69 @@
+package service_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store/storetest"
+)
+
+// A person renames the account's tab in the spreadsheet: the next sync writes that tab under its
+// new title (found by its sheetId; no new tab with the old title appears), the account follows
+// it (sheet_tab is the new title, audited as the service's change), and the tab is cell for cell
+// what a fresh write gives.
+func TestAccountFollowsATabRenamedByAPerson(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 2, 2, 2)
+			e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			a := w.account(e, "A", "1001", "sheet-a", service.LevelAdgroup)
+			sync := func(req service.SyncRequest) {
+				t.Helper()
+				req.AccountID = a.ID
+				s, _, err := e.svc.EnqueueSync(t.Context(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := waitTerminal(t, e.svc, s.ID)[s.ID]; got.Status != service.StatusSucceeded {
+					t.Fatalf("sync: %s %+v", got.Status, got.Error)
+				}
+			}
+			days := dayList(w, 30, 1)
+			sync(service.SyncRequest{Days: 30})
+			const renamed = "Ad groups (team)"
+			if !w.sheets.RenameSheet("sheet-a", a.SheetTab, renamed) {
+				t.Fatalf("no tab %q to rename", a.SheetTab)
+			}
+			sync(service.SyncRequest{Days: 7, Trigger: service.TriggerScheduled})
+
+			if tabs := w.sheets.Sheets("sheet-a"); slices.Contains(tabs, a.SheetTab) {
+				t.Errorf("tabs %q: a new tab with the old title was made beside the renamed one", tabs)
+			}
+			checkCells(t, w.sheets.Values("sheet-a", renamed), expectedSheet(t, w, "1001", service.LevelAdgroup, days, nil))
+			got, err := e.svc.GetAccount(t.Context(), a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.SheetTab != renamed {
+				t.Errorf("account's sheet_tab %q, want %q (it follows the renamed tab)", got.SheetTab, renamed)
+			}
+			entries, _, err := e.svc.ListAudit(t.Context(), service.AuditFilter{AccountID: a.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, en := range entries {
+				found = found || en.Action == service.AuditAccountUpdate && slices.Contains(en.Fields, "sheet_tab")
+			}
+			if !found {
+				t.Errorf("no audit entry for the followed rename: %+v", entries)
+			}
+			// The next refresh finds the tab by its (new) title and stays incremental.
+			sync(service.SyncRequest{Days: 7, Trigger: service.TriggerScheduled})
+			checkCells(t, w.sheets.Values("sheet-a", renamed), expectedSheet(t, w, "1001", service.LevelAdgroup, days, nil))
+		})
+	}
+}
