@@ -78,6 +78,7 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	var werr error
+	var full *naverJobsFull
 	switch {
 	case err == nil:
 		werr = w.finish(bg)
@@ -91,8 +92,8 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 			s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
 			log.Info("canceled")
 		}
-	case errors.As(err, new(*naverJobsFull)):
-		werr = s.waitNaverJobs(bg, sy, c, err, log)
+	case errors.As(err, &full):
+		werr = s.waitNaverJobs(bg, sy, c, full, log)
 	case errors.Is(err, errFilesDamaged):
 		werr = s.store.RequeueSync(bg, c, store.Requeue{Refetch: true, Kind: "storage", Message: err.Error() + "; fetching them again"})
 	case ctx.Err() != nil:

@@ -246,19 +246,35 @@ func TestRequeueAndFail(t *testing.T) {
 			t.Fatalf("second attempt = %+v", s)
 		}
 		// Waiting for room among Naver's jobs: queued again, phase waiting_naver_jobs, since when kept.
-		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "naver_jobs", Message: "full", WaitingNaverJobs: true}))
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "naver_jobs", Message: "full", Wait: store.RoomWaitStarts}))
 		got, _ = e.s.GetSync(ctx, q.ID)
-		if got.Status != store.StatusQueued || got.Phase != store.PhaseWaitingNaverJobs || got.WaitingSince == nil {
-			t.Fatalf("waiting = %+v", got)
+		if got.Status != store.StatusQueued || got.Phase != store.PhaseWaitingNaverJobs || got.WaitingSince == nil || got.Attempts != 1 {
+			t.Fatalf("waiting = %+v, want the wait's attempt given back (1)", got)
 		}
 		since := *got.WaitingSince
 		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
 		e.clock.Advance(10 * time.Second)
-		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), WaitingNaverJobs: true}))
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Wait: store.RoomWaitGoesOn}))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.WaitingSince == nil || !got.WaitingSince.Equal(since) {
 			t.Fatalf("second wait moved waiting_since: %v, want %v", got.WaitingSince, since)
+		}
+		// A claim that had room and ran out again starts a new wait; any other requeue ends it.
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		e.clock.Advance(10 * time.Second)
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Wait: store.RoomWaitStarts}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.WaitingSince == nil || !got.WaitingSince.After(since) || got.Attempts != 1 {
+			t.Fatalf("a new wait: waiting_since %v (first wait %v), attempts %d; want it moved, 1 attempt", got.WaitingSince, since, got.Attempts)
+		}
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "maintenance", Message: "503"}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.WaitingSince != nil || got.Phase != store.PhaseQueued || got.Attempts != 2 {
+			t.Fatalf("a retry: %+v, want the wait ended and the attempt counted", got)
 		}
 		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
