@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/store"
 )
 
@@ -165,18 +166,71 @@ type guard struct {
 	mu       sync.Mutex
 	deadline time.Time     // monotonic
 	extended chan struct{} // closed and replaced whenever the deadline moves
+
+	// lapsed is closed when the claim is lost or could lapse (not on a shutdown or a cancel
+	// request, which end the work but not the right to call Naver): no Naver request may be
+	// in flight after it (naver.Gate).
+	lapsed    chan struct{}
+	lapseOnce sync.Once
 }
 
 func (s *Service) newGuard(c store.Claim, sent time.Time, log *slog.Logger) *guard {
 	return &guard{s: s, claim: c, log: log, ttl: s.cfg.LeaseTTL,
-		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{})}
+		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{}), lapsed: make(chan struct{})}
+}
+
+// lapse marks the claim lost (or could lapse): Naver calls in flight are cut, no more are sent.
+func (g *guard) lapse() { g.lapseOnce.Do(func() { close(g.lapsed) }) }
+
+// Lapsed is done once the claim was lost or could lapse (naver.Gate).
+func (g *guard) Lapsed() <-chan struct{} { return g.lapsed }
+
+// Admit lets a Naver request go only while the claim is held (naver.Gate), checked where the
+// request is actually sent: after the rate limiter's wait, on every retry, on contexts that
+// outlive the work's (a master job's delete). A create needs a call's budget left before the
+// deadline (waiting for a renewal if need be); any other request, time before it.
+func (g *guard) Admit(ctx context.Context, creates bool) error {
+	need := time.Duration(0)
+	if creates {
+		need = g.s.callBudget()
+	}
+	for {
+		g.mu.Lock()
+		left, moved := time.Until(g.deadline), g.extended
+		g.mu.Unlock()
+		select {
+		case <-g.lapsed:
+			return fmt.Errorf("%w: %w", naver.ErrDeadline, errLeaseLost)
+		default:
+		}
+		if left > need {
+			return nil
+		}
+		if left <= 0 {
+			return fmt.Errorf("%w (%s ago)", naver.ErrDeadline, (-left).Round(time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-g.lapsed:
+		case <-moved:
+		}
+	}
 }
 
 // start runs the heartbeat; the returned context ends (with errLeaseLost or errCancelRequest as
 // its cause) when the claim is lost, could lapse, or the sync's cancel was requested. stop ends
 // the heartbeat and waits for it.
 func (g *guard) start(ctx context.Context) (context.Context, func()) {
-	wctx, cancel := context.WithCancelCause(ctx)
+	wctx, cancelWork := context.WithCancelCause(naver.WithGate(ctx, g))
+	// A lost claim also lapses the gate, so that Naver calls on contexts that outlive the
+	// work's are cut too.
+	cancel := func(cause error) {
+		if errors.Is(cause, errLeaseLost) {
+			g.lapse()
+		}
+		cancelWork(cause)
+	}
 	var expiry *time.Timer
 	var check func()
 	check = func() {
@@ -202,10 +256,11 @@ func (g *guard) start(ctx context.Context) (context.Context, func()) {
 		cancel(nil)
 		wg.Wait()
 		expiry.Stop()
+		g.lapse() // the work is over: nothing more goes out under this claim
 	}
 }
 
-func (g *guard) heartbeat(ctx context.Context, cancel context.CancelCauseFunc) {
+func (g *guard) heartbeat(ctx context.Context, cancel func(cause error)) {
 	t := time.NewTicker(g.ttl / 3)
 	defer t.Stop()
 	failing := false
