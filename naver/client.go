@@ -191,11 +191,14 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 		ungate()
 		return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, causeOf(gctx, err))
 	}
+	ended := func() {}
 	if g := gateOf(ctx); g != nil {
-		if err := g.Admit(gctx, method == http.MethodPost); err != nil {
+		done, err := g.Admit(gctx, method == http.MethodPost)
+		if err != nil {
 			ungate()
 			return nil, fmt.Errorf("naver: %s %s not sent: %w", method, signPath, causeOf(gctx, err))
 		}
+		ended = done
 	}
 	var rd io.Reader
 	if body != nil {
@@ -204,7 +207,11 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 	// The request has its own context so that a stalled answer can be cut;
 	// the body's Close (or a failure here) ends it.
 	rctx, cancelReq := context.WithCancelCause(gctx)
-	cancel := func(cause error) { cancelReq(cause); ungate() }
+	var once sync.Once
+	cancel := func(cause error) {
+		cancelReq(cause)
+		once.Do(func() { ungate(); ended() })
+	}
 	req, err := http.NewRequestWithContext(rctx, method, rawURL, rd)
 	if err != nil {
 		cancel(nil)

@@ -18,9 +18,11 @@ var ErrDeadline = errors.New("the holder's deadline for calling Naver has passed
 // outlives its caller's context included).
 type Gate interface {
 	// Admit is called right before a request is sent; creates is true for a request that
-	// makes a job (whose answer must come back before the deadline). It returns nil to send
-	// it, or an error wrapping ErrDeadline to keep it unsent. It may wait, bounded by ctx.
-	Admit(ctx context.Context, creates bool) error
+	// makes a job (whose answer must come back before the deadline). It returns an error
+	// wrapping ErrDeadline to keep the request unsent; else the request goes, and done is
+	// called once when it has ended (answered and its body closed, failed, or cut). It may
+	// wait, bounded by ctx.
+	Admit(ctx context.Context, creates bool) (done func(), err error)
 	// Lapsed is done once no request may be in flight any more: requests still waiting for
 	// the rate limiter or in flight then are cut.
 	Lapsed() <-chan struct{}

@@ -84,10 +84,17 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 	case err == nil:
 		werr = w.finish(bg)
 	case errors.Is(err, errLeaseLost):
-		log.Warn("claim lost; stopped", "err", err)
 		// The claim may still be ours if only our deadline passed (the database was slow):
-		// then this gives it back at once; if another worker holds it, it is refused.
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "lease", Message: "stopped: " + err.Error()})
+		// then the sync is requeued; if another worker holds it, that is refused. The customer
+		// is not freed before this worker's Naver calls have ended: when some were cut in
+		// flight (Naver may still be working on them), the lease is kept to its expiry, the
+		// margin between the deadline and the expiry being theirs.
+		// Cut calls end on this side at once; the wait is bounded by the lease's expiry.
+		dctx, undrain := context.WithDeadline(bg, g.Deadline().Add(s.cfg.LeaseMargin))
+		cut := g.drain(dctx)
+		undrain()
+		log.Warn("claim lost; stopped", "err", err, "calls_cut", cut)
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "lease", Message: "stopped: " + err.Error(), KeepLease: cut > 0})
 	case errors.Is(err, errCancelRequest):
 		if werr = s.store.CancelClaimed(bg, c); werr == nil {
 			s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
@@ -109,7 +116,7 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		} else {
 			log.Error("record outcome", "err", werr)
 		}
-		if c.Kind == store.ClaimFetch {
+		if c.Kind == store.ClaimFetch && !(errors.Is(err, errLeaseLost) && g.cutCalls() > 0) {
 			// Fenced by the token: frees the customer at once if the lease is still ours.
 			if rerr := s.store.ReleaseLease(bg, c.Lease()); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
 				log.Warn("release lease", "err", rerr)
@@ -172,15 +179,53 @@ type guard struct {
 	// in flight after it (naver.Gate).
 	lapsed    chan struct{}
 	lapseOnce sync.Once
+	inFlight  int           // Naver requests sent and not ended (under mu)
+	drained   chan struct{} // closed and replaced whenever inFlight drops to zero
+	cut       int           // requests in flight when the claim lapsed
 }
 
 func (s *Service) newGuard(c store.Claim, sent time.Time, log *slog.Logger) *guard {
 	return &guard{s: s, claim: c, log: log, ttl: s.cfg.LeaseTTL,
-		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{}), lapsed: make(chan struct{})}
+		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{}), lapsed: make(chan struct{}),
+		drained: make(chan struct{})}
 }
 
 // lapse marks the claim lost (or could lapse): Naver calls in flight are cut, no more are sent.
-func (g *guard) lapse() { g.lapseOnce.Do(func() { close(g.lapsed) }) }
+func (g *guard) lapse() {
+	g.lapseOnce.Do(func() {
+		g.mu.Lock()
+		g.cut = g.inFlight
+		g.mu.Unlock()
+		close(g.lapsed)
+	})
+}
+
+// drain waits until every Naver request sent under the claim has ended on this side (those in
+// flight were cut when it lapsed), or ctx ends. It returns how many were in flight when the
+// claim lapsed: Naver may still be working on those.
+func (g *guard) drain(ctx context.Context) int {
+	for {
+		g.mu.Lock()
+		n, drained, cut := g.inFlight, g.drained, g.cut
+		g.mu.Unlock()
+		if n == 0 {
+			return cut
+		}
+		select {
+		case <-ctx.Done():
+			g.log.Warn("Naver calls still in flight after the claim was lost", "in_flight", n)
+			return cut
+		case <-drained:
+		}
+	}
+}
+
+// cutCalls is how many Naver requests were in flight when the claim lapsed.
+func (g *guard) cutCalls() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cut
+}
 
 // Lapsed is done once the claim was lost or could lapse (naver.Gate).
 func (g *guard) Lapsed() <-chan struct{} { return g.lapsed }
@@ -189,7 +234,7 @@ func (g *guard) Lapsed() <-chan struct{} { return g.lapsed }
 // request is actually sent: after the rate limiter's wait, on every retry, on contexts that
 // outlive the work's (a master job's delete). A create needs a call's budget left before the
 // deadline (waiting for a renewal if need be); any other request, time before it.
-func (g *guard) Admit(ctx context.Context, creates bool) error {
+func (g *guard) Admit(ctx context.Context, creates bool) (func(), error) {
 	need := time.Duration(0)
 	if creates {
 		need = g.s.callBudget()
@@ -197,24 +242,39 @@ func (g *guard) Admit(ctx context.Context, creates bool) error {
 	for {
 		g.mu.Lock()
 		left, moved := time.Until(g.deadline), g.extended
-		g.mu.Unlock()
 		select {
 		case <-g.lapsed:
-			return fmt.Errorf("%w: %w", naver.ErrDeadline, errLeaseLost)
+			g.mu.Unlock()
+			return nil, fmt.Errorf("%w: %w", naver.ErrDeadline, errLeaseLost)
 		default:
 		}
 		if left > need {
-			return nil
+			g.inFlight++
+			g.mu.Unlock()
+			var once sync.Once
+			return func() { once.Do(g.ended) }, nil
 		}
+		g.mu.Unlock()
 		if left <= 0 {
-			return fmt.Errorf("%w (%s ago)", naver.ErrDeadline, (-left).Round(time.Millisecond))
+			return nil, fmt.Errorf("%w (%s ago)", naver.ErrDeadline, (-left).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		case <-g.lapsed:
 		case <-moved:
 		}
+	}
+}
+
+// ended counts a Naver request of the claim as ended.
+func (g *guard) ended() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
+	if g.inFlight == 0 {
+		close(g.drained)
+		g.drained = make(chan struct{})
 	}
 }
 

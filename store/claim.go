@@ -235,6 +235,10 @@ type Requeue struct {
 	// Refetch sends a processing sync back to the fetch queue (its stored files must be
 	// fetched again).
 	Refetch bool
+	// KeepLease leaves a fetch claim's customer lease to run to its expiry instead of ending
+	// it now: a holder that lost its claim while Naver calls were in flight does not free the
+	// customer before they could have ended.
+	KeepLease bool
 }
 
 // RoomWait says whether a fetch sent back to the queue waits for room among the customer's
@@ -259,10 +263,16 @@ const (
 // RequeueSync sends the sync of c back after a transient failure, a shutdown or a wait: a fetch
 // to status queued (phase queued, or waiting_naver_jobs: see RoomWait), a processing sync to phase
 // awaiting_processing; not claimable before r.RunAfter; the claim is cleared and the lease
-// given back. A sync whose cancel was requested is canceled instead. ErrLeaseLost when c no
+// given back (left to its expiry with KeepLease). A sync whose cancel was requested is canceled instead. ErrLeaseLost when c no
 // longer holds the sync.
 func (s *Store) RequeueSync(ctx context.Context, c Claim, r Requeue) error {
-	return s.transition(ctx, "requeue sync", c, true, func(tx *gorm.DB, row syncRow, now time.Time) error {
+	keep := r.KeepLease && c.Kind == ClaimFetch
+	return s.transition(ctx, "requeue sync", c, !keep, func(tx *gorm.DB, row syncRow, now time.Time) error {
+		if keep {
+			if err := releaseSheetLocks(tx, c); err != nil {
+				return err
+			}
+		}
 		runAfter := now
 		if !r.RunAfter.IsZero() {
 			runAfter = utc(r.RunAfter)
