@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,4 +90,58 @@ func hanging(reqs []navertest.Request, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// A holder that lost its lease does not free the customer while a Naver call it had in flight
+// may still be running at Naver. The database hangs (renewals with it) while a call is held at
+// Naver (the server goes on with it though the client hangs up); the holder's deadline passes;
+// the database answers again at once, so the holder could give the lease back; it does not:
+// right after it wrote its outcome, the lease is still live, to expire by itself. (Before: the
+// lease was given back at once, so another worker could start on the customer while Naver was
+// still working on the old holder's call.)
+func TestLostLeaseIsNotFreedWhileACallIsInFlight(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{buildDelay: 30 * time.Millisecond})
+			w.customer("1001", 1, 1, 1)
+			cut := newDBCutter(t, db)
+			var restore sync.Once
+			ttl := 6 * time.Second
+			e := w.Engine(servicetest.EngineOptions{FetchWorkers: 1, ProcessWorkers: 1, LeaseTTL: ttl, DatabaseURL: cut.url,
+				LogHook: func(msg string) {
+					if strings.HasPrefix(msg, "claim could lapse") || strings.HasPrefix(msg, "renew claim failed") {
+						restore.Do(cut.restore) // the database answers again as the deadline passes
+					}
+				}})
+			a := w.Account(e, "A", "1001", "sheet-a", service.LevelCampaign)
+			sy := enqueueEngine(t, e, a.ID, service.SyncRequest{Days: 300, Full: true})
+			waitUntil(t, func() bool {
+				s, err := e.Service.GetSync(t.Context(), sy.ID)
+				return err == nil && s.Status == service.StatusFetching && s.Progress.ReportsFetched >= 10
+			})
+			// Naver holds every new request of the customer (hung up or not) until let go.
+			let := make(chan struct{})
+			var held atomic.Int64
+			w.setNaverHook(func(r *http.Request) {
+				if r.Header.Get("X-Customer") == "1001" {
+					held.Add(1)
+					<-let
+				}
+			})
+			defer close(let)
+			waitUntil(t, func() bool { return held.Load() > 0 })
+			cut.cut()
+			waitUntil(t, func() bool {
+				s, err := e.Service.GetSync(t.Context(), sy.ID)
+				return err == nil && s.Status != service.StatusFetching
+			})
+			leases, err := e.Service.Leases(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !holds(leases, "1001") {
+				t.Fatalf("the customer was freed while Naver still worked on %d held calls of the holder that lost it", held.Load())
+			}
+		})
+	}
 }

@@ -301,6 +301,10 @@ func (g *guard) start(ctx context.Context) (context.Context, func()) {
 			expiry.Reset(left)
 			return
 		}
+		g.mu.Lock()
+		n := g.inFlight
+		g.mu.Unlock()
+		g.log.Warn("claim could lapse: no renewal succeeded in time; work and Naver calls stopped", "calls_in_flight", n)
 		cancel(fmt.Errorf("%w: no renewal succeeded before the claim could lapse", errLeaseLost))
 	}
 	g.mu.Lock()
