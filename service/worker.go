@@ -71,6 +71,10 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		// A call aborted by a lost claim or a cancel failed because of that, not on its own.
 		err = cause
 	}
+	if errors.Is(err, naver.ErrDeadline) && !errors.Is(err, errLeaseLost) {
+		// A Naver call refused or cut by the guard: the claim could lapse, whatever else ended.
+		err = fmt.Errorf("%w: %w", errLeaseLost, err)
+	}
 	stop()
 	log.Debug("claim work ended", "err", err)
 
@@ -256,7 +260,7 @@ func (g *guard) Admit(ctx context.Context, creates bool) (func(), error) {
 		}
 		g.mu.Unlock()
 		if left <= 0 {
-			return nil, fmt.Errorf("%w (%s ago)", naver.ErrDeadline, (-left).Round(time.Millisecond))
+			return nil, fmt.Errorf("%w (%s ago): %w", naver.ErrDeadline, (-left).Round(time.Millisecond), errLeaseLost)
 		}
 		select {
 		case <-ctx.Done():
