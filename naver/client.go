@@ -181,10 +181,24 @@ func (c *Client) PausedUntil(customerID string) time.Time {
 // answer is returned as an error (and logged); on success the caller owns
 // the response body. counter, when not nil, is incremented per request sent.
 func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, signPath string, body []byte, counter *int, header ...string) (*http.Response, error) {
+	// With a Gate (the engine's lease holder), the wait for the rate limiter and the request
+	// end when the gate lapses, whatever ctx does, and nothing is sent that the gate refuses
+	// right before the request would leave.
+	gctx, ungate := gated(ctx)
 	p := c.pacer(cred.CustomerID)
-	tk, err := p.acquire(ctx)
+	tk, err := p.acquire(gctx)
 	if err != nil {
-		return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, err)
+		ungate()
+		return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, causeOf(gctx, err))
+	}
+	ended := func() {}
+	if g := gateOf(ctx); g != nil {
+		done, err := g.Admit(gctx, method == http.MethodPost)
+		if err != nil {
+			ungate()
+			return nil, fmt.Errorf("naver: %s %s not sent: %w", method, signPath, causeOf(gctx, err))
+		}
+		ended = done
 	}
 	var rd io.Reader
 	if body != nil {
@@ -192,7 +206,12 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 	}
 	// The request has its own context so that a stalled answer can be cut;
 	// the body's Close (or a failure here) ends it.
-	rctx, cancel := context.WithCancelCause(ctx)
+	rctx, cancelReq := context.WithCancelCause(gctx)
+	var once sync.Once
+	cancel := func(cause error) {
+		cancelReq(cause)
+		once.Do(func() { ungate(); ended() })
+	}
 	req, err := http.NewRequestWithContext(rctx, method, rawURL, rd)
 	if err != nil {
 		cancel(nil)
@@ -215,9 +234,13 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		lapsed := context.Cause(gctx)
 		cancel(nil)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, ctx.Err())
+		}
+		if errors.Is(lapsed, ErrDeadline) {
+			return nil, fmt.Errorf("naver: %s %s: %w", method, signPath, lapsed)
 		}
 		err = fmt.Errorf("naver: %s %s: %w: %w", method, signPath, ErrTransport, scrubURLError(err))
 		c.log.LogAttrs(ctx, slog.LevelWarn, "naver call failed",
@@ -257,6 +280,14 @@ func (c *Client) send(ctx context.Context, cred Credentials, method, rawURL, sig
 		slog.Int("code", ae.Code), slog.String("transaction_id", ae.TransactionID),
 		slog.String("error", ae.Error()))
 	return nil, apiErr
+}
+
+// causeOf is the cause of gctx's end when the gate lapsed (ErrDeadline), else err.
+func causeOf(gctx context.Context, err error) error {
+	if cause := context.Cause(gctx); errors.Is(cause, ErrDeadline) && !errors.Is(err, ErrDeadline) {
+		return cause
+	}
+	return err
 }
 
 // scrubURLError drops the URL from a *url.Error: download URLs carry an

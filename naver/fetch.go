@@ -435,15 +435,22 @@ func (c *Client) runJob(ctx context.Context, cred Credentials, k jobKind, j job,
 // deleteJob deletes a finished job; a failure is logged, not returned. With a journal, a job
 // that could not be deleted (or whose fetch's context ended) stays in it, and the engine
 // deletes it at the customer's next fetch; without one, the delete still runs when ctx is
-// canceled (bounded), so that jobs do not pile up toward the per-customer cap.
+// canceled (bounded), so that jobs do not pile up toward the per-customer cap. Either way a
+// Gate on ctx (the engine's lease holder) still bounds it: a delete that cannot be sent before
+// the holder's deadline fails with ErrDeadline and the job is left for the next holder.
 func (c *Client) deleteJob(ctx context.Context, k jobKind, id string, res *FetchResult) {
 	dctx := ctx
 	if !k.journal {
 		var cancel context.CancelFunc
-		dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second) // keeps ctx's Gate
 		defer cancel()
 	}
 	err := k.del(dctx, id, &res.Calls)
+	if errors.Is(err, ErrDeadline) {
+		c.log.LogAttrs(ctx, slog.LevelInfo, "naver job not deleted: the holder's deadline passed; left for the next holder",
+			append(k.attrs, slog.String("job_id", id), slog.String("error", err.Error()))...)
+		return
+	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "naver job delete failed",
 			append(k.attrs, slog.String("job_id", id), slog.String("error", err.Error()))...)

@@ -118,7 +118,7 @@ func (c *Client) createStat(ctx context.Context, cred Credentials, reportType st
 		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }})
 		resp, err := c.send(tctx, cred, http.MethodPost, c.baseStr+path, path, body, n)
 		if err != nil {
-			if wrote.Load() && (errors.Is(err, ErrTransport) || errors.Is(err, ErrServer) || ctx.Err() != nil) {
+			if wrote.Load() && (errors.Is(err, ErrTransport) || errors.Is(err, ErrServer) || errors.Is(err, ErrDeadline) || ctx.Err() != nil) {
 				return &uncertainError{err}
 			}
 			return err

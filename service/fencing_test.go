@@ -53,6 +53,11 @@ func TestReplicasWithDriftingClocksNeverShareACustomer(t *testing.T) {
 			if d := ahead.store.Now().Sub(behind.store.Now()); d > time.Second || d < -time.Second {
 				t.Errorf("the replicas tell times %s apart, want the database's time on both", d)
 			}
+			// The premise, on every dialect: the replica ahead ran on a host clock an hour ahead
+			// of the database's (and corrected for it).
+			if d := ahead.store.ClockSkew() + time.Hour; d > time.Second || d < -time.Second {
+				t.Errorf("the replica ahead measured a skew of %s, want about -1h: its host clock was not in play", ahead.store.ClockSkew())
+			}
 		})
 	}
 }

@@ -171,6 +171,7 @@ type jobSlots struct {
 	used      int
 	others    int // jobs of other tools in the last listing
 	sinceList int // creates since that listing
+	granted   int // slots taken by this fetch in all
 	freed     chan struct{}
 	failed    error
 }
@@ -214,11 +215,12 @@ func (js *jobSlots) acquire(ctx context.Context) error {
 		if js.used < limit {
 			js.used++
 			js.sinceList++
+			js.granted++
 			js.mu.Unlock()
 			return nil
 		}
 		if js.used == 0 {
-			js.failed = &naverJobsFull{others: js.others}
+			js.failed = &naverJobsFull{others: js.others, hadRoom: js.granted > 0}
 			js.mu.Unlock()
 			return js.failed
 		}
@@ -248,18 +250,29 @@ func (js *jobSlots) err() error {
 }
 
 // naverJobsFull: other tools hold so many of the customer's report jobs that any create of ours
-// would evict one of theirs.
-type naverJobsFull struct{ others int }
+// would evict one of theirs. hadRoom: this fetch had room before it ran out (so a new wait
+// starts; without it, the wait in course goes on).
+type naverJobsFull struct {
+	others  int
+	hadRoom bool
+}
 
 func (e *naverJobsFull) Error() string {
 	return fmt.Sprintf("other tools hold %d of this customer's %d report jobs at Naver; a create now would make Naver delete the oldest of them", e.others, naverJobCap)
 }
 
-// waitNaverJobs gives the lease back and requeues the sync (phase waiting_naver_jobs) until
-// others' jobs leave room; past NaverJobsMaxWait it fails with a message that says why.
-func (s *Service) waitNaverJobs(ctx context.Context, sy store.Sync, c store.Claim, cause error, log *slog.Logger) error {
+// waitNaverJobs gives the lease back and requeues the sync (phase waiting_naver_jobs, no attempt
+// used up) until others' jobs leave room; a wait that lasted NaverJobsMaxWait since it began
+// (the current wait: a fetch that had room in between starts a new one) fails the sync with a
+// message that says why.
+func (s *Service) waitNaverJobs(ctx context.Context, sy store.Sync, c store.Claim, full *naverJobsFull, log *slog.Logger) error {
+	var cause error = full
 	now := s.now()
-	if sy.WaitingSince != nil && now.Sub(*sy.WaitingSince) >= s.cfg.NaverJobsMaxWait {
+	wait := store.RoomWaitGoesOn
+	if full.hadRoom {
+		wait = store.RoomWaitStarts
+	}
+	if wait == store.RoomWaitGoesOn && sy.WaitingSince != nil && now.Sub(*sy.WaitingSince) >= s.cfg.NaverJobsMaxWait {
 		msg := fmt.Sprintf("%v, and have for %s: the sync stopped rather than evict them. Delete finished report jobs in the other tools (or wait until they do), then retry.",
 			cause, now.Sub(*sy.WaitingSince).Round(time.Minute))
 		log.Error("sync failed", "kind", "naver_jobs", "err", cause)
@@ -271,5 +284,5 @@ func (s *Service) waitNaverJobs(ctx context.Context, sy store.Sync, c store.Clai
 	}
 	log.Warn("no room among the customer's Naver report jobs; lease given back, waiting", "err", cause, "retry_in", s.cfg.NaverJobsRetry)
 	return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: now.Add(s.cfg.NaverJobsRetry), Kind: "naver_jobs",
-		Message: cause.Error() + "; waiting for room", WaitingNaverJobs: true})
+		Message: cause.Error() + "; waiting for room", Wait: wait})
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/store"
 )
 
@@ -70,6 +71,10 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		// A call aborted by a lost claim or a cancel failed because of that, not on its own.
 		err = cause
 	}
+	if errors.Is(err, naver.ErrDeadline) && !errors.Is(err, errLeaseLost) {
+		// A Naver call refused or cut by the guard: the claim could lapse, whatever else ended.
+		err = fmt.Errorf("%w: %w", errLeaseLost, err)
+	}
 	stop()
 	log.Debug("claim work ended", "err", err)
 
@@ -78,21 +83,29 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	var werr error
+	var full *naverJobsFull
 	switch {
 	case err == nil:
 		werr = w.finish(bg)
 	case errors.Is(err, errLeaseLost):
-		log.Warn("claim lost; stopped", "err", err)
 		// The claim may still be ours if only our deadline passed (the database was slow):
-		// then this gives it back at once; if another worker holds it, it is refused.
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "lease", Message: "stopped: " + err.Error()})
+		// then the sync is requeued; if another worker holds it, that is refused. The customer
+		// is not freed before this worker's Naver calls have ended: when some were cut in
+		// flight (Naver may still be working on them), the lease is kept to its expiry, the
+		// margin between the deadline and the expiry being theirs.
+		// Cut calls end on this side at once; the wait is bounded by the lease's expiry.
+		dctx, undrain := context.WithDeadline(bg, g.Deadline().Add(s.cfg.LeaseMargin))
+		cut := g.drain(dctx)
+		undrain()
+		log.Warn("claim lost; stopped", "err", err, "calls_cut", cut)
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "lease", Message: "stopped: " + err.Error(), KeepLease: cut > 0})
 	case errors.Is(err, errCancelRequest):
 		if werr = s.store.CancelClaimed(bg, c); werr == nil {
 			s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
 			log.Info("canceled")
 		}
-	case errors.As(err, new(*naverJobsFull)):
-		werr = s.waitNaverJobs(bg, sy, c, err, log)
+	case errors.As(err, &full):
+		werr = s.waitNaverJobs(bg, sy, c, full, log)
 	case errors.Is(err, errFilesDamaged):
 		werr = s.store.RequeueSync(bg, c, store.Requeue{Refetch: true, Kind: "storage", Message: err.Error() + "; fetching them again"})
 	case ctx.Err() != nil:
@@ -107,7 +120,7 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		} else {
 			log.Error("record outcome", "err", werr)
 		}
-		if c.Kind == store.ClaimFetch {
+		if c.Kind == store.ClaimFetch && !(errors.Is(err, errLeaseLost) && g.cutCalls() > 0) {
 			// Fenced by the token: frees the customer at once if the lease is still ours.
 			if rerr := s.store.ReleaseLease(bg, c.Lease()); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
 				log.Warn("release lease", "err", rerr)
@@ -164,18 +177,124 @@ type guard struct {
 	mu       sync.Mutex
 	deadline time.Time     // monotonic
 	extended chan struct{} // closed and replaced whenever the deadline moves
+
+	// lapsed is closed when the claim is lost or could lapse (not on a shutdown or a cancel
+	// request, which end the work but not the right to call Naver): no Naver request may be
+	// in flight after it (naver.Gate).
+	lapsed    chan struct{}
+	lapseOnce sync.Once
+	inFlight  int           // Naver requests sent and not ended (under mu)
+	drained   chan struct{} // closed and replaced whenever inFlight drops to zero
+	cut       int           // requests in flight when the claim lapsed
 }
 
 func (s *Service) newGuard(c store.Claim, sent time.Time, log *slog.Logger) *guard {
 	return &guard{s: s, claim: c, log: log, ttl: s.cfg.LeaseTTL,
-		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{})}
+		deadline: sent.Add(s.cfg.LeaseTTL - s.cfg.LeaseMargin), extended: make(chan struct{}), lapsed: make(chan struct{}),
+		drained: make(chan struct{})}
+}
+
+// lapse marks the claim lost (or could lapse): Naver calls in flight are cut, no more are sent.
+func (g *guard) lapse() {
+	g.lapseOnce.Do(func() {
+		g.mu.Lock()
+		g.cut = g.inFlight
+		g.mu.Unlock()
+		close(g.lapsed)
+	})
+}
+
+// drain waits until every Naver request sent under the claim has ended on this side (those in
+// flight were cut when it lapsed), or ctx ends. It returns how many were in flight when the
+// claim lapsed: Naver may still be working on those.
+func (g *guard) drain(ctx context.Context) int {
+	for {
+		g.mu.Lock()
+		n, drained, cut := g.inFlight, g.drained, g.cut
+		g.mu.Unlock()
+		if n == 0 {
+			return cut
+		}
+		select {
+		case <-ctx.Done():
+			g.log.Warn("Naver calls still in flight after the claim was lost", "in_flight", n)
+			return cut
+		case <-drained:
+		}
+	}
+}
+
+// cutCalls is how many Naver requests were in flight when the claim lapsed.
+func (g *guard) cutCalls() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cut
+}
+
+// Lapsed is done once the claim was lost or could lapse (naver.Gate).
+func (g *guard) Lapsed() <-chan struct{} { return g.lapsed }
+
+// Admit lets a Naver request go only while the claim is held (naver.Gate), checked where the
+// request is actually sent: after the rate limiter's wait, on every retry, on contexts that
+// outlive the work's (a master job's delete). A create needs a call's budget left before the
+// deadline (waiting for a renewal if need be); any other request, time before it.
+func (g *guard) Admit(ctx context.Context, creates bool) (func(), error) {
+	need := time.Duration(0)
+	if creates {
+		need = g.s.callBudget()
+	}
+	for {
+		g.mu.Lock()
+		left, moved := time.Until(g.deadline), g.extended
+		select {
+		case <-g.lapsed:
+			g.mu.Unlock()
+			return nil, fmt.Errorf("%w: %w", naver.ErrDeadline, errLeaseLost)
+		default:
+		}
+		if left > need {
+			g.inFlight++
+			g.mu.Unlock()
+			var once sync.Once
+			return func() { once.Do(g.ended) }, nil
+		}
+		g.mu.Unlock()
+		if left <= 0 {
+			return nil, fmt.Errorf("%w (%s ago): %w", naver.ErrDeadline, (-left).Round(time.Millisecond), errLeaseLost)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		case <-g.lapsed:
+		case <-moved:
+		}
+	}
+}
+
+// ended counts a Naver request of the claim as ended.
+func (g *guard) ended() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
+	if g.inFlight == 0 {
+		close(g.drained)
+		g.drained = make(chan struct{})
+	}
 }
 
 // start runs the heartbeat; the returned context ends (with errLeaseLost or errCancelRequest as
 // its cause) when the claim is lost, could lapse, or the sync's cancel was requested. stop ends
 // the heartbeat and waits for it.
 func (g *guard) start(ctx context.Context) (context.Context, func()) {
-	wctx, cancel := context.WithCancelCause(ctx)
+	wctx, cancelWork := context.WithCancelCause(naver.WithGate(ctx, g))
+	// A lost claim also lapses the gate, so that Naver calls on contexts that outlive the
+	// work's are cut too.
+	cancel := func(cause error) {
+		if errors.Is(cause, errLeaseLost) {
+			g.lapse()
+		}
+		cancelWork(cause)
+	}
 	var expiry *time.Timer
 	var check func()
 	check = func() {
@@ -186,6 +305,10 @@ func (g *guard) start(ctx context.Context) (context.Context, func()) {
 			expiry.Reset(left)
 			return
 		}
+		g.mu.Lock()
+		n := g.inFlight
+		g.mu.Unlock()
+		g.log.Warn("claim could lapse: no renewal succeeded in time; work and Naver calls stopped", "calls_in_flight", n)
 		cancel(fmt.Errorf("%w: no renewal succeeded before the claim could lapse", errLeaseLost))
 	}
 	g.mu.Lock()
@@ -201,10 +324,11 @@ func (g *guard) start(ctx context.Context) (context.Context, func()) {
 		cancel(nil)
 		wg.Wait()
 		expiry.Stop()
+		g.lapse() // the work is over: nothing more goes out under this claim
 	}
 }
 
-func (g *guard) heartbeat(ctx context.Context, cancel context.CancelCauseFunc) {
+func (g *guard) heartbeat(ctx context.Context, cancel func(cause error)) {
 	t := time.NewTicker(g.ttl / 3)
 	defer t.Stop()
 	failing := false

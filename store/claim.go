@@ -229,22 +229,50 @@ type Requeue struct {
 	RunAfter time.Time
 	// Kind and Message of the error kept on the sync ("" keeps none).
 	Kind, Message string
-	// WaitingNaverJobs marks a fetch that gave its lease back to wait for room among the
-	// customer's Naver report jobs: phase waiting_naver_jobs, and WaitingSince is set on the
-	// first such wait (kept until a fetch finishes).
-	WaitingNaverJobs bool
+	// Wait marks a fetch that gave its lease back to wait for room among the customer's Naver
+	// report jobs (see RoomWait); NoRoomWait for any other requeue, which ends a wait.
+	Wait RoomWait
 	// Refetch sends a processing sync back to the fetch queue (its stored files must be
 	// fetched again).
 	Refetch bool
+	// KeepLease leaves a fetch claim's customer lease to run to its expiry instead of ending
+	// it now: a holder that lost its claim while Naver calls were in flight does not free the
+	// customer before they could have ended.
+	KeepLease bool
 }
 
+// RoomWait says whether a fetch sent back to the queue waits for room among the customer's
+// Naver report jobs. A wait is its own state (phase waiting_naver_jobs): it uses up no attempt
+// (the attempt its claim counted is given back), and WaitingSince tells when the current wait
+// began, for the maximum wait.
+type RoomWait int
+
+// Room waits.
+const (
+	// NoRoomWait: not a wait (a retry, a shutdown...); a wait in course ends (WaitingSince
+	// cleared).
+	NoRoomWait RoomWait = iota
+	// RoomWaitStarts: the claim had room before it ran out, so a new wait starts now
+	// (WaitingSince set to now).
+	RoomWaitStarts
+	// RoomWaitGoesOn: the claim found no room at all: the wait in course goes on (WaitingSince
+	// kept; set to now when there was none).
+	RoomWaitGoesOn
+)
+
 // RequeueSync sends the sync of c back after a transient failure, a shutdown or a wait: a fetch
-// to status queued (phase queued, or waiting_naver_jobs), a processing sync to phase
+// to status queued (phase queued, or waiting_naver_jobs: see RoomWait), a processing sync to phase
 // awaiting_processing; not claimable before r.RunAfter; the claim is cleared and the lease
-// given back. A sync whose cancel was requested is canceled instead. ErrLeaseLost when c no
+// given back (left to its expiry with KeepLease). A sync whose cancel was requested is canceled instead. ErrLeaseLost when c no
 // longer holds the sync.
 func (s *Store) RequeueSync(ctx context.Context, c Claim, r Requeue) error {
-	return s.transition(ctx, "requeue sync", c, true, func(tx *gorm.DB, row syncRow, now time.Time) error {
+	keep := r.KeepLease && c.Kind == ClaimFetch
+	return s.transition(ctx, "requeue sync", c, !keep, func(tx *gorm.DB, row syncRow, now time.Time) error {
+		if keep {
+			if err := releaseSheetLocks(tx, c); err != nil {
+				return err
+			}
+		}
 		runAfter := now
 		if !r.RunAfter.IsZero() {
 			runAfter = utc(r.RunAfter)
@@ -256,11 +284,18 @@ func (s *Store) RequeueSync(ctx context.Context, c Claim, r Requeue) error {
 		switch c.Kind {
 		case ClaimFetch:
 			upd["status"], upd["phase"], upd["lock_released_at"] = StatusQueued, PhaseQueued, now
-			if r.WaitingNaverJobs {
+			switch r.Wait {
+			case NoRoomWait:
+				upd["waiting_since"] = nil
+			case RoomWaitStarts, RoomWaitGoesOn:
 				upd["phase"] = PhaseWaitingNaverJobs
-				if row.WaitingSince == nil {
+				// The claim's attempt is given back: looking for room is not an attempt.
+				upd["attempts"] = gorm.Expr("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END")
+				if r.Wait == RoomWaitStarts || row.WaitingSince == nil {
 					upd["waiting_since"] = now
 				}
+			default:
+				return fmt.Errorf("room wait %d: %w", r.Wait, ErrConflict)
 			}
 		case ClaimProcess:
 			upd["phase"] = PhaseAwaitingProcessing

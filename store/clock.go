@@ -10,8 +10,8 @@ import (
 )
 
 // Clock shifts the time a Store keeps. The store's time is the database's clock (PostgreSQL's
-// clock_timestamp(); SQLite runs inside this process, so there it is this host's clock) plus the
-// Clock's offset. Leases and claims are compared with that time inside the transactions that
+// clock_timestamp(); SQLite runs inside this process, so there it is the process's real clock,
+// whatever Options.Now says) plus the Clock's offset. Leases and claims are compared with that time inside the transactions that
 // take, renew and check them, so replicas whose own clocks drift still agree on who holds what.
 //
 // Production leaves the offset at zero (a nil *Clock). Tests start time at a chosen instant with
@@ -50,11 +50,12 @@ func (c *Clock) Now() time.Time { return time.Now().Add(c.Offset()) }
 // "today", timestamps and schedules from it, so one replica with a wrong clock neither files days
 // under the wrong date nor fires the refresh at the wrong hour.
 func (s *Store) Now() time.Time {
-	if s.dialect != DialectPostgres {
-		return time.Now().Add(s.clock.Offset()).UTC() // SQLite's clock is this host's
-	}
 	return s.hostNow().Add(time.Duration(s.skew.Load()) + s.clock.Offset()).UTC()
 }
+
+// ClockSkew is how far the database's clock was ahead of this host's (Options.Now) at the last
+// round trip that read it: negative when the host's clock is ahead. Store.Now corrects by it.
+func (s *Store) ClockSkew() time.Duration { return time.Duration(s.skew.Load()) }
 
 // now is Now at PostgreSQL's resolution, so values round-trip identically on both dialects.
 func (s *Store) now() time.Time { return s.Now().Truncate(time.Microsecond) }
@@ -62,13 +63,14 @@ func (s *Store) now() time.Time { return s.Now().Truncate(time.Microsecond) }
 // dbNow reads the database's time (plus the clock's offset) on tx, and refreshes the estimate of
 // how far this host's clock is off. Lease and claim decisions use it, never the host's clock.
 func (s *Store) dbNow(tx *gorm.DB) (time.Time, error) {
-	if s.dialect != DialectPostgres {
-		return s.now(), nil
-	}
 	before := s.hostNow()
 	var t time.Time
-	if err := tx.Raw("SELECT clock_timestamp()").Scan(&t).Error; err != nil {
-		return time.Time{}, fmt.Errorf("database time: %w", err)
+	if s.dialect == DialectPostgres {
+		if err := tx.Raw("SELECT clock_timestamp()").Scan(&t).Error; err != nil {
+			return time.Time{}, fmt.Errorf("database time: %w", err)
+		}
+	} else {
+		t = time.Now() // SQLite runs in this process: its clock is the process's real one
 	}
 	after := s.hostNow()
 	s.skew.Store(int64(t.Sub(before.Add(after.Sub(before) / 2))))

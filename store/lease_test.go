@@ -246,19 +246,35 @@ func TestRequeueAndFail(t *testing.T) {
 			t.Fatalf("second attempt = %+v", s)
 		}
 		// Waiting for room among Naver's jobs: queued again, phase waiting_naver_jobs, since when kept.
-		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "naver_jobs", Message: "full", WaitingNaverJobs: true}))
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "naver_jobs", Message: "full", Wait: store.RoomWaitStarts}))
 		got, _ = e.s.GetSync(ctx, q.ID)
-		if got.Status != store.StatusQueued || got.Phase != store.PhaseWaitingNaverJobs || got.WaitingSince == nil {
-			t.Fatalf("waiting = %+v", got)
+		if got.Status != store.StatusQueued || got.Phase != store.PhaseWaitingNaverJobs || got.WaitingSince == nil || got.Attempts != 1 {
+			t.Fatalf("waiting = %+v, want the wait's attempt given back (1)", got)
 		}
 		since := *got.WaitingSince
 		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
 		e.clock.Advance(10 * time.Second)
-		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), WaitingNaverJobs: true}))
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Wait: store.RoomWaitGoesOn}))
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.WaitingSince == nil || !got.WaitingSince.Equal(since) {
 			t.Fatalf("second wait moved waiting_since: %v, want %v", got.WaitingSince, since)
+		}
+		// A claim that had room and ran out again starts a new wait; any other requeue ends it.
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		e.clock.Advance(10 * time.Second)
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Wait: store.RoomWaitStarts}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.WaitingSince == nil || !got.WaitingSince.After(since) || got.Attempts != 1 {
+			t.Fatalf("a new wait: waiting_since %v (first wait %v), attempts %d; want it moved, 1 attempt", got.WaitingSince, since, got.Attempts)
+		}
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{RunAfter: e.clock.Now(), Kind: "maintenance", Message: "503"}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.WaitingSince != nil || got.Phase != store.PhaseQueued || got.Attempts != 2 {
+			t.Fatalf("a retry: %+v, want the wait ended and the attempt counted", got)
 		}
 		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
@@ -333,12 +349,35 @@ func TestStaleWorkerWritesAreRefused(t *testing.T) {
 		if got.Status != store.StatusFetching || got.LeaseToken != fresh.Token || got.ReportsFetched != 0 || got.Error != "" || got.Phase != store.PhaseFetching {
 			t.Fatalf("a stale write changed the sync: %+v", got)
 		}
+		// Every table a refused write aims at is read back: a write that went through before
+		// its fence said no would show here, whatever error it returned.
+		files, err := e.s.ReportFiles(ctx, "A", nil, "2026-02-01", "2026-02-01")
+		must(t, err)
+		if len(files) != 0 {
+			t.Errorf("a stale file write left %+v", files)
+		}
+		var masters []store.MasterEntity
+		must(t, e.s.MasterEntities(ctx, "A", func(m store.MasterEntity) error { masters = append(masters, m); return nil }))
+		if len(masters) != 0 {
+			t.Errorf("a stale master write left %+v", masters)
+		}
+		if at, err := e.s.MasterState(ctx, "A", "Campaign"); err != nil || !at.IsZero() {
+			t.Errorf("a stale master-state write left %s (%v)", at, err)
+		}
+		if jobs, err := e.s.ReportJobs(ctx, "A"); err != nil || len(jobs) != 0 {
+			t.Errorf("a stale journal write left %+v (%v)", jobs, err)
+		}
+		leases, err := e.s.Leases(ctx)
+		must(t, err)
+		if len(leases) != 1 || leases[0].Token != fresh.Token || leases[0].Owner != "fresh" {
+			t.Errorf("after the stale writes the leases are %+v, want the new holder's (token %d) alone", leases, fresh.Token)
+		}
 		must(t, replica.PutReportFile(ctx, *fresh, store.ReportFile{ReportType: "AD", StatDate: "2026-02-01", State: store.FileBuilt, Key: "fresh"}))
 		must(t, replica.FinishFetch(ctx, *fresh))
 		if leases, _ := e.s.Leases(ctx); len(leases) != 0 {
 			t.Fatalf("the new holder did not give the customer back: %+v", leases)
 		}
-		files, _ := e.s.ReportFiles(ctx, "A", nil, "2026-02-01", "2026-02-01")
+		files, _ = e.s.ReportFiles(ctx, "A", nil, "2026-02-01", "2026-02-01")
 		if len(files) != 1 || files[0].Key != "fresh" {
 			t.Fatalf("files = %+v", files)
 		}
@@ -368,6 +407,14 @@ func TestDriftingHostClocksNeverShareACustomer(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
 		ahead := storetestOpenWithHostClock(t, e, func() time.Time { return time.Now().Add(time.Hour) })
+		// Two different clocks on every dialect: the replica's host clock is an hour ahead of the
+		// database's, and its store knows it (else this test proves nothing).
+		if d := ahead.ClockSkew() + time.Hour; d > slack || d < -slack {
+			t.Fatalf("the replica ahead measured a skew of %s, want about -1h: its host clock is not in play", ahead.ClockSkew())
+		}
+		if d := e.s.ClockSkew(); d > slack || d < -slack {
+			t.Fatalf("the replica on time measured a skew of %s, want about 0", d)
+		}
 		mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-01", To: "2026-02-01"})
 		mustEnqueue(t, e.s, store.Sync{CustomerID: "A", From: "2026-02-02", To: "2026-02-02"})
 		s1, c1, err := e.s.ClaimFetch(ctx, "behind", ttl)

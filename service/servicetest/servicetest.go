@@ -115,6 +115,9 @@ type EngineOptions struct {
 	// DatabaseURL is where this engine's store connects; default the world's database (a
 	// test may put a proxy in between to cut the connection).
 	DatabaseURL string
+	// RateLimitPause is how long a customer's Naver calls are held after a burst of 429s;
+	// default 200ms.
+	RateLimitPause time.Duration
 	// NaverJobsRetry and NaverJobsMaxWait: see service.Config; defaults 200ms and 1h.
 	NaverJobsRetry, NaverJobsMaxWait time.Duration
 	// DataDir holds temporary downloads; default a new temporary directory.
@@ -193,6 +196,9 @@ func (w *World) Engine(o EngineOptions) *Engine {
 	if o.DatabaseURL != "" {
 		db.URL = o.DatabaseURL
 	}
+	if o.RateLimitPause == 0 {
+		o.RateLimitPause = 200 * time.Millisecond
+	}
 	if o.NaverJobsRetry == 0 {
 		o.NaverJobsRetry = 200 * time.Millisecond
 	}
@@ -209,7 +215,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 	nv, err := naver.NewClient(naver.Options{
 		BaseURL: w.NaverURL, Logger: log, HTTPClient: &http.Client{Timeout: o.HTTPTimeout}, Now: st.Now,
 		RatePerSecond: 1000, Burst: 1000, PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond,
-		RetryMin: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond, RateLimitPause: 200 * time.Millisecond,
+		RetryMin: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond, RateLimitPause: o.RateLimitPause,
 		RateMemory: st,
 	})
 	if err != nil {
