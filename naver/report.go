@@ -256,6 +256,19 @@ func (c *Client) getMaster(ctx context.Context, cred Credentials, id string, n *
 	return &r, nil
 }
 
+// ListMasterReports returns the customer's master report jobs, other tools' included.
+func (c *Client) ListMasterReports(ctx context.Context, cred Credentials) ([]MasterReport, error) {
+	var out []masterReportJSON
+	if _, err := c.doJSON(ctx, cred, http.MethodGet, "/master-reports", nil, &out, nil); err != nil {
+		return nil, fmt.Errorf("list master reports: %w", err)
+	}
+	rs := make([]MasterReport, len(out))
+	for i := range out {
+		rs[i] = out[i].report()
+	}
+	return rs, nil
+}
+
 // DeleteMasterReport deletes one master job.
 func (c *Client) DeleteMasterReport(ctx context.Context, cred Credentials, id string) error {
 	return c.deleteMaster(ctx, cred, id, nil)
