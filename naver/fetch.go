@@ -225,11 +225,11 @@ func parseJobID(id string) int64 {
 // noJournal is the journal of a fetch without one.
 type noJournal struct{}
 
-func (noJournal) Creating(context.Context, JobSpec) (int64, error)    { return 0, nil }
-func (noJournal) Created(context.Context, int64, string) error        { return nil }
-func (noJournal) Gone(context.Context, int64) error                   { return nil }
-func (noJournal) Undeleted(context.Context, int64, error) error       { return nil }
-func (noJournal) Known(string) bool                                   { return false }
+func (noJournal) Creating(context.Context, JobSpec) (int64, error) { return 0, nil }
+func (noJournal) Created(context.Context, int64, string) error     { return nil }
+func (noJournal) Gone(context.Context, int64) error                { return nil }
+func (noJournal) Undeleted(context.Context, int64, error) error    { return nil }
+func (noJournal) Known(string) bool                                { return false }
 
 // createStatOnce creates a stat job, with a journal entry per create sent. A create that
 // surely made no job (refused, or never written to the connection) is retried like any call,
