@@ -233,14 +233,13 @@ func (noJournal) Known(string) bool                                { return fals
 
 // createStatOnce creates a stat job, with a journal entry per create sent. A create that
 // surely made no job (refused, or never written to the connection) is retried like any call,
-// its entry gone. One whose answer was lost is not: the customer's jobs are listed, and the one
-// job of this report and day registered within the create's window (AdoptWindow) that the
-// journal does not already hold is taken as its answer. With none, the entry stays (the job
-// may still register: a late registration, which the engine resolves later) and the create is
-// sent again under a new entry; with several, or when the context ended first, the result is
-// ErrUncertain and the entry stays for the engine to settle.
+// its entry gone. One whose answer was lost is not: the customer's jobs are listed until the
+// create's window (AdoptWindow) has passed, and the one job of this report and day registered
+// within it that the journal does not already hold is taken as its answer (a job may register
+// late, and a listing may lag). With none by the window's end, the create made none: its entry
+// goes and the create is sent again under a new one. With several, or when the context ended
+// first, the result is ErrUncertain and the entry stays for the engine to settle.
 func (c *Client) createStatOnce(ctx context.Context, cred Credentials, reportType string, day time.Time, journal Journal, n *int) (*StatReport, int64, error) {
-	before, after := c.AdoptWindow()
 	for attempt := 1; ; attempt++ {
 		ref, err := journal.Creating(ctx, JobSpec{Kind: StatJob, ReportType: reportType, Day: day})
 		if err != nil {
@@ -263,11 +262,7 @@ func (c *Client) createStatOnce(ctx context.Context, cred Credentials, reportTyp
 		if ctx.Err() != nil {
 			return nil, 0, err
 		}
-		jobs, ferr := c.listStat(ctx, cred, n)
-		if ferr != nil {
-			return nil, 0, errors.Join(err, ferr)
-		}
-		found, ok, ferr := MatchStatJob(jobs, reportType, day, sent, before, after, journalKnows(journal))
+		found, ok, ferr := c.awaitLostJob(ctx, cred, reportType, day, sent, journal, n)
 		switch {
 		case ferr != nil:
 			return nil, 0, errors.Join(err, ferr)
@@ -279,13 +274,41 @@ func (c *Client) createStatOnce(ctx context.Context, cred Credentials, reportTyp
 				return nil, 0, err
 			}
 			return &found, ref, nil
-		case attempt >= c.opts.MaxAttempts:
+		}
+		// No job registered within the create's window: it made none.
+		if err := journal.Gone(ctx, ref); err != nil {
 			return nil, 0, err
 		}
-		// No job of the create shows yet: its entry stays (the job may register later) and the
-		// create is sent again, after a backoff, under an entry of its own.
+		if attempt >= c.opts.MaxAttempts {
+			return nil, 0, err
+		}
 		if serr := sleep(ctx, c.backoff(attempt)); serr != nil {
 			return nil, 0, errors.Join(err, serr)
+		}
+	}
+}
+
+// awaitLostJob looks for the job of a create sent at sent whose answer was lost: it lists the
+// customer's jobs until one matches (MatchStatJob, jobs the journal holds left out) or the
+// create's window has passed (a job may register late, and listings may lag). ok is false when
+// none registered within the window; ErrUncertain when several did.
+func (c *Client) awaitLostJob(ctx context.Context, cred Credentials, reportType string, day, sent time.Time, journal Journal, n *int) (StatReport, bool, error) {
+	before, after := c.AdoptWindow()
+	end := sent.Add(after)
+	for poll := 1; ; poll++ {
+		jobs, err := c.listStat(ctx, cred, n)
+		if err != nil {
+			return StatReport{}, false, err
+		}
+		found, ok, err := MatchStatJob(jobs, reportType, day, sent, before, after, journalKnows(journal))
+		switch {
+		case err != nil || ok:
+			return found, ok, err
+		case c.now().After(end):
+			return StatReport{}, false, nil
+		}
+		if err := sleep(ctx, min(c.backoff(poll), max(end.Sub(c.now()), 0)+time.Millisecond)); err != nil {
+			return StatReport{}, false, err
 		}
 	}
 }
