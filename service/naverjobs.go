@@ -399,7 +399,7 @@ func (s *Service) settleJobs(ctx context.Context, sy store.Sync, cred naver.Cred
 // any replica, deletes it.
 func (s *Service) finishJobs(ctx context.Context, slots *jobSlots) error {
 	st := slots.settler
-	const deletePasses = 3
+	const deletePasses = 2
 	for pass := 0; ; pass++ {
 		pending, until := st.pending()
 		left := slots.journal.leftovers() + masterLeftovers(slots.journal)
