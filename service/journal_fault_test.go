@@ -2,9 +2,12 @@ package service_test
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -174,4 +177,112 @@ func journalFaultRun(t *testing.T, db storetest.DB, rng *rand.Rand) {
 	}
 	n := claims.check(t, w.naver.Requests(), w.Clock.Offset())
 	t.Logf("%d syncs, %d Naver requests (each inside its holder's claim), %d jobs of the other tool created and deleted beside them", len(done), n, made)
+}
+
+// The journal across a kill: an engine process is killed (SIGKILL) while its Naver calls hang
+// at a random point of its fetches, under the same kinds of faults; the calls it had sent are
+// then served (a create makes its job, which no one hears of). A surviving engine finishes the
+// syncs; after one more sync of each customer nothing of ours is left at Naver, nothing of the
+// other tool's was deleted or evicted. Runs: NAVERSYNC_JOURNAL_KILL_RUNS (default 1 per
+// database).
+func TestFaultJobJournalKilled(t *testing.T) {
+	if isKillChild() {
+		t.Skip("this is the child")
+	}
+	runs := 1
+	if v, err := strconv.Atoi(os.Getenv("NAVERSYNC_JOURNAL_KILL_RUNS")); err == nil && v > 0 {
+		runs = v
+	}
+	for run := range runs {
+		t.Run(strconv.Itoa(run), func(t *testing.T) {
+			for _, db := range storetest.Databases(t) {
+				seed := uint64(time.Now().UnixNano())
+				if v, err := strconv.ParseUint(os.Getenv("NAVERSYNC_JOURNAL_SEED"), 10, 64); err == nil {
+					seed = v
+				}
+				t.Run(db.Name, func(t *testing.T) {
+					t.Logf("seed %d (NAVERSYNC_JOURNAL_SEED=%d replays it)", seed, seed)
+					journalKillRun(t, db, rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)))
+				})
+			}
+		})
+	}
+}
+
+func journalKillRun(t *testing.T, db storetest.DB, rng *rand.Rand) {
+	w := newWorld(t, db, worldOptions{buildDelay: 3 * time.Millisecond})
+	customers := []string{"9001", "9002"}
+	for _, c := range customers {
+		w.customer(c, 1, 1, 1)
+		w.naver.AddForeignJobs(c, 45)
+	}
+	w.Clock.Advance(time.Minute) // the other tool's jobs are older than any create's window
+	for _, c := range customers {
+		w.naver.SetFault(navertest.Fault{Customer: c, Kind: navertest.LoseCreateAnswer, Count: rng.IntN(3) + 1})
+		w.naver.SetFault(navertest.Fault{Customer: c, Kind: navertest.LateRegistration, Count: rng.IntN(2) + 1, Delay: time.Duration(50+rng.IntN(250)) * time.Millisecond})
+		w.naver.SetFault(navertest.Fault{Customer: c, Kind: navertest.DeleteFails, Count: 5 * (rng.IntN(6) + 1)})
+		w.naver.SetFault(navertest.Fault{Customer: c, Kind: navertest.ReportError, Path: "/stat-reports", Count: rng.IntN(2) + 1})
+	}
+	e := w.relEngine(relOptions{fetchWorkers: 2, processWorkers: 1, leaseTTL: killChildTTL, noStart: true, replica: "survivor", maxAttempts: 100})
+	var ids []string
+	var accounts []service.Account
+	for _, c := range customers {
+		a := w.account(e, "Kill "+c, c, "sheet-"+c, service.LevelCampaign)
+		accounts = append(accounts, a)
+		ids = append(ids, enqueue(t, e, a.ID, 10+rng.IntN(11)).ID)
+	}
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	threshold := int64(20 + rng.IntN(120))
+	var calls, held atomic.Int64
+	w.setNaverHook(func(r *http.Request) {
+		if calls.Add(1) > threshold {
+			held.Add(1)
+			<-release // served after the kill, as a request already on its way would be
+		}
+	})
+	cmd, out := startKillChild(t, w, db)
+	deadline := time.Now().Add(time.Minute)
+	for held.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the child never made %d Naver calls; its output:\n%s", threshold, out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	w.setNaverHook(nil)
+	free()
+	t.Logf("killed the child at its Naver call %d, with %d calls in flight", threshold, held.Load())
+
+	startEngine(t, e.svc)
+	done := waitTerminal(t, e.svc, ids...)
+	w.naver.ClearFaults()
+	var last []string
+	for _, a := range accounts {
+		last = append(last, enqueue(t, e, a.ID, 2).ID)
+	}
+	for id, s := range waitTerminal(t, e.svc, last...) {
+		done[id] = s
+	}
+	for id, s := range done {
+		if s.Status != service.StatusSucceeded {
+			t.Errorf("sync %s: %s %+v", id, s.Status, s.Error)
+		}
+	}
+	for _, c := range customers {
+		if ids := w.naver.ForeignDeleted(c); len(ids) != 0 {
+			t.Errorf("customer %s: we deleted the other tool's jobs %v", c, ids)
+		}
+		if own, foreign := w.naver.Evicted(c); own != 0 || foreign != 0 {
+			t.Errorf("customer %s: Naver's cap deleted %d of our jobs and %d of the other tool's", c, own, foreign)
+		}
+		if left := w.naver.OwnJobs(c); len(left) != 0 {
+			t.Errorf("customer %s: jobs of ours left at Naver: %v", c, left)
+		}
+	}
 }
