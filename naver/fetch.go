@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -317,6 +318,86 @@ func journalKnows(j Journal) func(int64) bool {
 	return func(id int64) bool { return j.Known(strconv.FormatInt(id, 10)) }
 }
 
+// createMasterOnce is createStatOnce for a master report of item.
+func (c *Client) createMasterOnce(ctx context.Context, cred Credentials, item string, from time.Time, journal Journal, n *int) (*MasterReport, int64, error) {
+	for attempt := 1; ; attempt++ {
+		ref, err := journal.Creating(ctx, JobSpec{Kind: MasterJob, ReportType: item})
+		if err != nil {
+			return nil, 0, err
+		}
+		sent := c.now()
+		r, err := c.createMaster(ctx, cred, item, from, n)
+		switch {
+		case err == nil:
+			if err := journal.Created(ctx, ref, r.ID); err != nil {
+				return nil, 0, err
+			}
+			return r, ref, nil
+		case !errors.Is(err, ErrUncertain):
+			// Refused, or never sent: no job made.
+			if gerr := journal.Gone(ctx, ref); gerr != nil {
+				return nil, 0, errors.Join(err, gerr)
+			}
+			return nil, 0, err
+		case ctx.Err() != nil:
+			return nil, 0, err // the entry stays: the engine settles it
+		}
+		found, ok, ferr := c.awaitLostMaster(ctx, cred, item, sent, journal, n)
+		switch {
+		case ferr != nil:
+			return nil, 0, errors.Join(err, ferr)
+		case ok:
+			c.log.LogAttrs(ctx, slog.LevelInfo, "naver create answer lost; found the master job it made",
+				slog.String("customer_id", cred.CustomerID), slog.String("item", item), slog.String("job_id", found.ID))
+			if err := journal.Created(ctx, ref, found.ID); err != nil {
+				return nil, 0, err
+			}
+			return &found, ref, nil
+		}
+		// No job registered within the create's window: it made none.
+		if err := journal.Gone(ctx, ref); err != nil {
+			return nil, 0, err
+		}
+		if attempt >= c.opts.MaxAttempts {
+			return nil, 0, err
+		}
+		if serr := sleep(ctx, c.backoff(attempt)); serr != nil {
+			return nil, 0, errors.Join(err, serr)
+		}
+	}
+}
+
+// awaitLostMaster is awaitLostJob for a master create of item: the one master job of item
+// whose update time lies within the create's window and that the journal does not hold.
+func (c *Client) awaitLostMaster(ctx context.Context, cred Credentials, item string, sent time.Time, journal Journal, n *int) (MasterReport, bool, error) {
+	before, after := c.AdoptWindow()
+	lo, end := sent.Add(-before), sent.Add(after)
+	for poll := 1; ; poll++ {
+		var out []masterReportJSON
+		if _, err := c.doJSON(ctx, cred, http.MethodGet, "/master-reports", nil, &out, n); err != nil {
+			return MasterReport{}, false, fmt.Errorf("list master reports: %w", err)
+		}
+		var match []MasterReport
+		for i := range out {
+			m := out[i].report()
+			if m.Item == item && !m.UpdateTime.Before(lo) && !m.UpdateTime.After(end) && !journal.Known(m.ID) {
+				match = append(match, m)
+			}
+		}
+		switch {
+		case len(match) == 1:
+			return match[0], true, nil
+		case len(match) > 1:
+			return MasterReport{}, false, fmt.Errorf("%d master jobs of %s registered since the create, ours cannot be told apart: %w", len(match), item, ErrUncertain)
+		case c.now().After(end):
+			return MasterReport{}, false, nil
+		}
+		if err := sleep(ctx, min(c.backoff(poll), max(end.Sub(c.now()), 0)+time.Millisecond)); err != nil {
+			return MasterReport{}, false, err
+		}
+	}
+}
+
 // AdoptWindow is how a job of a create whose answer was lost may be told by its regTm: from
 // before ahead of the time the create was sent (Naver's clock may be behind ours) to after past
 // it (the create's own timeout, plus the clock difference). Options.ClockSlack and
@@ -394,21 +475,8 @@ func (c *Client) FetchMaster(ctx context.Context, cred Credentials, req MasterRe
 		gone:      journal.Gone,
 		undeleted: journal.Undeleted,
 		create: func(ctx context.Context, n *int) (job, error) {
-			ref, err := journal.Creating(ctx, JobSpec{Kind: MasterJob, ReportType: item})
+			r, ref, err := c.createMasterOnce(ctx, cred, item, from, journal, n)
 			if err != nil {
-				return job{}, err
-			}
-			r, err := c.createMaster(ctx, cred, item, from, n)
-			if err != nil {
-				if !errors.Is(err, ErrTransport) && !errors.Is(err, ErrServer) && ctx.Err() == nil {
-					// Refused: no job made.
-					if gerr := journal.Gone(ctx, ref); gerr != nil {
-						return job{}, errors.Join(err, gerr)
-					}
-				}
-				return job{}, err
-			}
-			if err := journal.Created(ctx, ref, r.ID); err != nil {
 				return job{}, err
 			}
 			return job{r.ID, r.Status, r.DownloadURL, ref}, nil
