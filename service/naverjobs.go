@@ -281,6 +281,7 @@ func (st *jobSettler) settle(ctx context.Context, listed []naver.StatReport, nee
 		key := r.ReportType + "|" + r.StatDate
 		if t := need[key]; r.Kind == store.JobStat && r.State == store.JobMade && t != nil && t.jobID == 0 {
 			t.jobID, t.jobRef = parseJobID(r.JobID), r.ID
+			j.take(r.ID) // the task's from now on: never deleted by a later settle under it
 			continue
 		}
 		if !all && now.Before(r.DeleteAfter) {
