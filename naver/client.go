@@ -76,6 +76,15 @@ type Options struct {
 	// burst of rate-limit answers (5 within 10 s); default 5 min, as Naver
 	// asks after a burst. Other customers are not affected.
 	RateLimitPause time.Duration
+	// ClockSlack is how far Naver's clock (the regTm of a job) may be from ours; default 1 min
+	// (Naver refuses requests signed further off, so a client whose calls succeed is within
+	// about that).
+	ClockSlack time.Duration
+	// CreateWindow is how long after a create was sent the job it made may register: the
+	// create's own timeout plus ClockSlack; default the HTTP client's Timeout (2 min when it
+	// has none) plus ClockSlack. Only a job registered within it is ever taken for the answer
+	// of a create whose answer was lost (see AdoptWindow).
+	CreateWindow time.Duration
 }
 
 // Client talks to the Naver Search Ad API. It is safe for concurrent use.
@@ -151,6 +160,16 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if opts.RateLimitPause <= 0 {
 		opts.RateLimitPause = 5 * time.Minute
+	}
+	if opts.ClockSlack <= 0 {
+		opts.ClockSlack = regTimeSlack
+	}
+	if opts.CreateWindow <= 0 {
+		timeout := opts.HTTPClient.Timeout
+		if timeout <= 0 {
+			timeout = 2 * time.Minute
+		}
+		opts.CreateWindow = timeout + opts.ClockSlack
 	}
 	return &Client{
 		base:    u,

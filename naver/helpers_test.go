@@ -66,6 +66,10 @@ func setup(t *testing.T, so navertest.Options, co naver.Options) *env {
 	if co.RatePerSecond == 0 {
 		co.RatePerSecond, co.Burst = 10000, 10000
 	}
+	if co.ClockSlack == 0 {
+		// The simulator reads the same clock: a lost create's window is its timeout and a little.
+		co.ClockSlack = 100 * time.Millisecond
+	}
 	c, err := naver.NewClient(co)
 	if err != nil {
 		t.Fatal(err)

@@ -222,13 +222,36 @@ func (c *Client) CreateMasterReport(ctx context.Context, cred Credentials, item 
 	return c.createMaster(ctx, cred, item, from, nil)
 }
 
+// createMaster sends a master create, retrying only attempts that surely made no job, as
+// createStat does: one whose answer was lost returns an error matching ErrUncertain.
 func (c *Client) createMaster(ctx context.Context, cred Credentials, item string, from time.Time, n *int) (*MasterReport, error) {
+	const path = "/master-reports"
 	in := masterReportJSON{Item: item}
 	if !from.IsZero() {
 		in.FromTime = from.UTC().Format("2006-01-02T15:04:05Z")
 	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
 	var out masterReportJSON
-	if _, err := c.doJSON(ctx, cred, http.MethodPost, "/master-reports", in, &out, n); err != nil {
+	err = c.retry(ctx, func() error {
+		var wrote atomic.Bool
+		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }})
+		resp, err := c.send(tctx, cred, http.MethodPost, c.baseStr+path, path, body, n)
+		if err != nil {
+			if wrote.Load() && (errors.Is(err, ErrTransport) || errors.Is(err, ErrServer) || ctx.Err() != nil) {
+				return &uncertainError{err}
+			}
+			return err
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONBody)).Decode(&out); err != nil {
+			return &uncertainError{fmt.Errorf("naver: POST %s: read answer: %w: %w", path, ErrTransport, err)}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create master report %s: %w", item, err)
 	}
 	r := out.report()
@@ -254,6 +277,19 @@ func (c *Client) getMaster(ctx context.Context, cred Credentials, id string, n *
 	}
 	r := out.report()
 	return &r, nil
+}
+
+// ListMasterReports returns the customer's master report jobs, other tools' included.
+func (c *Client) ListMasterReports(ctx context.Context, cred Credentials) ([]MasterReport, error) {
+	var out []masterReportJSON
+	if _, err := c.doJSON(ctx, cred, http.MethodGet, "/master-reports", nil, &out, nil); err != nil {
+		return nil, fmt.Errorf("list master reports: %w", err)
+	}
+	rs := make([]MasterReport, len(out))
+	for i := range out {
+		rs[i] = out[i].report()
+	}
+	return rs, nil
 }
 
 // DeleteMasterReport deletes one master job.

@@ -197,7 +197,7 @@ func TestLostCreateAnswerLeavesNoOrphanJob(t *testing.T) {
 			if n := w.naver.OutstandingJobs("1001"); n != 0 {
 				t.Errorf("%d jobs left at Naver, want none", n)
 			}
-			if jobs, err := e.store.ReportJobs(t.Context(), "1001"); err != nil || len(jobs) != 0 {
+			if jobs, err := e.store.NaverJobs(t.Context(), "1001"); err != nil || len(jobs) != 0 {
 				t.Errorf("journal still holds %+v (%v)", jobs, err)
 			}
 		})

@@ -38,6 +38,7 @@ type fetchTask struct {
 	reportType string
 	day        time.Time
 	jobID      int64 // a job already made at Naver to continue (0: create one)
+	jobRef     int64 // the journal's row of jobID
 }
 
 // runFetch talks to Naver for one sync while holding its customer's lease, then gives the lease
@@ -159,8 +160,8 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	// Jobs earlier fetches of this customer left at Naver (a lost answer, a shutdown, a crash)
 	// are continued by the task that needs them or deleted; the listing also tells how many
 	// jobs other tools hold.
-	journal := &jobJournal{s: s, claim: c, syncID: sy.ID, guard: g, ours: map[string]int64{}}
-	slots, err := s.settleJobs(ctx, sy, c, cred, tasks, journal, log)
+	journal := newJobJournal(s, c, sy.ID, g, log)
+	slots, err := s.settleJobs(ctx, sy, cred, tasks, journal, log)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	// beside the stat reports, each master job one of the window's: each takes a build time too.
 	if len(tasks) > 0 || sy.RetryOf == "" {
 		for _, item := range masterItems {
-			eg.Go(func() error { return s.refreshMaster(gctx, cred, c, item) })
+			eg.Go(func() error { return s.refreshMaster(gctx, cred, c, item, journal) })
 		}
 	}
 	var lastProgress atomic.Int64
@@ -199,6 +200,9 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	err = eg.Wait()
 	if err == nil {
 		err = slots.err()
+	}
+	if err == nil {
+		err = s.finishJobs(ctx, slots)
 	}
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
@@ -245,7 +249,7 @@ var errStorage = errors.New("storage")
 // records it, fenced by the claim. The file is recorded before the job is deleted at Naver, so a
 // fetch cut short in between leaves a job for the next fetch to delete (the journal has its id),
 // never a download to make again.
-func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cred naver.Credentials, t fetchTask, journal naver.Journal) error {
+func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cred naver.Credentials, t fetchTask, journal *jobJournal) error {
 	day := t.day.Format(dayLayout)
 	sink, err := newFileSink(filepath.Join(s.cfg.DataDir, "tmp"))
 	if err != nil {
@@ -290,7 +294,12 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 		}
 		return s.recordFile(ctx, c, rf)
 	}
-	res, err := s.naver.FetchStatReport(ctx, cred, naver.StatRequest{ReportType: t.reportType, Day: t.day, JobID: t.jobID, Journal: journal, Keep: keep}, sink)
+	if t.jobRef != 0 {
+		journal.take(t.jobRef)
+	}
+	res, err := s.naver.FetchStatReport(ctx, cred, naver.StatRequest{ReportType: t.reportType, Day: t.day, JobID: t.jobID, JobRef: t.jobRef,
+		Journal: journal, Keep: keep}, sink)
+	journal.done(store.JobStat, t.reportType, day)
 	s.met.naverCalls.Add(float64(res.Calls))
 	first, _ := s.ServedWindow()
 	switch {

@@ -19,7 +19,7 @@ var masterItems = []string{"Campaign", "Adgroup", "Keyword"}
 // refreshMaster brings the customer's cached names of one master item up to date: a full
 // master report the first time, then only what changed since the last refresh (fromTime). Runs
 // under the lease, beside the stat reports (see fetchAll); its writes are fenced by the claim.
-func (s *Service) refreshMaster(ctx context.Context, cred naver.Credentials, c store.Claim, item string) error {
+func (s *Service) refreshMaster(ctx context.Context, cred naver.Credentials, c store.Claim, item string, journal *jobJournal) error {
 	since, err := s.store.MasterState(ctx, cred.CustomerID, item)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: master state: %v", errStorage, err)
@@ -30,7 +30,8 @@ func (s *Service) refreshMaster(ctx context.Context, cred naver.Credentials, c s
 		return fmt.Errorf("%w: %v", errStorage, err)
 	}
 	defer sink.discard()
-	res, err := s.naver.FetchMasterReport(ctx, cred, item, since, sink)
+	res, err := s.naver.FetchMaster(ctx, cred, naver.MasterRequest{Item: item, From: since, Journal: journal}, sink)
+	journal.done(store.JobMaster, item, "")
 	s.met.naverCalls.Add(float64(res.Calls))
 	if err != nil {
 		return fmt.Errorf("master report %s: %w", item, err)

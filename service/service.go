@@ -27,7 +27,11 @@ type NaverAPI interface {
 	FetchStatReport(ctx context.Context, cred naver.Credentials, req naver.StatRequest, w naver.Sink) (naver.FetchResult, error)
 	ListStatReports(ctx context.Context, cred naver.Credentials) ([]naver.StatReport, error)
 	DeleteStatReport(ctx context.Context, cred naver.Credentials, id int64) error
-	FetchMasterReport(ctx context.Context, cred naver.Credentials, item string, from time.Time, w naver.Sink) (naver.FetchResult, error)
+	FetchMaster(ctx context.Context, cred naver.Credentials, req naver.MasterRequest, w naver.Sink) (naver.FetchResult, error)
+	ListMasterReports(ctx context.Context, cred naver.Credentials) ([]naver.MasterReport, error)
+	DeleteMasterReport(ctx context.Context, cred naver.Credentials, id string) error
+	// AdoptWindow bounds the regTm of a job a create whose answer was lost may have made.
+	AdoptWindow() (before, after time.Duration)
 	CheckCredentials(ctx context.Context, cred naver.Credentials) error
 }
 

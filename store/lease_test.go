@@ -337,7 +337,7 @@ func TestStaleWorkerWritesAreRefused(t *testing.T) {
 			"file":     e.s.PutReportFile(ctx, *stale, store.ReportFile{ReportType: "AD", StatDate: "2026-02-01", State: store.FileBuilt, Key: "stale"}),
 			"masters":  e.s.UpsertMasterEntities(ctx, *stale, []store.MasterEntity{{CustomerID: "A", Kind: "campaign", ID: "c1", Name: "stale"}}),
 			"state":    e.s.SetMasterState(ctx, *stale, "Campaign", e.clock.Now()),
-			"job":      e.s.RecordReportJob(ctx, *stale, store.ReportJob{ReportType: "AD", StatDate: "2026-02-01"}),
+			"job":      second(e.s.JournalCreate(ctx, *stale, store.NaverJob{Kind: store.JobStat, ReportType: "AD", StatDate: "2026-02-01"})),
 			"finish":   e.s.FinishFetch(ctx, *stale),
 		}
 		for what, err := range refused {
@@ -364,7 +364,7 @@ func TestStaleWorkerWritesAreRefused(t *testing.T) {
 		if at, err := e.s.MasterState(ctx, "A", "Campaign"); err != nil || !at.IsZero() {
 			t.Errorf("a stale master-state write left %s (%v)", at, err)
 		}
-		if jobs, err := e.s.ReportJobs(ctx, "A"); err != nil || len(jobs) != 0 {
+		if jobs, err := e.s.NaverJobs(ctx, "A"); err != nil || len(jobs) != 0 {
 			t.Errorf("a stale journal write left %+v (%v)", jobs, err)
 		}
 		leases, err := e.s.Leases(ctx)

@@ -156,7 +156,7 @@ const migrateLockKey = 7241873301
 func (s *Store) migrate(ctx context.Context) error {
 	run := func(tx *gorm.DB) error {
 		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
-			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &reportJobRow{}, &supersededRow{},
+			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &naverJobRow{}, &supersededRow{},
 			&sheetStateRow{}, &sheetDayRow{}, &accountRangeRow{}, &sheetLockRow{}, &customerRateRow{}); err != nil {
 			return fmt.Errorf("auto migrate: %w", err)
 		}
@@ -164,6 +164,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			if err := tx.Exec(q).Error; err != nil {
 				return fmt.Errorf("index: %w", err)
 			}
+		}
+		if err := migrateJournal(tx); err != nil {
+			return fmt.Errorf("job journal: %w", err)
 		}
 		return s.migrateAPI(tx)
 	}

@@ -45,6 +45,16 @@ const (
 	// LoseCreateAnswer makes the stat job a create asks for, then closes the
 	// connection without answering: the client cannot know the job exists.
 	LoseCreateAnswer
+	// LateRegistration closes a stat create's connection without answering and registers its
+	// job only Fault.Delay later (regTm then): a listing made right after the lost answer does
+	// not show it yet.
+	LateRegistration
+	// DeleteFails answers a DELETE of one stat or master job with 500 (the job stays), as an
+	// outage of that endpoint would.
+	DeleteFails
+	// ListingLag makes GET /stat-reports leave out the jobs registered less than Fault.Delay
+	// ago, as a listing served from a lagging replica would.
+	ListingLag
 )
 
 // Fault describes an injected failure.
@@ -62,6 +72,8 @@ type Fault struct {
 	Delay time.Duration
 	// Path limits the fault to request paths with this prefix ("" all).
 	Path string
+	// Method limits the fault to requests of this HTTP method ("" all).
+	Method string
 }
 
 type faultState struct {
@@ -86,12 +98,18 @@ func (s *Server) ClearFaults() {
 // takeFault consumes one hit of the first active fault of kind matching
 // the customer and path; cond, if not nil, must also hold.
 func (s *Server) takeFault(kind FaultKind, customerID, path string, cond func() bool) (Fault, bool) {
+	return s.takeFaultOf(kind, customerID, "", path, cond)
+}
+
+// takeFaultOf is takeFault for a request of method (faults with a Method must match it; ""
+// matches only faults without one).
+func (s *Server) takeFaultOf(kind FaultKind, customerID, method, path string, cond func() bool) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	for _, f := range s.faults {
 		if f.Kind != kind || (f.Customer != "" && f.Customer != customerID) ||
-			!strings.HasPrefix(path, f.Path) || (!f.Until.IsZero() && !now.Before(f.Until)) ||
+			!strings.HasPrefix(path, f.Path) || (f.Method != "" && f.Method != method) || (!f.Until.IsZero() && !now.Before(f.Until)) ||
 			(f.Count > 0 && f.left <= 0) {
 			continue
 		}
@@ -110,12 +128,12 @@ func (s *Server) takeFault(kind FaultKind, customerID, path string, cond func() 
 // the request was answered.
 func (s *Server) gatewayFault(c *call) bool {
 	id, path := c.customer.ID, c.r.URL.Path
-	if f, ok := s.takeFault(SlowResponse, id, path, nil); ok {
+	if f, ok := s.takeFaultOf(SlowResponse, id, c.r.Method, path, nil); ok {
 		if !pause(c.r.Context(), f.Delay) {
 			return true
 		}
 	}
-	if f, ok := s.takeFault(RateLimit429, id, path, nil); ok {
+	if f, ok := s.takeFaultOf(RateLimit429, id, c.r.Method, path, nil); ok {
 		if f.RetryDelay > 0 {
 			c.w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryDelay.Round(time.Second)/time.Second)))
 		}
@@ -124,15 +142,15 @@ func (s *Server) gatewayFault(c *call) bool {
 		})
 		return true
 	}
-	if _, ok := s.takeFault(TooManyConnections1016, id, path, nil); ok {
+	if _, ok := s.takeFaultOf(TooManyConnections1016, id, c.r.Method, path, nil); ok {
 		writeCode(c, http.StatusBadRequest, 1016, "Too many connections.")
 		return true
 	}
-	if _, ok := s.takeFault(ServerError500, id, path, nil); ok {
+	if _, ok := s.takeFaultOf(ServerError500, id, c.r.Method, path, nil); ok {
 		writeCode(c, http.StatusInternalServerError, 500, "Internal Server Error")
 		return true
 	}
-	if _, ok := s.takeFault(Maintenance503, id, path, nil); ok {
+	if _, ok := s.takeFaultOf(Maintenance503, id, c.r.Method, path, nil); ok {
 		writeCode(c, http.StatusServiceUnavailable, 503, "정기 점검 중입니다. (scheduled maintenance)")
 		return true
 	}

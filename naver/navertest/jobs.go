@@ -45,8 +45,10 @@ type statJob struct {
 	build    time.Duration
 	foreign  bool
 	deleted  bool
-	changed  bool
-	token    string // escaped authtoken
+	// deletedBy says who deleted it: deletedByAPI, deletedByCap, deletedByOwner, deletedByVanish.
+	deletedBy string
+	changed   bool
+	token     string // escaped authtoken
 }
 
 type masterJob struct {
@@ -60,6 +62,14 @@ type masterJob struct {
 	deleted  bool
 	token    string
 }
+
+// Who deleted a stat job.
+const (
+	deletedByAPI    = "api"    // a DELETE through the API: the client under test
+	deletedByCap    = "cap"    // the 100-job cap, on a later create
+	deletedByOwner  = "owner"  // the other tool that made it (DeleteForeignJobs, DeleteForeignJob)
+	deletedByVanish = "vanish" // the VanishJob fault
+)
 
 // jobRef points at the job of a download token.
 type jobRef struct {
@@ -145,11 +155,70 @@ func (s *Server) DeleteForeignJobs(customerID string, n int) {
 	l.stat = slices.DeleteFunc(l.stat, func(j *statJob) bool {
 		if j.foreign && n > 0 {
 			n--
-			j.deleted = true
+			j.deleted, j.deletedBy = true, deletedByOwner
 			return true
 		}
 		return false
 	})
+}
+
+// CreateForeignJob adds one built stat job of reportType and day made by "another tool" for
+// customerID (registered now; it counts toward the job cap and can evict like any create) and
+// returns its id.
+func (s *Server) CreateForeignJob(customerID, reportType string, day time.Time) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := &statJob{customer: customerID, reportTp: reportType, day: civil(day), reg: s.now(), outcome: "BUILT", foreign: true}
+	s.addStatJobLocked(j)
+	return j.id
+}
+
+// DeleteForeignJob deletes the job id of "another tool", as that tool would once it downloaded
+// it; false when it is not a live foreign job.
+func (s *Server) DeleteForeignJob(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.statJobs[id]
+	if j == nil || !j.foreign || j.deleted {
+		return false
+	}
+	j.deleted, j.deletedBy = true, deletedByOwner
+	l := s.liveOf(j.customer)
+	l.stat = slices.DeleteFunc(l.stat, func(x *statJob) bool { return x == j })
+	return true
+}
+
+// ForeignDeleted counts the jobs of "other tools" of customerID that were deleted through the
+// API, that is by the client under test (the other tools of tests delete theirs with
+// DeleteForeignJobs / DeleteForeignJob), and lists their ids.
+func (s *Server) ForeignDeleted(customerID string) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for _, j := range s.statJobs {
+		if j.customer == customerID && j.foreign && j.deletedBy == deletedByAPI {
+			ids = append(ids, j.id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// OwnJobs lists the live stat jobs of customerID made through the API (not by other tools):
+// "report type day id" each, for messages of tests that find some left.
+func (s *Server) OwnJobs(customerID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, j := range s.liveOf(customerID).stat {
+		if !j.foreign {
+			out = append(out, fmt.Sprintf("%s %s %d", j.reportTp, j.day.Format(time.DateOnly), j.id))
+		}
+	}
+	for _, j := range s.liveOf(customerID).master {
+		out = append(out, fmt.Sprintf("master %s %s", j.item, j.id))
+	}
+	return out
 }
 
 // Evicted counts the stat jobs of customerID that the job cap deleted (Naver's silent
@@ -170,7 +239,7 @@ func (s *Server) addStatJobLocked(j *statJob) {
 		} else {
 			l.evictedOwn++
 		}
-		l.stat[0].deleted = true
+		l.stat[0].deleted, l.stat[0].deletedBy = true, deletedByCap
 		l.stat = l.stat[1:]
 	}
 	s.nextStatID++
@@ -277,6 +346,17 @@ func (s *Server) createStat(c *call) {
 		}
 	}
 	j := &statJob{customer: id, reportTp: in.ReportTp, day: day, reg: s.now(), outcome: outcome}
+	if f, ok := s.takeFault(LateRegistration, id, path, nil); ok {
+		// The answer is lost now; the job registers later, as if the request had waited in a
+		// queue at Naver.
+		time.AfterFunc(f.Delay, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			j.reg = s.now()
+			s.addStatJobLocked(j)
+		})
+		panic(http.ErrAbortHandler)
+	}
 	s.mu.Lock()
 	s.addStatJobLocked(j)
 	s.mu.Unlock()
@@ -318,6 +398,10 @@ func (s *Server) listStat(c *call) {
 	s.mu.Lock()
 	jobs := slices.Clone(s.liveOf(c.customer.ID).stat)
 	s.mu.Unlock()
+	if f, ok := s.takeFault(ListingLag, c.customer.ID, c.r.URL.Path, nil); ok {
+		since := s.now().Add(-f.Delay)
+		jobs = slices.DeleteFunc(jobs, func(j *statJob) bool { return j.reg.After(since) })
+	}
 	out := make([]map[string]any, 0, len(jobs))
 	for _, j := range jobs {
 		out = append(out, s.statJSON(c.r, j, false))
@@ -330,9 +414,13 @@ func (s *Server) deleteStat(c *call, id int64) {
 	if j == nil {
 		return
 	}
+	if _, ok := s.takeFault(DeleteFails, c.customer.ID, c.r.URL.Path, nil); ok {
+		writeCode(c, http.StatusInternalServerError, 500, "Internal Server Error")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j.deleted = true
+	j.deleted, j.deletedBy = true, deletedByAPI
 	l := s.liveOf(j.customer)
 	l.stat = slices.DeleteFunc(l.stat, func(x *statJob) bool { return x == j })
 	c.w.WriteHeader(http.StatusNoContent)
@@ -345,7 +433,7 @@ func (s *Server) deleteAllStat(c *call) {
 	defer s.mu.Unlock()
 	l := s.liveOf(c.customer.ID)
 	for _, j := range l.stat {
-		j.deleted = true
+		j.deleted, j.deletedBy = true, deletedByAPI
 	}
 	l.stat = nil
 	c.w.WriteHeader(http.StatusNoContent)
@@ -464,6 +552,10 @@ func (s *Server) deleteMaster(c *call, id string) {
 	if j == nil {
 		return
 	}
+	if _, ok := s.takeFault(DeleteFails, c.customer.ID, c.r.URL.Path, nil); ok {
+		writeCode(c, http.StatusInternalServerError, 500, "Internal Server Error")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j.deleted = true
@@ -488,7 +580,7 @@ func (s *Server) vanishStat(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if j := s.statJobs[id]; j != nil && !j.deleted {
-		j.deleted = true
+		j.deleted, j.deletedBy = true, deletedByVanish
 		l := s.liveOf(j.customer)
 		l.stat = slices.DeleteFunc(l.stat, func(x *statJob) bool { return x == j })
 	}

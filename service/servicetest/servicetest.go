@@ -217,6 +217,9 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		RatePerSecond: 1000, Burst: 1000, PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond,
 		RetryMin: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond, RateLimitPause: o.RateLimitPause,
 		RateMemory: st,
+		// The simulator reads the world's clock, as the engine does: a second of slack is plenty,
+		// and keeps the window in which a lost create's job may register short.
+		ClockSlack: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
