@@ -147,9 +147,9 @@ type Journal interface {
 	Known(jobID string) bool
 }
 
-// regTimeSlack is how much earlier than our record of sending a create Naver's regTm of the job
-// may be: clocks differ. Naver refuses requests signed a minute off its clock, so a client
-// whose calls succeed is within about that of it.
+// regTimeSlack is how far Naver's regTm of a job may be from our clock, the default of
+// Options.ClockSlack. Naver refuses requests signed a minute off its clock, so a client whose
+// calls succeed is within about that of it.
 const regTimeSlack = time.Minute
 
 // FetchStatReport gets one stat report into w: it creates the job (or continues req.JobID),

@@ -201,8 +201,15 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	if err == nil {
 		err = slots.err()
 	}
-	if err == nil {
-		err = s.finishJobs(ctx, slots)
+	if ctx.Err() == nil {
+		// Whatever the outcome, while the lease is still ours: look for the jobs of lost creates
+		// within their windows and try the failed deletes again (the next fetch may come too
+		// late for a window).
+		if ferr := s.finishJobs(ctx, slots); ferr != nil && err == nil {
+			err = ferr
+		} else if ferr != nil {
+			log.Warn("settling the journal after a failed fetch", "err", ferr)
+		}
 	}
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {

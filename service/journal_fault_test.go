@@ -64,7 +64,7 @@ func journalFaultRun(t *testing.T, db storetest.DB, rng *rand.Rand) {
 	var engines []*servicetest.Engine
 	for _, r := range []string{"a", "b"} {
 		engines = append(engines, w.Engine(servicetest.EngineOptions{Replica: r, FetchWorkers: 2, ProcessWorkers: 1, LeaseTTL: 10 * time.Second,
-			ReportWindow: 40, MaxAttempts: 100, HTTPTimeout: 2 * time.Second, NaverJobsRetry: 100 * time.Millisecond,
+			ReportWindow: 40, MaxAttempts: 100, NaverJobsRetry: 100 * time.Millisecond,
 			OnLog: claims.record}))
 	}
 	var accounts []service.Account

@@ -1,10 +1,12 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -174,16 +176,8 @@ func (j *jobJournal) snapshot() []journalRow {
 			out = append(out, *r)
 		}
 	}
-	sortRows(out)
+	slices.SortFunc(out, func(a, b journalRow) int { return cmp.Compare(a.ID, b.ID) })
 	return out
-}
-
-func sortRows(rows []journalRow) {
-	for i := 1; i < len(rows); i++ {
-		for k := i; k > 0 && rows[k].ID < rows[k-1].ID; k-- {
-			rows[k], rows[k-1] = rows[k-1], rows[k]
-		}
-	}
 }
 
 // fence turns a refused fenced write into errLeaseLost and other store failures into errStorage.
