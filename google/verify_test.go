@@ -471,3 +471,43 @@ func TestWriteTableFromLayoutWithoutChecks(t *testing.T) {
 		t.Errorf("the write after the full one was not incremental")
 	}
 }
+
+// TestWriteTableFromLeavesAPersonsTabUnderTheOldTitle: a person renames the
+// tab and makes a tab of their own under its old title; the next refresh
+// writes the renamed tab (found by its sheetId) and leaves theirs alone, on
+// both write paths.
+func TestWriteTableFromLeavesAPersonsTabUnderTheOldTitle(t *testing.T) {
+	for _, path := range []struct {
+		name  string
+		limit int
+	}{{"direct", 0}, {"staged", 6 << 10}} {
+		t.Run(path.name, func(t *testing.T) {
+			e := setup(t, google.Config{MaxRequestBytes: path.limit}, sheetstest.Options{MaxRequestBytes: path.limit})
+			days := window(day(2026, 5, 20), 20, func(i int) int { return 8 + i%5 })
+			t1, _ := keyedTable(days)
+			first, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t1, google.Status{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			edits(renameTab("Daily (team)"), func(int64, []reportDay) *sheets.Request {
+				return &sheets.Request{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{SheetId: 777, Title: "Daily"}}}
+			}, func(int64, []reportDay) *sheets.Request {
+				return typeText(0, 0, "my notes")(777, nil)
+			})(t, e, first.SheetID, days)
+			next := refresh(days, 1)
+			t2, want := keyedTable(next)
+			res, err := e.w.WriteTableFrom(t.Context(), book, "Daily", &first.Layout, t2, google.Status{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTab(t, e, "Daily (team)", want)
+			noStaging(t, e)
+			if got := e.srv.Values(book, "Daily"); !reflect.DeepEqual(got, [][]any{{"my notes"}}) {
+				t.Errorf("the person's tab holds %d rows, want their one cell", len(got))
+			}
+			if res.Tab != "Daily (team)" || !res.Incremental {
+				t.Errorf("result tab %q, incremental %v; want the renamed tab, patched", res.Tab, res.Incremental)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -64,6 +65,55 @@ func TestAccountFollowsATabRenamedByAPerson(t *testing.T) {
 			// The next refresh finds the tab by its (new) title and stays incremental.
 			sync(service.SyncRequest{Days: 7, Trigger: service.TriggerScheduled})
 			checkCells(t, w.sheets.Values("sheet-a", renamed), expectedSheet(t, w, "1001", service.LevelAdgroup, days, nil))
+		})
+	}
+}
+
+// A person renames the account's tab and makes a tab of their own under its old title: the
+// next sync leaves the person's tab alone and follows the renamed one by its sheetId (the
+// account's sheet_tab becomes the new title), which it keeps cell for cell what a fresh write
+// gives.
+func TestATabTakingTheRenamedTabsTitleIsLeftAlone(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 2, 2, 2)
+			e := w.engine(engineOptions{fetchWorkers: 1, processWorkers: 1, leaseTTL: 10 * time.Second})
+			a := w.account(e, "A", "1001", "sheet-a", service.LevelAdgroup)
+			sync := func(req service.SyncRequest) {
+				t.Helper()
+				req.AccountID = a.ID
+				s, _, err := e.svc.EnqueueSync(t.Context(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := waitTerminal(t, e.svc, s.ID)[s.ID]; got.Status != service.StatusSucceeded {
+					t.Fatalf("sync: %s %+v", got.Status, got.Error)
+				}
+			}
+			days := dayList(w, 20, 1)
+			sync(service.SyncRequest{Days: 20})
+			const renamed = "Ad groups (Naver)"
+			if !w.sheets.RenameSheet("sheet-a", a.SheetTab, renamed) {
+				t.Fatalf("no tab %q to rename", a.SheetTab)
+			}
+			mine := [][]any{{"My plan", "Budget"}, {"July", 1_000_000.0}}
+			if w.sheets.AddSheet("sheet-a", a.SheetTab, 10, 4) < 0 || !w.sheets.SetValues("sheet-a", a.SheetTab, mine) {
+				t.Fatal("the person's tab could not be made")
+			}
+			sync(service.SyncRequest{Days: 7, Trigger: service.TriggerScheduled})
+
+			if got := w.sheets.Values("sheet-a", a.SheetTab); !reflect.DeepEqual(got, mine) {
+				t.Errorf("the person's tab %q now holds %d rows (%v...), want theirs untouched", a.SheetTab, len(got), got[:min(len(got), 2)])
+			}
+			checkCells(t, w.sheets.Values("sheet-a", renamed), expectedSheet(t, w, "1001", service.LevelAdgroup, days, nil))
+			got, err := e.svc.GetAccount(t.Context(), a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.SheetTab != renamed {
+				t.Errorf("account's sheet_tab %q, want %q (it follows the renamed tab)", got.SheetTab, renamed)
+			}
 		})
 	}
 }
