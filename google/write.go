@@ -105,6 +105,18 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 	}
 	x.info.claimStaging(t.Owner, tab)
 	x.followRename(prev)
+	if prev != nil && x.info.target != nil && x.info.target.SheetId != prev.SheetID && x.info.tokenID == 0 {
+		// naversync's tab is gone and another has its title: a person's, to be
+		// replaced only with their consent when it holds values.
+		tc, err := w.TabHoldsForeignData(ctx, spreadsheetID, tab)
+		res.Requests += tc.Requests
+		if err != nil {
+			return res, err
+		}
+		if tc.Foreign() {
+			return res, fmt.Errorf("google: write %q (sheetId %d, was %d; %s holds a value): %w", tab, tc.SheetID, prev.SheetID, tc.FirstCell, ErrTabReplaced)
+		}
+	}
 	res.Tab = x.tab
 	if err := x.run(prev); err != nil {
 		return res, err
