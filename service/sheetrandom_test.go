@@ -22,13 +22,16 @@ import (
 // TestRandomPersonEditsAndNaverRenames interleaves, through the engine, what people do to an
 // account's tab (sorts of the whole table or a part by a figure column, basic filters hiding
 // and sorting rows, a name, date or figure typed over, rows and columns inserted or deleted, a
-// column moved, the tab renamed or deleted; each sent as a person's batchUpdate to the Sheets
-// stand-in's API) with what happens at Naver (a campaign or an ad group renamed, a recent day
-// revised) and the clock moving on a day, each round ending with a sync (a 7-day refresh,
-// sometimes a longer range, an older range or a full re-fetch): after every sync the account's
-// tab (followed through renames) is cell for cell what a fresh write of the account's days
-// gives, and no other tab (a staging tab, a tab under the old title) is left beside it. Seeds
-// vary the level and the write path (one request, or staged through a hidden tab).
+// column moved, the tab renamed or deleted, sometimes with a tab of the person's own made under
+// its title; each sent as a person's batchUpdate to the Sheets stand-in's API) with what
+// happens at Naver (a campaign or an ad group renamed, a recent day revised) and the clock
+// moving on a day, each round ending with a sync (a 7-day refresh, sometimes a longer range, an
+// older range or a full re-fetch): after every sync the account's tab (followed through
+// renames) is cell for cell what a fresh write of the account's days gives, no other tab (a
+// staging tab, a tab under the old title) is left beside it, and the person's own tabs are
+// untouched (one under a deleted tab's title is replaced only after the person's consent, which
+// the sync must ask for). Seeds vary the level and the write path (one request, or staged
+// through a hidden tab).
 func TestRandomPersonEditsAndNaverRenames(t *testing.T) {
 	const seeds, rounds = 4, 6
 	for seed := range uint64(seeds) {
@@ -64,6 +67,7 @@ func randomPersonEdits(t *testing.T, db storetest.DB, seed uint64, rounds int) {
 	held := map[string]bool{}   // the days of the account's succeeded syncs
 	own := map[string][][]any{} // the person's own tabs and what they hold
 	tab := a.SheetTab           // the account's tab as the person sees it
+	replaced := ""              // the title under which the person made their own tab after deleting the account's
 	sync := func(round int, req service.SyncRequest, days []string) {
 		t.Helper()
 		req.AccountID = a.ID
@@ -71,7 +75,27 @@ func randomPersonEdits(t *testing.T, db storetest.DB, seed uint64, rounds int) {
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		if got := waitTerminal(t, e.svc, s.ID)[s.ID]; got.Status != service.StatusSucceeded {
+		got := waitTerminal(t, e.svc, s.ID)[s.ID]
+		if replaced != "" {
+			// The person made a tab of their own under the deleted tab's title: the sync asks
+			// before replacing it; the person consents.
+			if got.Status != service.StatusFailed || got.Error == nil || got.Error.Kind != service.SyncErrorConsentNeeded {
+				t.Fatalf("round %d: sync into the person's tab %q: %s %+v, want failed, %s", round, replaced, got.Status, got.Error, service.SyncErrorConsentNeeded)
+			}
+			if v := w.sheets.Values("sheet-a", replaced); !reflect.DeepEqual(v, own[replaced]) {
+				t.Fatalf("round %d: the person's tab %q holds %d rows before consent, want theirs", round, replaced, len(v))
+			}
+			if _, err := e.svc.ConsentToReplaceTab(t.Context(), a.ID); err != nil {
+				t.Fatalf("round %d: consent: %v", round, err)
+			}
+			delete(own, replaced)
+			replaced = ""
+			if s, _, err = e.svc.EnqueueSync(t.Context(), req); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			got = waitTerminal(t, e.svc, s.ID)[s.ID]
+		}
+		if got.Status != service.StatusSucceeded {
 			t.Fatalf("round %d: sync %s %+v", round, got.Status, got.Error)
 		}
 		for _, d := range days {
@@ -82,8 +106,7 @@ func randomPersonEdits(t *testing.T, db storetest.DB, seed uint64, rounds int) {
 			t.Fatal(err)
 		}
 		want := expectedSheet(t, w, "1001", level, sortedDays(held), nil)
-		got := w.sheets.Values("sheet-a", acct.SheetTab)
-		checkCells(t, got, want)
+		checkCells(t, w.sheets.Values("sheet-a", acct.SheetTab), want)
 		tab = acct.SheetTab
 		for title, values := range own {
 			if got := w.sheets.Values("sheet-a", title); !reflect.DeepEqual(got, values) {
@@ -122,7 +145,7 @@ func randomPersonEdits(t *testing.T, db storetest.DB, seed uint64, rounds int) {
 			refetched = days
 		}
 		for range rng.IntN(3) {
-			tab = personEdit(t, w, rng, edit, level, round, tab, own)
+			tab = personEdit(t, w, rng, edit, level, round, tab, own, &replaced)
 		}
 		for range rng.IntN(3) {
 			switch rng.IntN(3) {
@@ -181,7 +204,7 @@ func (c callerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // personEdit is one thing person does to the account's tab (titled tab; "" if deleted)
 // through Google's menus, sent as the batchUpdate those menus make. It returns the tab's
 // title after the edit; a tab the person makes is added to own.
-func personEdit(t *testing.T, w *world, rng *rand.Rand, svc *sheets.Service, level string, round int, tab string, own map[string][][]any) string {
+func personEdit(t *testing.T, w *world, rng *rand.Rand, svc *sheets.Service, level string, round int, tab string, own map[string][][]any, replaced *string) string {
 	t.Helper()
 	info, ok := w.sheets.Sheet("sheet-a", tab)
 	if !ok || info.Rows < 2 {
@@ -288,6 +311,16 @@ func personEdit(t *testing.T, w *world, rng *rand.Rand, svc *sheets.Service, lev
 		}
 		what, after = "deleted the tab", ""
 		r = &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: id}}
+		if _, taken := own[tab]; !taken && rng.IntN(2) == 0 {
+			mine := 6000 + int64(round)*10 + rng.Int64N(10)
+			note := fmt.Sprintf("my table %d", round)
+			what += " and made a tab of their own under its title"
+			more = []*sheets.Request{{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{SheetId: mine, Title: tab}}},
+				{UpdateCells: &sheets.UpdateCellsRequest{Start: &sheets.GridCoordinate{SheetId: mine},
+					Rows:   []*sheets.RowData{{Values: []*sheets.CellData{{UserEnteredValue: &sheets.ExtendedValue{StringValue: &note}}}}},
+					Fields: "userEnteredValue"}}}
+			own[tab], *replaced = [][]any{{note}}, tab
+		}
 	}
 	t.Logf("round %d: the person %s", round, what)
 	if _, err := svc.Spreadsheets.BatchUpdate("sheet-a", &sheets.BatchUpdateSpreadsheetRequest{Requests: append([]*sheets.Request{r}, more...)}).Context(t.Context()).Do(); err != nil {
