@@ -295,7 +295,7 @@ func personEdit(t *testing.T, w *world, rng *rand.Rand, svc *sheets.Service, lev
 		r = &sheets.Request{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{
 			Properties: &sheets.SheetProperties{SheetId: id, Title: title}, Fields: "title"}}
 		if rng.IntN(3) == 0 {
-			mine := 5000 + int64(round)*10 + rng.Int64N(10)
+			mine := 5000 + rng.Int64N(1<<30) // a sheetId no tab has
 			note := fmt.Sprintf("my notes %d", round)
 			what += fmt.Sprintf(" and made a tab of their own %q", tab)
 			more = []*sheets.Request{{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{SheetId: mine, Title: tab}}},
@@ -312,7 +312,7 @@ func personEdit(t *testing.T, w *world, rng *rand.Rand, svc *sheets.Service, lev
 		what, after = "deleted the tab", ""
 		r = &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: id}}
 		if _, taken := own[tab]; !taken && rng.IntN(2) == 0 {
-			mine := 6000 + int64(round)*10 + rng.Int64N(10)
+			mine := 5000 + rng.Int64N(1<<30)
 			note := fmt.Sprintf("my table %d", round)
 			what += " and made a tab of their own under its title"
 			more = []*sheets.Request{{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{SheetId: mine, Title: tab}}},
