@@ -30,6 +30,7 @@ type Config struct {
 	RefreshSchedule       string        // NAVERSYNC_REFRESH_SCHEDULE, cron, default "0 6 * * *"
 	Timezone              string        // NAVERSYNC_TIMEZONE, default Asia/Seoul
 	SettleDays            int           // NAVERSYNC_SETTLE_DAYS: days a refresh re-fetches, default 7 (at least 2)
+	SheetsScrubDays       int           // NAVERSYNC_SHEETS_SCRUB_DAYS: every value of a day kept in a tab is read back once in this many days, default 30 (1: at every write)
 	LeaseTTL              time.Duration // NAVERSYNC_LEASE_TTL, default 30s
 	ReportWindow          int           // NAVERSYNC_REPORT_WINDOW: report jobs outstanding per sync, default 40 (Naver caps 100 per customer)
 	NaverMaxRate          int           // NAVERSYNC_NAVER_MAX_RATE: ceiling of a customer's adaptive Naver call rate per second, default 30
@@ -117,6 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.FetchWorkers = intVar("NAVERSYNC_FETCH_WORKERS", 4, 1)
 	c.ProcessWorkers = intVar("NAVERSYNC_PROCESS_WORKERS", 2, 1)
 	c.SettleDays = intVar("NAVERSYNC_SETTLE_DAYS", 7, 2)
+	c.SheetsScrubDays = intVar("NAVERSYNC_SHEETS_SCRUB_DAYS", 30, 1)
 	c.ReportWindow = intVar("NAVERSYNC_REPORT_WINDOW", DefaultReportWindow, 1)
 	if c.ReportWindow > 80 {
 		errs = append(errs, fmt.Errorf("NAVERSYNC_REPORT_WINDOW=%d: Naver keeps at most 100 report jobs per customer id, shared with other tools; use 80 or less", c.ReportWindow))

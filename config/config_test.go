@@ -15,7 +15,7 @@ func TestDefaultsJustWork(t *testing.T) {
 	}
 	if c.HTTPAddr != ":8080" || c.FetchWorkers != 4 || c.ProcessWorkers != 2 || c.Timezone != "Asia/Seoul" ||
 		c.RefreshSchedule != "0 6 * * *" || c.LeaseTTL != 30*time.Second || c.ReportWindow != 40 ||
-		c.NaverBaseURL != "https://api.searchad.naver.com" || c.SettleDays != 7 || c.NaverMaxRate != 30 {
+		c.NaverBaseURL != "https://api.searchad.naver.com" || c.SettleDays != 7 || c.NaverMaxRate != 30 || c.SheetsScrubDays != 30 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if !strings.HasSuffix(c.DatabaseURL, "naversync.db") || !strings.HasPrefix(c.FilesURL, "file://") {
@@ -25,14 +25,15 @@ func TestDefaultsJustWork(t *testing.T) {
 
 func TestBadValuesAreNamed(t *testing.T) {
 	cases := map[string]string{
-		"NAVERSYNC_FETCH_WORKERS":  "zero",
-		"NAVERSYNC_SETTLE_DAYS":    "1",
-		"NAVERSYNC_REPORT_WINDOW":  "99",
-		"NAVERSYNC_LEASE_TTL":      "5ms",
-		"NAVERSYNC_NAVER_MAX_RATE": "0",
-		"NAVERSYNC_TIMEZONE":       "Mars/Olympus",
-		"NAVERSYNC_SECRET_KEY":     "short",
-		"NAVERSYNC_LOG_LEVEL":      "loud",
+		"NAVERSYNC_FETCH_WORKERS":     "zero",
+		"NAVERSYNC_SETTLE_DAYS":       "1",
+		"NAVERSYNC_SHEETS_SCRUB_DAYS": "0",
+		"NAVERSYNC_REPORT_WINDOW":     "99",
+		"NAVERSYNC_LEASE_TTL":         "5ms",
+		"NAVERSYNC_NAVER_MAX_RATE":    "0",
+		"NAVERSYNC_TIMEZONE":          "Mars/Olympus",
+		"NAVERSYNC_SECRET_KEY":        "short",
+		"NAVERSYNC_LOG_LEVEL":         "loud",
 
 		"NAVERSYNC_HTTP_READ_TIMEOUT":          "0s",
 		"NAVERSYNC_HTTP_IDLE_TIMEOUT":          "forever",

@@ -21,6 +21,13 @@ var (
 	ErrSpreadsheetNotFound = errors.New("spreadsheet not found")
 	// ErrQuota: Google kept answering 429 RESOURCE_EXHAUSTED after all retries.
 	ErrQuota = errors.New("google sheets quota exhausted")
+	// ErrTabReplaced: the tab the previous Layout names (its sheetId) is
+	// gone and another tab that holds values but no naversync layout record
+	// has its title: a person deleted naversync's tab and made one of their
+	// own under its name. Nothing was written; the caller asks for consent
+	// (as for a tab TabHoldsForeignData finds foreign) and, given, writes
+	// again without a previous layout. An empty tab there is simply written.
+	ErrTabReplaced = errors.New("the tab naversync wrote is gone and a tab holding data it did not write has its title")
 )
 
 // Google's limits checked before writing.

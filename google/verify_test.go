@@ -1,6 +1,7 @@
 package google_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -470,4 +471,74 @@ func TestWriteTableFromLayoutWithoutChecks(t *testing.T) {
 	if !res.Incremental {
 		t.Errorf("the write after the full one was not incremental")
 	}
+}
+
+// TestWriteTableFromLeavesAPersonsTabUnderTheOldTitle: a person renames the
+// tab and makes a tab of their own under its old title; the next refresh
+// writes the renamed tab (found by its sheetId) and leaves theirs alone, on
+// both write paths.
+func TestWriteTableFromLeavesAPersonsTabUnderTheOldTitle(t *testing.T) {
+	for _, path := range []struct {
+		name  string
+		limit int
+	}{{"direct", 0}, {"staged", 6 << 10}} {
+		t.Run(path.name, func(t *testing.T) {
+			e := setup(t, google.Config{MaxRequestBytes: path.limit}, sheetstest.Options{MaxRequestBytes: path.limit})
+			days := window(day(2026, 5, 20), 20, func(i int) int { return 8 + i%5 })
+			t1, _ := keyedTable(days)
+			first, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t1, google.Status{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			edits(renameTab("Daily (team)"), func(int64, []reportDay) *sheets.Request {
+				return &sheets.Request{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{SheetId: 777, Title: "Daily"}}}
+			}, func(int64, []reportDay) *sheets.Request {
+				return typeText(0, 0, "my notes")(777, nil)
+			})(t, e, first.SheetID, days)
+			next := refresh(days, 1)
+			t2, want := keyedTable(next)
+			res, err := e.w.WriteTableFrom(t.Context(), book, "Daily", &first.Layout, t2, google.Status{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTab(t, e, "Daily (team)", want)
+			noStaging(t, e)
+			if got := e.srv.Values(book, "Daily"); !reflect.DeepEqual(got, [][]any{{"my notes"}}) {
+				t.Errorf("the person's tab holds %d rows, want their one cell", len(got))
+			}
+			if res.Tab != "Daily (team)" || !res.Incremental {
+				t.Errorf("result tab %q, incremental %v; want the renamed tab, patched", res.Tab, res.Incremental)
+			}
+		})
+	}
+}
+
+// TestWriteTableFromStopsAtAPersonsTabUnderTheTitle: a person deletes the
+// tab and makes one of their own, holding a value, under its title: the
+// refresh writes nothing and says ErrTabReplaced; written without a
+// previous layout (the caller's, after consent), the tab is the table.
+func TestWriteTableFromStopsAtAPersonsTabUnderTheTitle(t *testing.T) {
+	e := setup(t, google.Config{}, sheetstest.Options{})
+	days := window(day(2026, 5, 20), 20, func(i int) int { return 8 + i%5 })
+	t1, _ := keyedTable(days)
+	first, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t1, google.Status{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits(func(id int64, _ []reportDay) *sheets.Request {
+		return &sheets.Request{DeleteSheet: &sheets.DeleteSheetRequest{SheetId: id}}
+	}, func(int64, []reportDay) *sheets.Request {
+		return &sheets.Request{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{SheetId: 777, Title: "Daily"}}}
+	}, func(int64, []reportDay) *sheets.Request { return typeText(3, 1, "my notes")(777, nil) })(t, e, first.SheetID, days)
+	t2, want := keyedTable(refresh(days, 1))
+	if _, err := e.w.WriteTableFrom(t.Context(), book, "Daily", &first.Layout, t2, google.Status{}); !errors.Is(err, google.ErrTabReplaced) {
+		t.Fatalf("err = %v, want ErrTabReplaced", err)
+	}
+	if got := e.srv.Values(book, "Daily"); len(got) != 4 || !reflect.DeepEqual(got[3], []any{nil, "my notes"}) {
+		t.Fatalf("the person's tab holds %v, want their one cell", got)
+	}
+	if _, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, t2, google.Status{}); err != nil {
+		t.Fatal(err)
+	}
+	checkTab(t, e, "Daily", want)
 }

@@ -105,6 +105,18 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 	}
 	x.info.claimStaging(t.Owner, tab)
 	x.followRename(prev)
+	if prev != nil && x.info.target != nil && x.info.target.SheetId != prev.SheetID && x.info.tokenID == 0 {
+		// naversync's tab is gone and another has its title: a person's, to be
+		// replaced only with their consent when it holds values.
+		tc, err := w.TabHoldsForeignData(ctx, spreadsheetID, tab)
+		res.Requests += tc.Requests
+		if err != nil {
+			return res, err
+		}
+		if tc.Foreign() {
+			return res, fmt.Errorf("google: write %q (sheetId %d, was %d; %s holds a value): %w", tab, tc.SheetID, prev.SheetID, tc.FirstCell, ErrTabReplaced)
+		}
+	}
 	res.Tab = x.tab
 	if err := x.run(prev); err != nil {
 		return res, err
@@ -112,11 +124,18 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 	return res, nil
 }
 
-// followRename finds the tab by prev's sheetId when no tab has its title:
-// a person renamed it. The write then goes to that tab, under its new
-// title. Only a tab carrying the writer's layout token is followed.
+// followRename finds the tab by prev's sheetId when no tab has its title,
+// or when the tab that has it is another one without the writer's layout
+// record (a person renamed naversync's tab and made a tab of their own
+// under its old title, which is left alone): a person renamed it. The
+// write then goes to that tab, under its new title. Only a tab carrying
+// the writer's layout token is followed.
 func (x *tableWrite) followRename(prev *Layout) {
-	if x.info.target != nil || prev == nil {
+	if prev == nil {
+		return
+	}
+	taken := x.info.target
+	if taken != nil && (taken.SheetId == prev.SheetID || x.info.tokenID != 0) {
 		return
 	}
 	sh := x.info.sheets[prev.SheetID]
@@ -138,6 +157,10 @@ func (x *tableWrite) followRename(prev *Layout) {
 		return
 	}
 	p := sh.Properties
+	if taken != nil {
+		x.log.WarnContext(x.ctx, "google: a tab naversync did not write has the tab's old title; left alone", "sheet_id", taken.SheetId)
+		x.info.otherCells += taken.GridProperties.RowCount * taken.GridProperties.ColumnCount
+	}
 	x.log.WarnContext(x.ctx, "google: the tab was renamed by a person; writing it under its new title", "new_title", p.Title)
 	x.info.target = p
 	x.info.otherCells -= p.GridProperties.RowCount * p.GridProperties.ColumnCount

@@ -138,9 +138,18 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	if len(bt.provisional) > 0 {
 		note += fmt.Sprintf("; conversions provisional (Naver reported none yet; asked again): %s", strings.Join(bt.provisional, ", "))
 	}
-	res, err := s.sheets.WriteTableFrom(ctx, acct.SpreadsheetID, acct.SheetTab, prev, table, google.Status{
-		SyncID: sy.ID, SyncedAt: s.now(), From: bt.from, To: bt.to, Rows: int(rows), Note: note,
-	})
+	status := google.Status{SyncID: sy.ID, SyncedAt: s.now(), From: bt.from, To: bt.to, Rows: int(rows), Note: note}
+	res, err := s.sheets.WriteTableFrom(ctx, acct.SpreadsheetID, acct.SheetTab, prev, table, status)
+	if errors.Is(err, google.ErrTabReplaced) {
+		// A person deleted the tab and made one of their own, holding data, under its title:
+		// that tab needs consent as one found at a first write (consent.go), then is written whole.
+		log.Warn("the account's tab is gone and a tab holding data naversync did not write has its title", "tab", acct.SheetTab, "err", err)
+		s.met.sheetReqs.Add(float64(res.Requests))
+		if err := s.guardForeignTab(ctx, acct, nil, log); err != nil {
+			return 0, rec, err
+		}
+		res, err = s.sheets.WriteTableFrom(ctx, acct.SpreadsheetID, acct.SheetTab, nil, table, status)
+	}
 	s.met.sheetReqs.Add(float64(res.Requests))
 	s.met.sheetBytes.Add(float64(res.Bytes))
 	s.met.phase.WithLabelValues("write").Observe(time.Since(writeStart).Seconds())

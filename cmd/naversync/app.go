@@ -81,7 +81,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		return nil, fmt.Errorf("naver client: %w", err)
 	}
 	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, Now: st.Now, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM,
-		ServiceAccountEmail: o.sheetsEmail})
+		ServiceAccountEmail: o.sheetsEmail, ScrubDays: cfg.SheetsScrubDays})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("google sheets: %w", err)

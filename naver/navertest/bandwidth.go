@@ -79,7 +79,7 @@ func (s *Server) send(c *call, ref jobRef, gen func(io.Writer) error) {
 	c.w.Header().Set("Content-Type", "application/octet-stream")
 	zipped := wantsZip(c.r)
 	if zipped {
-		b, err := s.zipOf(c.customer, fileName(ref), gen)
+		b, err := s.zipOf(c.customer, fileName(ref), c.customer.version(ref), gen)
 		if err != nil {
 			writeCode(c, http.StatusInternalServerError, 500, "Internal Server Error")
 			return
@@ -131,10 +131,11 @@ const maxZipCache = 128 << 20
 // the file, so the simulator does not spend a benchmark's CPU deflating the
 // same file again (a file fetched once is not kept, so that a benchmark of
 // the client's memory does not count the simulator's cache). Files
-// depend only on the customer and the name (data are generated from the
-// seed); a customer added again is a new key.
-func (s *Server) zipOf(cu *customer, name string, gen func(io.Writer) error) ([]byte, error) {
-	key := fmt.Sprintf("%p|%s", cu, name)
+// depend only on the customer, the name and the data's version (data are
+// generated from the seed; Revise and Rename change them, and a master
+// report's fromTime chooses its rows); a customer added again is a new key.
+func (s *Server) zipOf(cu *customer, name, version string, gen func(io.Writer) error) ([]byte, error) {
+	key := fmt.Sprintf("%p|%s|%s", cu, name, version)
 	k := s.costs
 	k.mu.Lock()
 	b, ok := k.zips[key]

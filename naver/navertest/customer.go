@@ -55,6 +55,7 @@ type customer struct {
 	revMu     sync.Mutex
 	revisions map[time.Time]uint64 // days whose data Naver revised, and how often
 	renames   map[string]rename    // entities renamed since they were registered, by id
+	renamed   uint64               // how many renames were made (the master reports' version)
 }
 
 // rename is an entity's name since a rename at Naver, and when it was made (its edit time).
@@ -104,6 +105,7 @@ func (s *Server) Rename(customerID, id, name string) bool {
 				c.renames = map[string]rename{}
 			}
 			c.renames[id] = rename{name: name, at: now}
+			c.renamed++
 			return true
 		}
 	}
@@ -153,6 +155,18 @@ func (s *Server) Revise(customerID string, day time.Time) {
 		c.revisions = map[time.Time]uint64{}
 	}
 	c.revisions[civil(day)]++
+}
+
+// version names the data ref's file is made from: a stat report's day as revised so far, a
+// master report's fromTime and the renames made so far. Two downloads of one version are the
+// same file.
+func (c *customer) version(ref jobRef) string {
+	if ref.stat != nil {
+		return fmt.Sprintf("rev %d", c.revision(ref.stat.day))
+	}
+	c.revMu.Lock()
+	defer c.revMu.Unlock()
+	return fmt.Sprintf("from %s renames %d", ref.master.from.Format(time.RFC3339Nano), c.renamed)
 }
 
 // AddCustomer registers (or replaces) a customer and generates its

@@ -305,3 +305,39 @@ func TestADTotalsUnknown(t *testing.T) {
 		t.Error("totals for an unknown customer")
 	}
 }
+
+// A file is built from the data as they are when it is downloaded: a day Naver revised, or a
+// campaign renamed, is not served from the simulator's cache of zipped files (kept from a
+// file's second download on), whose key must name the data's version.
+func TestRevisedAndRenamedFilesAreNotServedFromTheCache(t *testing.T) {
+	f := newFixture(t, navertest.Options{InstantBuild: true})
+	d := day(2026, 5, 1)
+	stat := func() []byte {
+		var s sink
+		if _, err := f.client.FetchStatReport(t.Context(), f.cred, naver.StatRequest{ReportType: "AD", Day: d}, &s); err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Clone(s.Bytes())
+	}
+	master := func() string {
+		var s sink
+		if _, err := f.client.FetchMasterReport(t.Context(), f.cred, "Campaign", time.Time{}, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s.String()
+	}
+	before, _ := stat(), stat() // the second download is kept
+	_, _ = master(), master()
+	f.sim.Revise(f.cred.CustomerID, d)
+	campaigns, _, _ := f.sim.EntityIDs(f.cred.CustomerID)
+	const renamed = "봄 세일 (renamed)"
+	if !f.sim.Rename(f.cred.CustomerID, campaigns[0], renamed) {
+		t.Fatal("rename: campaign not found")
+	}
+	if after := stat(); bytes.Equal(before, after) {
+		t.Errorf("the revised day's file is the one before the revision")
+	}
+	if m := master(); !strings.Contains(m, renamed) {
+		t.Errorf("the campaign master report after the rename lacks the new name:\n%s", m)
+	}
+}

@@ -138,6 +138,10 @@ type EngineOptions struct {
 	// SheetsMaxRequestBytes caps the Sheets writer's requests (google.Config.MaxRequestBytes):
 	// small, a write goes through a staging tab. Default the writer's.
 	SheetsMaxRequestBytes int
+	// SheetsScrubDays is the writer's google.Config.ScrubDays: 1 reads back every value of the
+	// days a write keeps at every write, so a figure a person typed over is found by the next
+	// sync. Default the writer's (DefaultScrubDays).
+	SheetsScrubDays int
 	// Log receives the engine's logs; default the test log. LogLevel defaults to info.
 	Log      io.Writer
 	LogLevel slog.Level
@@ -225,7 +229,7 @@ func (w *World) Engine(o EngineOptions) *Engine {
 		t.Fatal(err)
 	}
 	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, BackoffBase: time.Millisecond,
-		ServiceAccountEmail: sheetstest.DefaultCaller, MaxRequestBytes: o.SheetsMaxRequestBytes}) // the caller the stand-in sees
+		ServiceAccountEmail: sheetstest.DefaultCaller, MaxRequestBytes: o.SheetsMaxRequestBytes, ScrubDays: o.SheetsScrubDays}) // the caller the stand-in sees
 	if err != nil {
 		t.Fatal(err)
 	}
