@@ -120,6 +120,23 @@ var (
 	errFilesDamaged = errors.New("stored report files damaged")
 )
 
+// errBadFile marks a stored report file that cannot be parsed: retrying the same file cannot help.
+var errBadFile = errors.New("report file cannot be parsed")
+
+// damagedError: a stored file is missing, or does not read back as what was recorded (its size,
+// its row layout). Building a table collects them; the sync then ends with errFilesDamaged
+// (OutcomeRefetch), so that the files are fetched again.
+type damagedError struct {
+	file  store.ReportFile
+	cause error
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("stored report %s damaged: %v", e.file.Key, e.cause)
+}
+
+func (e *damagedError) Unwrap() error { return e.cause }
+
 // classify is the one place that decides what an error of a claimed sync's work is and what
 // happens to the sync. A shutdown is not an error's property: the lifecycle checks its own
 // context for it after the lease, cancel, wait and refetch outcomes and before retry or fail.
