@@ -281,7 +281,7 @@ func (e *engine) wait(ctx context.Context, ids []string) ([]service.Sync, error)
 		if last.Status != service.StatusSucceeded {
 			msg := ""
 			if last.Error != nil {
-				msg = last.Error.Kind + ": " + last.Error.Message
+				msg = string(last.Error.Kind) + ": " + last.Error.Message
 			}
 			return nil, fmt.Errorf("%w: %s is %s %s", ErrSyncFailed, id, last.Status, msg)
 		}

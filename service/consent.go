@@ -40,7 +40,7 @@ const (
 
 // SyncErrorConsentNeeded is the kind of a sync that stopped before replacing a tab holding
 // data naversync did not write.
-const SyncErrorConsentNeeded = "consent_needed"
+const SyncErrorConsentNeeded = KindConsentNeeded
 
 // AuditAccountConsent records a person's consent to replacing the data of an account's tab.
 const AuditAccountConsent = "account.consent"

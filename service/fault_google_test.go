@@ -23,7 +23,7 @@ func TestFaultGoogle(t *testing.T) {
 		// strike runs once, on the first Sheets request of the run.
 		strike func(s *sheetstest.Server)
 		// wantKind is the failed sync's error kind; "" means the sync must succeed.
-		wantKind string
+		wantKind service.ErrorKind
 		wantText string // part of the failed sync's message
 		// heal puts the sheet back before RetrySync.
 		heal func(s *sheetstest.Server)

@@ -68,34 +68,6 @@ func (s *Service) runFetch(ctx context.Context, sy store.Sync, c store.Claim, cl
 	})
 }
 
-// classify names an error, gives the message a user sees, and says whether a retry may help.
-func classify(err error) (kind, msg string, transient bool) {
-	kind = naverErrorKind(err)
-	switch {
-	case errors.Is(err, naver.ErrAuth):
-		return "auth", "Naver refused the account's credentials: fix the API key, secret key or customer id of the account, then retry (" + err.Error() + ")", false
-	case errors.Is(err, ErrConsentNeeded):
-		return SyncErrorConsentNeeded, err.Error(), false
-	case errors.Is(err, errSheet):
-		return sheetErrorKind(err), err.Error(), isTransientSheet(err)
-	case naver.IsTransient(err):
-		return kind, err.Error(), true
-	case errors.Is(err, naver.ErrNotFound), errors.Is(err, naver.ErrReportFailed), errors.Is(err, naver.ErrDataChanged):
-		// Jobs that vanished (the 100-job cap, another tool's delete-all), failed to build or
-		// changed under us more often than the client re-creates them: a later attempt, with
-		// fresh jobs, usually works (Naver's notices say as much for ERROR).
-		return kind, err.Error(), true
-	case errors.Is(err, errStorage):
-		return "storage", err.Error(), true
-	case errors.Is(err, errBadDownload):
-		return "bad_download", err.Error(), true
-	case errors.Is(err, naver.ErrUncertain):
-		// A create whose answer was lost: the next attempt settles it from the journal.
-		return kind, err.Error(), true
-	}
-	return kind, err.Error(), false
-}
-
 // fetchAll downloads every report of the sync's range that is not already held, refreshes the
 // customer's master data (names), and first settles the jobs earlier fetches of the customer
 // left at Naver. It keeps as many jobs outstanding as the customer's share of Naver's 100 allows
@@ -249,9 +221,6 @@ func reusable(f store.ReportFile, sy store.Sync, day string) bool {
 	return !f.FetchedAt.Before(sy.FreshAfter)
 }
 
-// errStorage marks failures of our own database or file store (retried: they are usually brief).
-var errStorage = errors.New("storage")
-
 // fetchOne downloads one report of one day into the file store under its exact name and
 // records it, fenced by the claim. The file is recorded before the job is deleted at Naver, so a
 // fetch cut short in between leaves a job for the next fetch to delete (the journal has its id),
@@ -384,10 +353,6 @@ func verifyDownload(reportType string, f *os.File) error {
 	}
 	return nil
 }
-
-// errBadDownload: a download that does not read back as its report (retried: the job is kept
-// and downloaded again).
-var errBadDownload = errors.New("download is not a whole report")
 
 // fileSink is a download target that can start over (naver.Sink): a temp file plus a running
 // checksum.

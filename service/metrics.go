@@ -2,14 +2,11 @@ package service
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/naversync/naversync/naver"
 )
 
 // metrics are the engine's Prometheus series. Each Service has its own registry (no globals).
@@ -141,30 +138,4 @@ func (f *finishedCounts) refresh(s *Service) {
 		return
 	}
 	f.counts, f.at = counts, time.Now()
-}
-
-// naverErrorKind names an error from Naver for metrics and sync errors.
-func naverErrorKind(err error) string {
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return "canceled"
-	case errors.Is(err, naver.ErrAuth):
-		return "auth"
-	case errors.Is(err, naver.ErrRateLimited):
-		return "rate_limited"
-	case errors.Is(err, naver.ErrMaintenance):
-		return "maintenance"
-	case errors.Is(err, naver.ErrNotReady):
-		return "not_ready"
-	case errors.Is(err, naver.ErrNotServed):
-		return "not_served"
-	case errors.Is(err, naver.ErrReportFailed):
-		return "report_failed"
-	case errors.Is(err, naver.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, naver.ErrTransport):
-		return "transport"
-	default:
-		return "other"
-	}
 }

@@ -180,17 +180,6 @@ func (j *jobJournal) snapshot() []journalRow {
 	return out
 }
 
-// fence turns a refused fenced write into errLeaseLost and other store failures into errStorage.
-func fence(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrLeaseLost):
-		return fmt.Errorf("%w: %v", errLeaseLost, err)
-	}
-	return fmt.Errorf("%w: %v", errStorage, err)
-}
-
 // callBudget is the time a Naver call may need: a create is not sent with less left before the
 // claim's deadline.
 func (s *Service) callBudget() time.Duration { return s.cfg.LeaseTTL / 6 }
@@ -584,14 +573,14 @@ func (s *Service) waitNaverJobs(ctx context.Context, sy store.Sync, c store.Clai
 	if wait == store.RoomWaitGoesOn && sy.WaitingSince != nil && now.Sub(*sy.WaitingSince) >= s.cfg.NaverJobsMaxWait {
 		msg := fmt.Sprintf("%v, and have for %s: the sync stopped rather than evict them. Delete finished report jobs in the other tools (or wait until they do), then retry.",
 			cause, now.Sub(*sy.WaitingSince).Round(time.Minute))
-		log.Error("sync failed", "kind", "naver_jobs", "err", cause)
-		if err := s.store.FailSync(ctx, c, "naver_jobs", msg); err != nil {
+		log.Error("sync failed", "kind", KindNaverJobs, "err", cause)
+		if err := s.store.FailSync(ctx, c, string(KindNaverJobs), msg); err != nil {
 			return err
 		}
 		s.met.syncsDone.WithLabelValues(StatusFailed).Inc()
 		return nil
 	}
 	log.Warn("no room among the customer's Naver report jobs; lease given back, waiting", "err", cause, "retry_in", s.cfg.NaverJobsRetry)
-	return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: now.Add(s.cfg.NaverJobsRetry), Kind: "naver_jobs",
+	return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: now.Add(s.cfg.NaverJobsRetry), Kind: string(KindNaverJobs),
 		Message: cause.Error() + "; waiting for room", Wait: wait})
 }

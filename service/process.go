@@ -13,9 +13,6 @@ import (
 	"github.com/naversync/naversync/store"
 )
 
-// errSheet marks failures of writing the sheet.
-var errSheet = errors.New("sheet")
-
 // processLoop is one processing worker: files to rows to the sheet. It never holds a lease.
 func (s *Service) processLoop(ctx context.Context, owner string) {
 	s.workLoop(ctx, func() (func(), error) {
@@ -55,10 +52,6 @@ func (s *Service) runProcess(ctx context.Context, sy store.Sync, c store.Claim, 
 		shutdownMessage: "interrupted by shutdown; processing starts again from the downloaded files",
 	})
 }
-
-// errFilesDamaged: stored files of the account's days could not be read back as recorded; they
-// are marked damaged and the sync goes back to fetch them again.
-var errFilesDamaged = errors.New("stored report files damaged")
 
 // process turns the sync's files into the account's sheet table and writes it, as the only
 // writer of the spreadsheet (a lock held with the claim, so replicas write it one at a time, and
@@ -154,7 +147,7 @@ func (s *Service) process(ctx context.Context, sy store.Sync, c store.Claim, log
 	s.met.sheetBytes.Add(float64(res.Bytes))
 	s.met.phase.WithLabelValues("write").Observe(time.Since(writeStart).Seconds())
 	if err != nil {
-		s.met.sheetErrors.WithLabelValues(sheetErrorKind(err)).Inc()
+		s.met.sheetErrors.WithLabelValues(string(sheetErrorKind(err))).Inc()
 		return 0, rec, fmt.Errorf("%w: %w", errSheet, err)
 	}
 	if sp.readErr != nil {
@@ -265,29 +258,4 @@ func (s *Service) lockSheet(ctx context.Context, c store.Claim, spreadsheetID st
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
-}
-
-// sheetErrorKind names a Sheets failure.
-func sheetErrorKind(err error) string {
-	var tl *google.TooLargeError
-	switch {
-	case errors.As(err, &tl):
-		return "too_large"
-	case errors.Is(err, google.ErrNotShared):
-		return "not_shared"
-	case errors.Is(err, google.ErrSpreadsheetNotFound):
-		return "spreadsheet_not_found"
-	case errors.Is(err, google.ErrQuota):
-		return "quota"
-	}
-	return "sheet"
-}
-
-// isTransientSheet: quota and server errors may pass; a missing share or a too-large table won't.
-func isTransientSheet(err error) bool {
-	switch sheetErrorKind(err) {
-	case "too_large", "not_shared", "spreadsheet_not_found":
-		return false
-	}
-	return true
 }

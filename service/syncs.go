@@ -392,7 +392,7 @@ func (s *Service) viewWith(r store.Sync, busy map[string]bool) Sync {
 		v.Phase = PhaseWaitingCustomer
 	}
 	if r.Error != "" {
-		v.Error = &SyncError{Kind: r.ErrorKind, Message: r.Error}
+		v.Error = &SyncError{Kind: ErrorKind(r.ErrorKind), Message: r.Error}
 		if r.Status == StatusQueued && r.Attempts > 0 && !r.RunAfter.IsZero() {
 			at := r.RunAfter
 			v.NextAttemptAt = &at
@@ -444,20 +444,4 @@ func firstNonNil(ts ...*time.Time) *time.Time {
 		}
 	}
 	return nil
-}
-
-// mapStoreErr turns the store's errors into the service's.
-func mapStoreErr(op string, err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("%s: %w", op, ErrNotFound)
-	case errors.Is(err, store.ErrConflict):
-		return fmt.Errorf("%s: %w", op, ErrConflict)
-	case errors.Is(err, store.ErrKeyReused):
-		return fmt.Errorf("%s: %w", op, ErrKeyReused)
-	case errors.Is(err, store.ErrBadCursor):
-		return &ValidationError{Fields: []FieldError{{Field: "cursor", Reason: "not a next_cursor this service handed out"}}}
-	default:
-		return fmt.Errorf("%s: %w", op, err)
-	}
 }

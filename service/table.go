@@ -384,9 +384,6 @@ func ratio(a, b float64) any {
 	return a / b
 }
 
-// errBadFile marks a stored report file that cannot be parsed: retrying the same file cannot help.
-var errBadFile = errors.New("report file cannot be parsed")
-
 // dayFiles are what one day of an account's table is built from.
 type dayFiles struct {
 	day time.Time
@@ -639,19 +636,6 @@ func (s *Service) parseDay(ctx context.Context, level string, d dayFiles) (*dayT
 	}
 	return t, nil
 }
-
-// damagedError: a stored file is missing, or does not read back as what was recorded (its size,
-// its row layout).
-type damagedError struct {
-	file  store.ReportFile
-	cause error
-}
-
-func (e *damagedError) Error() string {
-	return fmt.Sprintf("stored report %s damaged: %v", e.file.Key, e.cause)
-}
-
-func (e *damagedError) Unwrap() error { return e.cause }
 
 // parseFile reads a stored file through parse, checking that it is all there: as many bytes as
 // were recorded, every row in its layout.

@@ -158,8 +158,8 @@ type Timings struct {
 
 // SyncError is why a sync failed (or the last transient error of a retrying one).
 type SyncError struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
+	Kind    ErrorKind `json:"kind"`
+	Message string    `json:"message"`
 }
 
 // Sync is one account's data over one date range, on its way to the sheet.

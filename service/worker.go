@@ -13,15 +13,6 @@ import (
 	"github.com/naversync/naversync/store"
 )
 
-// Reasons a claimed sync stops early; they decide what happens to the sync and its claim.
-var (
-	// errLeaseLost: the claim was taken over (a renewal or a fenced write was refused), or it
-	// could have lapsed before a renewal succeeded. The worker stops at once and writes nothing.
-	errLeaseLost = errors.New("lease lost: another worker may hold this sync now")
-	// errCancelRequest: a user asked to cancel the sync.
-	errCancelRequest = errors.New("sync canceled")
-)
-
 // workLoop claims and does work until ctx ends. When there was nothing to claim it sleeps until
 // its pool's token arrives (a sync enqueued, a lease released, a fetch finished, here or on another
 // replica) or, as a fallback, until the poll interval passes.
@@ -83,11 +74,14 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	var werr error
-	var full *naverJobsFull
+	var f Failure
+	if err != nil {
+		f = classify(err)
+	}
 	switch {
 	case err == nil:
 		werr = w.finish(bg)
-	case errors.Is(err, errLeaseLost):
+	case f.Outcome == OutcomeLeaseLost:
 		// The claim may still be ours if only our deadline passed (the database was slow):
 		// then the sync is requeued; if another worker holds it, that is refused. The customer
 		// is not freed before this worker's Naver calls have ended: when some were cut in
@@ -98,21 +92,23 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		cut := g.drain(dctx)
 		undrain()
 		log.Warn("claim lost; stopped", "err", err, "calls_cut", cut)
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "lease", Message: "stopped: " + err.Error(), KeepLease: cut > 0})
-	case errors.Is(err, errCancelRequest):
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: string(f.Kind), Message: "stopped: " + err.Error(), KeepLease: cut > 0})
+	case f.Outcome == OutcomeCanceled:
 		if werr = s.store.CancelClaimed(bg, c); werr == nil {
 			s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
 			log.Info("canceled")
 		}
-	case errors.As(err, &full):
+	case f.Outcome == OutcomeWaitNaverJobs:
+		var full *naverJobsFull
+		errors.As(err, &full)
 		werr = s.waitNaverJobs(bg, sy, c, full, log)
-	case errors.Is(err, errFilesDamaged):
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Refetch: true, Kind: "storage", Message: err.Error() + "; fetching them again"})
+	case f.Outcome == OutcomeRefetch:
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Refetch: true, Kind: string(f.Kind), Message: err.Error() + "; fetching them again"})
 	case ctx.Err() != nil:
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: "shutdown", Message: w.shutdownMessage})
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: string(KindShutdown), Message: w.shutdownMessage})
 		log.Info("shutdown; sync requeued, claim given back")
 	default:
-		werr = s.failOrRetry(bg, sy, c, err, log)
+		werr = s.failOrRetry(bg, sy, c, err, f, log)
 	}
 	if werr != nil {
 		if errors.Is(werr, store.ErrLeaseLost) {
@@ -131,11 +127,12 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 	s.events.publish(sy.ID)
 }
 
-// failOrRetry records a failure: transient ones are retried with backoff (back to the claim's
-// queue), the rest fail the sync with a message a user can act on.
-func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, c store.Claim, err error, log *slog.Logger) error {
-	kind, msg, transient := classify(err)
-	s.met.naverErrors.WithLabelValues(kind).Inc()
+// failOrRetry records a failure classify judged OutcomeRetry or OutcomeFail: retries go back to
+// the claim's queue with backoff while attempts remain, the rest fail the sync with a message a
+// user can act on.
+func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, c store.Claim, err error, f Failure, log *slog.Logger) error {
+	kind, msg := f.Kind, f.Message
+	s.met.naverErrors.WithLabelValues(string(kind)).Inc()
 	// Fetch attempts count the sync's fetch claims; processing attempts its processing claims
 	// (the claim token grows by one per claim), so a failure of either kind ends after
 	// MaxAttempts tries.
@@ -143,16 +140,16 @@ func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, c store.Claim,
 	if c.Kind == store.ClaimProcess {
 		attempts = int(c.Token)
 	}
-	if transient && attempts < sy.MaxAttempts {
+	if f.Outcome == OutcomeRetry && attempts < sy.MaxAttempts {
 		delay := retryDelay(s.cfg.RetryBase, attempts)
 		log.Warn("transient failure; will retry", "kind", kind, "err", err, "attempt", attempts, "retry_in", delay)
-		return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: s.now().Add(delay), Kind: kind, Message: msg})
+		return s.store.RequeueSync(ctx, c, store.Requeue{RunAfter: s.now().Add(delay), Kind: string(kind), Message: msg})
 	}
 	log.Error("sync failed", "kind", kind, "err", err, "attempt", attempts)
-	if ferr := s.store.FailSync(ctx, c, kind, msg); ferr != nil {
+	if ferr := s.store.FailSync(ctx, c, string(kind), msg); ferr != nil {
 		return ferr
 	}
-	if kind == "auth" {
+	if kind == KindAuth {
 		if aerr := s.store.SetAccountError(ctx, sy.AccountID, msg); aerr != nil {
 			log.Error("set account error", "err", aerr)
 		}
