@@ -114,13 +114,8 @@ func (c *Client) createStat(ctx context.Context, cred Credentials, reportType st
 	}
 	var out statReportJSON
 	err = c.retry(ctx, func() error {
-		var wrote atomic.Bool
-		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }})
-		resp, err := c.send(tctx, cred, http.MethodPost, c.baseStr+path, path, body, n)
+		resp, err := c.sendCreate(ctx, cred, path, body, n)
 		if err != nil {
-			if wrote.Load() && (errors.Is(err, ErrTransport) || errors.Is(err, ErrServer) || errors.Is(err, ErrDeadline) || ctx.Err() != nil) {
-				return &uncertainError{err}
-			}
 			return err
 		}
 		defer resp.Body.Close()
@@ -236,13 +231,8 @@ func (c *Client) createMaster(ctx context.Context, cred Credentials, item string
 	}
 	var out masterReportJSON
 	err = c.retry(ctx, func() error {
-		var wrote atomic.Bool
-		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }})
-		resp, err := c.send(tctx, cred, http.MethodPost, c.baseStr+path, path, body, n)
+		resp, err := c.sendCreate(ctx, cred, path, body, n)
 		if err != nil {
-			if wrote.Load() && (errors.Is(err, ErrTransport) || errors.Is(err, ErrServer) || ctx.Err() != nil) {
-				return &uncertainError{err}
-			}
 			return err
 		}
 		defer resp.Body.Close()
@@ -306,3 +296,25 @@ func (c *Client) deleteMaster(ctx context.Context, cred Credentials, id string, 
 
 // pathEscapeID keeps a job id from adding path segments or a query.
 func pathEscapeID(id string) string { return url.PathEscape(id) }
+
+// sendCreate POSTs a create. An error after which Naver may have made the job matches
+// ErrUncertain: the request was written (even in part), or a connection was had for it and the
+// call ended by the context or the holder's deadline — a canceled round trip returns at once,
+// while the connection's writer may still send the request and only then report it written.
+// Any other error surely made no job.
+func (c *Client) sendCreate(ctx context.Context, cred Credentials, path string, body []byte, n *int) (*http.Response, error) {
+	var wrote, gotConn atomic.Bool
+	tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { gotConn.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	})
+	resp, err := c.send(tctx, cred, http.MethodPost, c.baseStr+path, path, body, n)
+	if err == nil {
+		return resp, nil
+	}
+	ended := ctx.Err() != nil || errors.Is(err, ErrDeadline)
+	if wrote.Load() && (ended || errors.Is(err, ErrTransport) || errors.Is(err, ErrServer)) || gotConn.Load() && ended {
+		return nil, &uncertainError{err}
+	}
+	return nil, err
+}

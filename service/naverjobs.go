@@ -196,9 +196,10 @@ func (s *Service) deleteBackoff(attempts int) time.Duration {
 
 // jobSettler resolves the journal's rows that no task of this fetch works on against listings
 // of the customer's jobs: a create whose answer was lost is matched to the one job of its
-// report and day registered within the create's window (AdoptWindow) that no other row holds;
-// once past that window it is dropped without adopting anything (another tool's job could not
-// be told apart from ours); a job of ours is continued by the task that needs it or deleted
+// report and day registered within the create's window (AdoptWindow, by Naver's regTm, however
+// late the listing) that no other row holds; a listing past that window that finds no single
+// such job drops it without adopting anything (another tool's job could not be told apart from
+// ours); a job of ours is continued by the task that needs it or deleted
 // (a failed DELETE is tried again after its back-off).
 type jobSettler struct {
 	s       *Service
@@ -243,16 +244,20 @@ func (st *jobSettler) settle(ctx context.Context, listed []naver.StatReport, nee
 				id, merr = matchMasterJob(masters, r.ReportType, r.SentAt, before, after, j.Known)
 			}
 			switch {
-			case !inWindow:
-				// Past its window: resolved by this one listing, without adopting anything.
-				log.Warn("a create whose answer was lost is past its window; dropped without adopting a job (one registered since cannot be told from another tool's)",
-					"sent_at", r.SentAt, "candidate", id, "err", merr)
+			case id != "":
+				// The one job registered within the create's window (by Naver's regTm, whenever
+				// this listing runs): ours. A job another tool made later falls outside it.
+			case inWindow:
+				continue // nothing (or several) yet: a later listing within the window looks again
+			default:
+				// Past its window with no single job registered within it: resolved by this one
+				// listing, without adopting anything.
+				log.Warn("a create whose answer was lost is past its window and no single job registered within it; dropped without adopting a job",
+					"sent_at", r.SentAt, "err", merr)
 				if err := j.Gone(ctx, r.ID); err != nil {
 					return err
 				}
 				continue
-			case id == "":
-				continue // nothing (or several) yet: a later listing within the window looks again
 			}
 			log.Info("found the job of a create whose answer was lost", "job_id", id)
 			if err := j.Created(ctx, r.ID, id); err != nil {
