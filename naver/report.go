@@ -113,17 +113,7 @@ func (c *Client) createStat(ctx context.Context, cred Credentials, reportType st
 		return nil, err
 	}
 	var out statReportJSON
-	err = c.retry(ctx, func() error {
-		resp, err := c.sendCreate(ctx, cred, path, body, n)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONBody)).Decode(&out); err != nil {
-			return &uncertainError{fmt.Errorf("naver: POST %s: read answer: %w: %w", path, ErrTransport, err)}
-		}
-		return nil
-	})
+	err = c.postCreate(ctx, cred, path, body, &out, n)
 	if err != nil {
 		return nil, fmt.Errorf("create stat report %s %s: %w", reportType, day.Format(time.DateOnly), err)
 	}
@@ -230,17 +220,7 @@ func (c *Client) createMaster(ctx context.Context, cred Credentials, item string
 		return nil, err
 	}
 	var out masterReportJSON
-	err = c.retry(ctx, func() error {
-		resp, err := c.sendCreate(ctx, cred, path, body, n)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONBody)).Decode(&out); err != nil {
-			return &uncertainError{fmt.Errorf("naver: POST %s: read answer: %w: %w", path, ErrTransport, err)}
-		}
-		return nil
-	})
+	err = c.postCreate(ctx, cred, path, body, &out, n)
 	if err != nil {
 		return nil, fmt.Errorf("create master report %s: %w", item, err)
 	}
@@ -296,6 +276,22 @@ func (c *Client) deleteMaster(ctx context.Context, cred Credentials, id string, 
 
 // pathEscapeID keeps a job id from adding path segments or a query.
 func pathEscapeID(id string) string { return url.PathEscape(id) }
+
+// postCreate sends a create (sendCreate) and decodes its answer into out, retrying only
+// attempts that surely made no job; an answer cut while it is read matches ErrUncertain.
+func (c *Client) postCreate(ctx context.Context, cred Credentials, path string, body []byte, out any, n *int) error {
+	return c.retry(ctx, func() error {
+		resp, err := c.sendCreate(ctx, cred, path, body, n)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONBody)).Decode(out); err != nil {
+			return &uncertainError{fmt.Errorf("naver: POST %s: read answer: %w: %w", path, ErrTransport, err)}
+		}
+		return nil
+	})
+}
 
 // sendCreate POSTs a create. An error after which Naver may have made the job matches
 // ErrUncertain: the request was written (even in part), or a connection was had for it and the
