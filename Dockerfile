@@ -6,7 +6,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN mkdir -p /out/var/lib/naversync && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/naversync ./cmd/naversync
+# files/ is the default file store, and where deploy/compose.yaml mounts the replicas' shared
+# volume: made here so that a fresh volume takes its owner (nonroot) from the image.
+RUN mkdir -p /out/var/lib/naversync/files && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/naversync ./cmd/naversync
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/naversync /usr/local/bin/naversync

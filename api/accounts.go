@@ -32,7 +32,7 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	after := r.URL.Query().Get("after")
 	if after != "" && !idPattern.MatchString(after) {
-		h.fail(w, r, invalid("after", "an account id (the next_cursor of a previous page)"))
+		h.fail(w, r, invalid("after", service.MsgFieldAfterCursor, "an account id (the next_cursor of a previous page)"))
 		return
 	}
 	items, next, err := h.svc.ListAccounts(r.Context(), limit, after)

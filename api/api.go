@@ -35,6 +35,10 @@ type Service interface {
 	Ready(ctx context.Context) error
 	Gatherer() prometheus.Gatherer
 	ServiceAccountEmail() string
+	// GoogleIdentities lists the Google identities with their accounts; NextGoogleIdentity is
+	// the one a new account gets.
+	GoogleIdentities(ctx context.Context) ([]service.GoogleIdentity, error)
+	NextGoogleIdentity(ctx context.Context) string
 	ServedWindow() (from, to time.Time)
 	SchedulerStatus(ctx context.Context) (service.SchedulerStatus, error)
 	RunRefreshNow(ctx context.Context) (int, error)
@@ -42,6 +46,8 @@ type Service interface {
 	CheckSheet(ctx context.Context, in service.SheetCheck) (service.SheetAccess, error)
 	ListAudit(ctx context.Context, f service.AuditFilter) ([]service.AuditEntry, string, error)
 	SyncDays(ctx context.Context, id string) ([]service.SyncDay, error)
+	// WebhookService: the notification targets (webhooks.go).
+	WebhookService
 	// Now is the service's time (the database's clock), which every answer's Date header
 	// carries, so that clients (the console) tell "how long ago" by it rather than by their own.
 	Now() time.Time
@@ -199,6 +205,16 @@ func New(svc Service, opts Options) http.Handler {
 				r.Post("/scheduler/run", h.runScheduler)
 				r.Post("/checks/credentials", h.checkCredentials)
 				r.Post("/checks/sheet", h.checkSheet)
+			})
+			// Notification targets: admins only (webhooks.go).
+			r.Group(func(r chi.Router) {
+				r.Use(h.adminOnly)
+				r.Get("/webhooks", h.listWebhooks)
+				r.Post("/webhooks", h.createWebhook)
+				r.Get("/webhooks/{id}", h.getWebhook)
+				r.Patch("/webhooks/{id}", h.updateWebhook)
+				r.Delete("/webhooks/{id}", h.deleteWebhook)
+				r.Post("/webhooks/{id}/test", h.testWebhook)
 			})
 		})
 	})

@@ -18,7 +18,7 @@ func (h *handler) checkCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.AccountID != "" && !idPattern.MatchString(in.AccountID) {
-		h.fail(w, r, invalid("account_id", "an account id"))
+		h.fail(w, r, invalid("account_id", service.MsgFieldAccountID, "an account id"))
 		return
 	}
 	if err := h.svc.CheckCredentials(r.Context(), in); err != nil {
@@ -55,11 +55,11 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := service.AuditFilter{Limit: limit, AccountID: q.Get("account_id"), Cursor: q.Get("cursor")}
 	if f.AccountID != "" && !idPattern.MatchString(f.AccountID) {
-		h.fail(w, r, invalid("account_id", "an account id"))
+		h.fail(w, r, invalid("account_id", service.MsgFieldAccountID, "an account id"))
 		return
 	}
 	if f.Cursor != "" && !idPattern.MatchString(f.Cursor) {
-		h.fail(w, r, invalid("cursor", "the next_cursor of a previous page"))
+		h.fail(w, r, invalid("cursor", service.MsgFieldPageCursor, "the next_cursor of a previous page"))
 		return
 	}
 	items, next, err := h.svc.ListAudit(r.Context(), f)

@@ -199,7 +199,21 @@ func TestCheckSheet(t *testing.T) {
 		e.c.do("POST", "/checks/sheet", body, nil).want(http.StatusOK).decode(&res)
 		return res
 	}
+	// The message carries a code and its parameters, as every sentence the service says.
+	coded := func(body map[string]any, code, email string) {
+		t.Helper()
+		var res struct {
+			Message string            `json:"message"`
+			Code    string            `json:"code"`
+			Params  map[string]string `json:"params"`
+		}
+		e.c.do("POST", "/checks/sheet", body, nil).want(http.StatusOK).decode(&res)
+		if res.Code != code || res.Params["email"] != email || res.Message == "" {
+			t.Errorf("%v: message %q, code %q, params %v; want code %q, email %q", body, res.Message, res.Code, res.Params, code, email)
+		}
+	}
 	url := "https://docs.google.com/spreadsheets/d/" + book + "/edit?usp=sharing#gid=" + itoa(gid)
+	coded(map[string]any{"spreadsheet": book}, "sheet_check.edit", "")
 	res := check(map[string]any{"spreadsheet": url, "sheet_tab": "Ads 2026"})
 	if res.SpreadsheetID != book || res.Access != service.SheetAccessEdit || res.GidTab != "Ads 2026" || len(res.Tabs) != 2 ||
 		res.ServiceAccountEmail != sheetstest.DefaultCaller || res.Tab == nil || !res.Tab.Exists || !res.Tab.HasData {
@@ -212,10 +226,13 @@ func TestCheckSheet(t *testing.T) {
 		t.Errorf("a new tab: %+v", res.Tab)
 	}
 	e.sheets.ShareReadOnly(book, sheetstest.DefaultCaller)
+	coded(map[string]any{"spreadsheet": book}, "sheet_check.view_only", sheetstest.DefaultCaller)
 	if res := check(map[string]any{"spreadsheet": book}); res.Access != service.SheetAccessRead || !strings.Contains(res.Message, sheetstest.DefaultCaller) {
 		t.Errorf("view-only: %+v", res)
 	}
 	e.sheets.Unshare(book, sheetstest.DefaultCaller)
+	coded(map[string]any{"spreadsheet": book}, "sheet_check.not_shared", sheetstest.DefaultCaller)
+	coded(map[string]any{"spreadsheet": "no-such-book"}, "sheet_check.not_found", "")
 	if res := check(map[string]any{"spreadsheet": url}); res.Access != service.SheetAccessNone || !strings.Contains(res.Message, sheetstest.DefaultCaller) ||
 		len(res.Tabs) != 0 {
 		t.Errorf("not shared: %+v", res)

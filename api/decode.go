@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/naversync/naversync/service"
@@ -27,7 +28,7 @@ func jsonBody(w http.ResponseWriter, r *http.Request, maxBytes int64) (io.Reader
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, &requestError{kind: kindMediaType, detail: "send the body as application/json"}
+		return nil, &requestError{kind: kindMediaType, detail: service.Msg(service.MsgMediaType, "send the body as application/json")}
 	}
 	return http.MaxBytesReader(w, r.Body, maxBytes), nil
 }
@@ -46,7 +47,7 @@ func decodeJSON(rd io.Reader, v any) error {
 	case errors.Is(err, io.EOF):
 		return nil
 	case err == nil:
-		return &requestError{kind: kindMalformed, detail: "the body must hold exactly one JSON value"}
+		return &requestError{kind: kindMalformed, detail: service.Msg(service.MsgBodyOneValue, "the body must hold exactly one JSON value")}
 	default:
 		return decodeError(err)
 	}
@@ -59,25 +60,25 @@ func decodeError(err error) error {
 	var big *http.MaxBytesError
 	switch {
 	case errors.As(err, &big):
-		return &requestError{kind: kindTooLarge, detail: fmt.Sprintf("the body may hold at most %d bytes", big.Limit)}
+		return &requestError{kind: kindTooLarge, detail: service.Msg(service.MsgBodyTooLarge, fmt.Sprintf("the body may hold at most %d bytes", big.Limit), "max", strconv.FormatInt(big.Limit, 10))}
 	case errors.Is(err, io.EOF):
-		return &requestError{kind: kindMalformed, detail: "the request body is empty"}
+		return &requestError{kind: kindMalformed, detail: service.Msg(service.MsgBodyEmpty, "the request body is empty")}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &requestError{kind: kindMalformed, detail: "the body ends in the middle of a JSON value"}
+		return &requestError{kind: kindMalformed, detail: service.Msg(service.MsgBodyTruncated, "the body ends in the middle of a JSON value")}
 	case errors.As(err, &syn):
-		return &requestError{kind: kindMalformed, detail: fmt.Sprintf("invalid JSON at byte %d", syn.Offset)}
+		return &requestError{kind: kindMalformed, detail: service.Msg(service.MsgBodySyntax, fmt.Sprintf("invalid JSON at byte %d", syn.Offset), "offset", strconv.FormatInt(syn.Offset, 10))}
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return &requestError{kind: kindMalformed, detail: "the body must be a JSON object"}
+			return &requestError{kind: kindMalformed, detail: service.Msg(service.MsgBodyNotObject, "the body must be a JSON object")}
 		}
-		return invalid(field, "must be "+jsonKind(typ.Type.Kind().String()))
+		return invalid(field, service.MsgFieldType, "must be "+jsonKind(typ.Type.Kind().String()), "type", jsonType(typ.Type.Kind().String()))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields; its message is stable.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return invalid(name, "unknown field")
+		return invalid(name, service.MsgFieldUnknown, "unknown field")
 	default:
-		return &requestError{kind: kindMalformed, detail: "the body could not be decoded as JSON"}
+		return &requestError{kind: kindMalformed, detail: service.Msg(service.MsgBodyUndecodable, "the body could not be decoded as JSON")}
 	}
 }
 
@@ -121,9 +122,30 @@ func decodeSyncRequest(rd io.Reader) (service.SyncRequest, error) {
 	if b.Days != nil {
 		// The service reads 0 as "not given"; a client that sends a number means a range.
 		if *b.Days < 1 {
-			return service.SyncRequest{}, invalid("days", "at least 1")
+			return service.SyncRequest{}, invalid("days", service.MsgFieldAtLeastOne, "at least 1")
 		}
 		req.Days = *b.Days
 	}
 	return req, nil
+}
+
+// jsonType is the JSON type of a Go kind, a parameter of field.type: string, boolean,
+// integer, number, object, array or other.
+func jsonType(k string) string {
+	switch k {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "integer"
+	case "float32", "float64":
+		return "number"
+	case "struct", "map":
+		return "object"
+	case "slice", "array":
+		return "array"
+	default:
+		return "other"
+	}
 }

@@ -72,7 +72,7 @@ func (h *handler) syncEvents(w http.ResponseWriter, r *http.Request) {
 	defer mu.Unlock()
 	switch {
 	case !started && down():
-		writeProblem(w, r, kindUnavailable, "the server is shutting down; reconnect", nil)
+		writeProblem(w, r, kindUnavailable, msgShuttingDown, nil)
 	case !started && err != nil:
 		h.fail(w, r, err)
 	case down():

@@ -38,6 +38,8 @@ type envOptions struct {
 	wrapNaver func(http.Handler) http.Handler
 	// api adjusts the handler's options.
 	api func(*api.Options)
+	// identities are Google identities besides the default (servicetest's GoogleIdentities).
+	identities []string
 }
 
 // env is a real engine (store, Naver simulator, Sheets stand-in) behind the API on an
@@ -61,7 +63,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	log := slog.New(slog.NewTextHandler(servicetest.Writer(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	w := servicetest.NewWorld(t, *db, servicetest.WorldOptions{WrapNaver: o.wrapNaver})
-	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, NoStart: o.noStart, LogLevel: slog.LevelWarn})
+	e := w.Engine(servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, NoStart: o.noStart, LogLevel: slog.LevelWarn,
+		GoogleIdentities: o.identities})
 	svc, nv, sh := e.Service, w.Naver, w.Sheets
 	opts := api.Options{Tokens: o.tokens, Logger: log, Heartbeat: o.heartbeat, MaxBodyBytes: o.maxBody}
 	if o.api != nil {

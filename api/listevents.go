@@ -26,7 +26,7 @@ const (
 )
 
 // errStreamCursor refuses ?cursor on the list stream, which always follows the first page.
-var errStreamCursor = invalid("cursor", "absent: the stream follows the first page")
+var errStreamCursor = invalid("cursor", service.MsgFieldStreamCursor, "absent: the stream follows the first page")
 
 // syncListEvents handles GET /syncs/events: a Server-Sent Events stream of the first page of
 // GET /syncs with the same filters. Each "event: syncs" carries the list as GET /syncs answers

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,7 +59,7 @@ func (h *handler) observe(next http.Handler) http.Handler {
 				h.log.ErrorContext(r.Context(), "panic in handler", "request_id", middleware.GetReqID(r.Context()),
 					"method", r.Method, "path", r.URL.Path, "panic", rec, "stack", string(debug.Stack()))
 				if ww.Status() == 0 {
-					writeProblem(ww, r, kindInternal, "an internal error occurred; quote the request id when reporting it", nil)
+					writeProblem(ww, r, kindInternal, msgInternal, nil)
 				}
 			}
 			status := ww.Status()
@@ -92,7 +93,7 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 		sum, ok := bearer(r, h.tokens)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeProblem(w, r, kindUnauthorized, "a valid bearer token is required", nil)
+			writeProblem(w, r, kindUnauthorized, msgUnauthorized, nil)
 			return
 		}
 		role := h.roles[sum] // looked up only once the token matched
@@ -107,7 +108,7 @@ func (h *handler) authenticateMetrics(next http.Handler) http.Handler {
 		if len(h.metrics) > 0 {
 			if _, ok := bearer(r, h.metrics); !ok {
 				w.Header().Set("WWW-Authenticate", "Bearer")
-				writeProblem(w, r, kindUnauthorized, "a valid bearer token is required", nil)
+				writeProblem(w, r, kindUnauthorized, msgUnauthorized, nil)
 				return
 			}
 		}
@@ -168,13 +169,14 @@ func (h *handler) limitStreams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.draining() {
 			w.Header().Set("Retry-After", "1")
-			writeProblem(w, r, kindUnavailable, "the server is shutting down; reconnect", nil)
+			writeProblem(w, r, kindUnavailable, msgShuttingDown, nil)
 			return
 		}
 		token, _ := r.Context().Value(tokenKey{}).([sha256.Size]byte) // zero when authentication is off
 		if !h.streams.acquire(token) {
 			w.Header().Set("Retry-After", "5")
-			writeProblem(w, r, kindTooManyStreams, fmt.Sprintf("at most %d event streams may be open at once per token; close one first", h.streams.max), nil)
+			writeProblem(w, r, kindTooManyStreams, service.Msg(service.MsgTooManyStreams, fmt.Sprintf("at most %d event streams may be open at once per token; close one first", h.streams.max),
+				"max", strconv.Itoa(h.streams.max)), nil)
 			return
 		}
 		defer h.streams.release(token)
@@ -251,6 +253,6 @@ func (h *handler) methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 		}
-		writeProblem(w, r, kindMethod, r.Method+" is not allowed here", nil)
+		writeProblem(w, r, kindMethod, service.Msg(service.MsgMethodNotAllowed, r.Method+" is not allowed here", "method", r.Method), nil)
 	}
 }

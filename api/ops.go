@@ -15,12 +15,12 @@ func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
 // (also while the server shuts down, so that load balancers send requests elsewhere).
 func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 	if h.draining() {
-		writeProblem(w, r, kindUnavailable, "the service is shutting down", nil)
+		writeProblem(w, r, kindUnavailable, service.Msg(service.MsgServiceStopping, "the service is shutting down"), nil)
 		return
 	}
 	if err := h.svc.Ready(r.Context()); err != nil {
 		h.log.WarnContext(r.Context(), "not ready", "err", err)
-		writeProblem(w, r, kindUnavailable, "the service is not ready", nil)
+		writeProblem(w, r, kindUnavailable, service.Msg(service.MsgNotReady, "the service is not ready"), nil)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -61,10 +61,11 @@ func (h *handler) runScheduler(w http.ResponseWriter, r *http.Request) {
 
 // infoBody is the answer of GET /info.
 type infoBody struct {
-	ServiceAccountEmail string `json:"service_account_email"`
-	ServedFrom          string `json:"served_from"`
-	ServedTo            string `json:"served_to"`
-	Version             string `json:"version"`
+	ServiceAccountEmail string                   `json:"service_account_email"`
+	GoogleIdentities    []service.GoogleIdentity `json:"google_identities"`
+	ServedFrom          string                   `json:"served_from"`
+	ServedTo            string                   `json:"served_to"`
+	Version             string                   `json:"version"`
 	// Role and Actor are the caller's: what its token may do, and how the audit log names it.
 	Role  service.Role `json:"role"`
 	Actor string       `json:"actor"`
@@ -74,8 +75,14 @@ type infoBody struct {
 func (h *handler) info(w http.ResponseWriter, r *http.Request) {
 	from, to := h.svc.ServedWindow()
 	caller := callerOf(r)
+	ids, err := h.svc.GoogleIdentities(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, infoBody{
-		ServiceAccountEmail: h.svc.ServiceAccountEmail(),
+		ServiceAccountEmail: h.svc.NextGoogleIdentity(r.Context()),
+		GoogleIdentities:    ids,
 		ServedFrom:          from.Format("2006-01-02"),
 		ServedTo:            to.Format("2006-01-02"),
 		Version:             h.version,

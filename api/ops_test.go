@@ -12,6 +12,7 @@ import (
 	"github.com/naversync/naversync/api"
 	"github.com/naversync/naversync/google/sheetstest"
 	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store/storetest"
 )
 
 func TestHealthReadyMetrics(t *testing.T) {
@@ -40,7 +41,7 @@ func TestInfoLeasesScheduler(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{noStart: true})
 	r := e.c.do("GET", "/info", nil, nil).want(http.StatusOK)
-	var raw map[string]string
+	var raw map[string]any
 	r.decode(&raw)
 	if raw["served_to"] != day(1) || raw["version"] == "" {
 		t.Fatalf("info %v", raw)
@@ -160,4 +161,95 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+// TestSchedulerMorningProgress: GET /scheduler tells the progress of the day's scheduled syncs
+// (planned, done, remaining, when they started), and /metrics the same; on both databases.
+func TestSchedulerMorningProgress(t *testing.T) {
+	t.Parallel()
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) { testSchedulerMorningProgress(t, newEnv(t, envOptions{db: &db})) })
+	}
+}
+
+func testSchedulerMorningProgress(t *testing.T, e *env) {
+	var ids []string
+	for _, c := range []string{"3101", "3102"} {
+		a := e.account(c)
+		e.c.do("PATCH", "/accounts/"+a.ID, map[string]any{"history_days": 2}, nil).want(http.StatusOK)
+		ids = append(ids, a.ID)
+	}
+	var sched service.SchedulerStatus
+	e.c.do("GET", "/scheduler", nil, nil).want(http.StatusOK).decode(&sched)
+	if m := sched.Morning; m.Planned != 0 || m.Day != day(0) || m.ExpectedEnd != nil {
+		t.Fatalf("morning before any refresh: %+v", m)
+	}
+	e.c.do("POST", "/scheduler/run", nil, nil).want(http.StatusAccepted)
+	e.c.do("GET", "/scheduler", nil, nil).want(http.StatusOK).decode(&sched)
+	if m := sched.Morning; m.Planned != 2 || m.Done+m.Failed+m.Remaining != 2 {
+		t.Fatalf("morning after queuing 2: %+v", m)
+	}
+	var syncIDs []string
+	for _, id := range ids {
+		var list struct{ Items []service.Sync }
+		e.c.do("GET", "/syncs?account_id="+id, nil, nil).want(http.StatusOK).decode(&list)
+		if len(list.Items) != 1 {
+			t.Fatalf("syncs of %s: %+v", id, list.Items)
+		}
+		syncIDs = append(syncIDs, list.Items[0].ID)
+	}
+	for _, id := range syncIDs {
+		e.waitTerminal(id)
+	}
+	e.c.do("GET", "/scheduler", nil, nil).want(http.StatusOK).decode(&sched)
+	if m := sched.Morning; m.Planned != 2 || m.Done != 2 || m.Remaining != 0 || m.StartedAt == nil || m.ExpectedEnd != nil {
+		t.Fatalf("morning once done: %+v", m)
+	}
+	body := e.c.do("GET", "/metrics", nil, nil).want(http.StatusOK).Body
+	for _, want := range []string{`naversync_morning_syncs{state="done"} 2`, `naversync_morning_syncs{state="planned"} 2`, `naversync_morning_syncs{state="remaining"} 0`} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Fatalf("metrics lack %s:\n%s", want, grepLines(body, "naversync_morning"))
+		}
+	}
+}
+
+func grepLines(b []byte, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestManualSyncClippedToHistory: a manual sync reaching further back than the account's
+// history_days is clipped to the window, and the answer says so; one wholly older is refused.
+func TestManualSyncClippedToHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{noStart: true})
+	a := e.account("3201")
+	e.c.do("PATCH", "/accounts/"+a.ID, map[string]any{"history_days": 10}, nil).want(http.StatusOK)
+	var s service.Sync
+	e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID, "days": 30}, nil).want(http.StatusAccepted).decode(&s)
+	if s.From != day(10) || s.To != day(1) || len(s.Warnings) != 1 || s.Warnings[0].Field != "days" ||
+		!strings.Contains(s.Warnings[0].Reason, "history_days") {
+		t.Fatalf("a 30-day sync of an account keeping 10 days: %s..%s, warnings %+v", s.From, s.To, s.Warnings)
+	}
+	s = service.Sync{}
+	e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID, "from": day(5), "to": day(2)}, nil).want(http.StatusAccepted).decode(&s)
+	if s.From != day(5) || len(s.Warnings) != 0 {
+		t.Fatalf("a range inside the window: %s..%s, warnings %+v", s.From, s.To, s.Warnings)
+	}
+	p := e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID, "from": day(40), "to": day(35)}, nil).want(http.StatusBadRequest).problem()
+	if len(p.Errors) != 1 || p.Errors[0].Field != "from" {
+		t.Fatalf("a range wholly older than the window: %+v", p)
+	}
+	// Without a range, a sync covers the account's window: the same range as the clipped one,
+	// still queued, so the request is merged into it (200).
+	s = service.Sync{}
+	e.c.do("POST", "/syncs", map[string]any{"account_id": a.ID}, nil).want(http.StatusOK).decode(&s)
+	if s.From != day(10) || s.To != day(1) {
+		t.Fatalf("a sync without a range: %s..%s, want the account's 10 days", s.From, s.To)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/naversync/naversync/service"
 )
 
 // idPattern is what account and sync ids look like (UUIDs). Anything else cannot exist, so it
@@ -17,7 +19,7 @@ var idPattern = regexp.MustCompile(`^[0-9a-fA-F-]{1,64}$`)
 func (h *handler) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := chi.URLParam(r, "id")
 	if !idPattern.MatchString(id) {
-		writeProblem(w, r, kindNotFound, "the resource does not exist", nil)
+		writeProblem(w, r, kindNotFound, msgNotFound, nil)
 		return "", false
 	}
 	return id, true
@@ -45,7 +47,7 @@ func queryLimit(r *http.Request, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 200 {
-		return 0, invalid("limit", "an integer from 1 to 200")
+		return 0, invalid("limit", service.MsgFieldLimit, "an integer from 1 to 200")
 	}
 	return n, nil
 }

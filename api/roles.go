@@ -86,7 +86,8 @@ func withCaller(r *http.Request, a service.Actor) *http.Request {
 func (h *handler) mayChange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a := callerOf(r); !a.Role.CanChange() {
-			writeProblem(w, r, kindForbidden, fmt.Sprintf("this token's role (%s) may read but not change anything; use an operator token", a.Role), nil)
+			writeProblem(w, r, kindForbidden, service.Msg(service.MsgReadOnlyRole, fmt.Sprintf("this token's role (%s) may read but not change anything; use an operator token", a.Role),
+				"role", string(a.Role)), nil)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -20,7 +20,7 @@ var (
 func idempotencyKey(r *http.Request) (string, error) {
 	k := r.Header.Get("Idempotency-Key")
 	if k != "" && !idempotencyKeyPattern.MatchString(k) {
-		return "", invalid("Idempotency-Key", "1 to 200 visible ASCII characters")
+		return "", invalid("Idempotency-Key", service.MsgFieldIdemKey, "1 to 200 visible ASCII characters")
 	}
 	return k, nil
 }
@@ -66,7 +66,7 @@ func (h *handler) holdKey(w http.ResponseWriter, r *http.Request, scope string) 
 	release, ok = h.inflight.hold(scope, key)
 	if !ok {
 		w.Header().Set("Retry-After", "1")
-		writeProblem(w, r, kindKeyInUse, "a request with this Idempotency-Key is still being answered; repeat it when that one is done", nil)
+		writeProblem(w, r, kindKeyInUse, service.Msg(service.MsgKeyInUse, "a request with this Idempotency-Key is still being answered; repeat it when that one is done"), nil)
 		return "", nil, false
 	}
 	return key, release, true
@@ -144,10 +144,10 @@ func syncFilter(r *http.Request) (service.SyncFilter, error) {
 		return f, err
 	}
 	if f.AccountID = q.Get("account_id"); f.AccountID != "" && !idPattern.MatchString(f.AccountID) {
-		return f, invalid("account_id", "an account id")
+		return f, invalid("account_id", service.MsgFieldAccountID, "an account id")
 	}
 	if f.CustomerID = q.Get("customer_id"); f.CustomerID != "" && !customerIDPattern.MatchString(f.CustomerID) {
-		return f, invalid("customer_id", "a Naver customer id: digits only")
+		return f, invalid("customer_id", service.MsgFieldCustomerID, "a Naver customer id: digits only")
 	}
 	for _, v := range q["status"] {
 		for _, st := range strings.Split(v, ",") {
@@ -156,7 +156,7 @@ func syncFilter(r *http.Request) (service.SyncFilter, error) {
 				service.StatusSucceeded, service.StatusFailed, service.StatusCanceled:
 				f.Statuses = append(f.Statuses, st)
 			default:
-				return f, invalid("status", "one or more of queued, fetching, processing, succeeded, failed, canceled")
+				return f, invalid("status", service.MsgFieldStatusList, "one or more of queued, fetching, processing, succeeded, failed, canceled")
 			}
 		}
 	}
@@ -167,7 +167,7 @@ func syncFilter(r *http.Request) (service.SyncFilter, error) {
 		}
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return time.Time{}, invalid(name, "an RFC 3339 time such as 2026-01-02T15:04:05Z")
+			return time.Time{}, invalid(name, service.MsgFieldTime, "an RFC 3339 time such as 2026-01-02T15:04:05Z")
 		}
 		return t, nil
 	}

@@ -59,6 +59,9 @@ func testAccountValidationRules(t *testing.T, e *env) {
 		{"bell in tab", "sheet_tab", body("sheet_tab", "t\x07"), map[string]any{"sheet_tab": "t\x07"}},
 		{"blank name", "name", body("name", "   "), map[string]any{"name": " "}},
 		{"empty api key", "api_key", body("api_key", ""), map[string]any{"api_key": ""}},
+		{"history of no day", "history_days", body("history_days", 0), map[string]any{"history_days": 0}},
+		{"history longer than Naver serves", "history_days", body("history_days", 366), map[string]any{"history_days": 366}},
+		{"negative history", "history_days", body("history_days", -30), map[string]any{"history_days": -30}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,8 +91,19 @@ func testAccountValidationRules(t *testing.T, e *env) {
 		})
 	}
 
-	// Lengths are counted in characters: 67 Hangul characters (201 bytes) are a valid name.
+	// history_days: the served window by default, 1 to 365 as set.
 	var got service.Account
+	e.c.do("GET", "/accounts/"+a.ID, nil, nil).want(http.StatusOK).decode(&got)
+	if got.HistoryDays != 365 {
+		t.Fatalf("history_days %d by default, want 365 (the served window)", got.HistoryDays)
+	}
+	for _, days := range []int{1, 30, 365} {
+		e.c.do("PATCH", "/accounts/"+a.ID, map[string]any{"history_days": days}, nil).want(http.StatusOK).decode(&got)
+		if got.HistoryDays != days {
+			t.Fatalf("history_days %d after setting %d", got.HistoryDays, days)
+		}
+	}
+	// Lengths are counted in characters: 67 Hangul characters (201 bytes) are a valid name.
 	e.c.do("PATCH", "/accounts/"+a.ID, map[string]any{"name": hangul67}, nil).want(http.StatusOK).decode(&got)
 	if got.Name != hangul67 {
 		t.Fatalf("name %q", got.Name)

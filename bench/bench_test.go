@@ -96,6 +96,77 @@ func TestRunTiny(t *testing.T) {
 	t.Logf("\n%s", text.String())
 }
 
+// TestTabsTiny runs scenario 9 with a tiny account and checks its structure: both syncs
+// succeeded (Run fails otherwise), every report type of the three tabs was created once per
+// day, the Sheets requests were counted per tab, and every tab was built.
+func TestTabsTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	cfg := Config{
+		TempDir: t.TempDir(), TabsOnly: true, TabsDays: 4, TabsMorningDays: 2,
+		ProcCampaigns: 2, ProcAdgroups: 2, ProcKeywords: 3, ProcProcs: 2,
+		FetchLatency: time.Millisecond, FetchBuild: 5 * time.Millisecond, FetchBuildSpread: 5 * time.Millisecond,
+		Progress: func(msg string) { t.Log(msg) },
+	}
+	rep, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := rep.Tabs
+	if y == nil || len(y.Kinds) != 3 || len(y.Titles) != 3 {
+		t.Fatalf("tabs: %+v", y)
+	}
+	positive(t, "year", y.Year.Hold, y.Year.Bound, y.Morning.Hold, y.Morning.Bound)
+	if len(y.Reports) != 5 {
+		t.Errorf("report types: %+v", y.Reports)
+	}
+	for _, tr := range y.Reports {
+		if !tr.Once() || tr.Expected != cfg.TabsDays {
+			t.Errorf("%+v: want %d days, each created once", tr, cfg.TabsDays)
+		}
+	}
+	if y.MaxJobs <= 0 || y.MaxJobs > y.JobCap || y.Evicted != 0 {
+		t.Errorf("jobs at Naver: most %d, evicted %d", y.MaxJobs, y.Evicted)
+	}
+	for _, use := range [][]SheetUse{y.YearSheets, y.MorningSheets} {
+		if len(use) != 4 {
+			t.Fatalf("sheet use: %+v", use)
+		}
+		sum := 0
+		for i, u := range use[:3] {
+			if u.Tab != y.Titles[i] || u.Requests <= 0 || u.Sent <= 0 || u.Received <= 0 {
+				t.Errorf("tab %d: %+v", i, u)
+			}
+			sum += u.Requests
+		}
+		if all := use[3]; all.Requests < sum {
+			t.Errorf("in all %d requests, tabs %d", all.Requests, sum)
+		}
+	}
+	if len(y.Build.Rows) != 3 || y.Build.Elapsed <= 0 || y.Build.PeakHeapInUse == 0 {
+		t.Errorf("build: %+v", y.Build)
+	}
+	for i, n := range y.Build.Rows {
+		if n <= 0 {
+			t.Errorf("%s: %d rows", y.Kinds[i], n)
+		}
+	}
+	var text, md bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md, "naversync bench -tabs-only"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"9 all three tabs", "reports created", "morning", y.Titles[1], y.Titles[2]} {
+		if !strings.Contains(text.String(), want) || !strings.Contains(md.String(), want) {
+			t.Errorf("output lacks %q:\n%s\n%s", want, text.String(), md.String())
+		}
+	}
+	t.Logf("\n%s", text.String())
+}
+
 func positive(t *testing.T, what string, ds ...time.Duration) {
 	t.Helper()
 	for i, d := range ds {
@@ -191,5 +262,112 @@ func TestCountCalls(t *testing.T) {
 	}
 	if c.PerReport() != 4 || c.PerReportNoDelete() != 3 {
 		t.Errorf("per report %v, without delete %v", c.PerReport(), c.PerReportNoDelete())
+	}
+}
+
+// TestFleetTiny runs scenario 8 with a small fleet and checks its structure: both phases ran,
+// every sync succeeded, and the Sheets requests were counted per identity and project within
+// the stand-in's quota.
+func TestFleetTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	pg := os.Getenv(storetest.EnvDatabaseURL)
+	cfg := Config{
+		PostgresURL: pg, SkipPostgres: pg == "", TempDir: t.TempDir(), FleetOnly: true,
+		FleetAccounts: 6, FleetCustomers: 3, FleetIdentities: 2, FleetReplicas: 1,
+		FleetFetchWorkers: 2, FleetProcessWorkers: 2, FleetFirstDays: 3, FleetRefreshDays: 2,
+		FleetSheetsLatency: time.Millisecond, FleetQuotaWindow: 2 * time.Second,
+		FleetReadsPerUser: 1000, FleetWritesPerUser: 1000, FleetReadsPerProject: 1000, FleetWritesPerProject: 1000,
+		FetchLatency: time.Millisecond, FetchBuild: 5 * time.Millisecond, FetchBuildSpread: 5 * time.Millisecond, FetchLimit: 1000,
+		Progress: func(msg string) { t.Log(msg) },
+	}
+	if pg != "" {
+		cfg.FleetReplicas = 2
+	}
+	rep, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Fleet
+	if f == nil || len(f.Phases) != 2 {
+		t.Fatalf("fleet: %+v", f)
+	}
+	// Measuring the morning alone: the first sync is setup.
+	cfg.FleetMorningOnly = true
+	only, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := only.Fleet; g == nil || len(g.Phases) != 1 || g.Phases[0].Name != "morning refresh" || g.Phases[0].Succeeded != cfg.FleetAccounts || g.Unmeasured == "" {
+		t.Errorf("morning only: %+v", g)
+	}
+	for _, p := range f.Phases {
+		if p.Syncs != cfg.FleetAccounts || p.Succeeded != p.Syncs || p.Failed != 0 {
+			t.Errorf("%s: %d syncs, %d succeeded, %d failed %v", p.Name, p.Syncs, p.Succeeded, p.Failed, p.FailedKinds)
+		}
+		positive(t, p.Name, p.Makespan, p.NaverBound, p.GoogleBound)
+		if p.NaverMinCalls <= 0 || p.NaverCalls < p.NaverMinCalls || p.SheetWrites < p.Syncs || p.SheetReads <= 0 {
+			t.Errorf("%s: calls %d (fewest %d), sheet reads %d, writes %d", p.Name, p.NaverCalls, p.NaverMinCalls, p.SheetReads, p.SheetWrites)
+		}
+		if len(p.Identities) != cfg.FleetIdentities || len(p.Projects) != 1 {
+			t.Errorf("%s: identities %+v, projects %+v", p.Name, p.Identities, p.Projects)
+		}
+		for _, u := range p.Identities {
+			if u.MaxWrites <= 0 || u.MaxWrites > u.Writes {
+				t.Errorf("%s: %+v", p.Name, u)
+			}
+		}
+	}
+	var text, md bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md, "naversync bench -fleet"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"8 fleet", "first sync", "morning refresh", fleetIdentity(0)} {
+		if !strings.Contains(text.String(), want) || !strings.Contains(md.String(), want) {
+			t.Errorf("output lacks %q:\n%s\n%s", want, text.String(), md.String())
+		}
+	}
+	t.Logf("\n%s", text.String())
+}
+
+func TestMaxInWindow(t *testing.T) {
+	at := func(s ...int) []time.Time {
+		var out []time.Time
+		for _, v := range s {
+			out = append(out, time.Unix(int64(v), 0))
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		ts   []time.Time
+		want int
+	}{
+		{"none", nil, 0},
+		{"one", at(5), 1},
+		{"a window is half open", at(0, 60, 120), 1},
+		{"unsorted", at(100, 0, 59, 30, 61), 3},
+	}
+	for _, tt := range tests {
+		if got := maxInWindow(tt.ts, time.Minute); got != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestProjectOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"a@proj-1.iam.gserviceaccount.com":           "proj-1",
+		"someone@example.com":                        "default",
+		"naversync@stand-in.iam.gserviceaccount.com": "stand-in",
+		"@.iam.gserviceaccount.com":                  "default",
+	} {
+		if got := projectOf(in); got != want {
+			t.Errorf("projectOf(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

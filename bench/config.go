@@ -3,6 +3,8 @@ package bench
 import (
 	"log/slog"
 	"time"
+
+	"github.com/naversync/naversync/config"
 )
 
 // DefaultPostgresURL is the database the benchmark creates its temporary schemas in.
@@ -45,6 +47,19 @@ type Config struct {
 	// keywords) are fetched and then processed with GOMAXPROCS = ProcProcs; defaults 365,
 	// 10, 20, 12 (2,400 keywords, 5,200 AD rows a day) and 2.
 	ProcDays, ProcCampaigns, ProcAdgroups, ProcKeywords, ProcProcs int
+	// ProcRuns is how many times scenario 4 runs (its median is reported); default 1, or 3
+	// with a baseline.
+	ProcRuns int
+	// ProcBaseline, when set, is a git revision whose own scenario 4 runs beside today's, one
+	// run of each per round (ProcessingBaseline): its tree is taken from the repository at
+	// ProcRepo (default ".") with git archive and built in a temporary directory. When the
+	// commit is absent or does not build, the report says so and today's figures stand alone.
+	ProcBaseline, ProcRepo string
+	// ProcCPUProfile, when set, receives the CPU profile of today's measured processing (the
+	// last run's), and ProcCPUProfile+".baseline" the baseline's (its whole run).
+	ProcCPUProfile string
+	// ProcessingOnly runs only scenario 4 (with its baseline).
+	ProcessingOnly bool
 
 	// APIRequests of each kind (POST /syncs, GET /syncs/{id}) sent by APIConcurrency
 	// goroutines; defaults 2000 and 16.
@@ -64,6 +79,41 @@ type Config struct {
 	// SkipFetch leaves scenario 7 out (it takes several minutes at its default size);
 	// FetchOnly runs only it.
 	SkipFetch, FetchOnly bool
+
+	// Scenario 8, the fleet (run alone, with FleetOnly): FleetAccounts accounts (default 1000)
+	// on FleetCustomers Naver customers (default 500), written by FleetIdentities Google
+	// identities (default 5, in one project) through FleetReplicas service instances on one
+	// PostgreSQL schema (default 2), each with FleetFetchWorkers fetch and FleetProcessWorkers
+	// processing workers (defaults the deployment's: config.DefaultFetchWorkers and
+	// config.DefaultProcessWorkers). Naver's costs are scenario 7's (FetchLatency,
+	// FetchBuild, FetchBuildSpread, FetchLink, FetchLimit). The first sync covers
+	// FleetFirstDays (default 14), the morning refresh fetches FleetRefreshDays again (default
+	// 7). The Sheets stand-in answers each request after FleetSheetsLatency (default 200ms)
+	// and enforces Google's quotas: FleetReadsPerUser and FleetWritesPerUser (default 60 each)
+	// per identity and FleetReadsPerProject and FleetWritesPerProject (default 300 each) per
+	// project, per FleetQuotaWindow (default a minute, as Google's). A phase waits at most
+	// FleetTimeout (default 1h) for its syncs.
+	FleetAccounts, FleetCustomers, FleetIdentities, FleetReplicas int
+	FleetFetchWorkers, FleetProcessWorkers                        int
+	FleetFirstDays, FleetRefreshDays                              int
+	FleetSheetsLatency, FleetQuotaWindow, FleetTimeout            time.Duration
+	FleetReadsPerUser, FleetWritesPerUser                         int
+	FleetReadsPerProject, FleetWritesPerProject                   int
+	// FleetMorningOnly measures only the morning: the first sync runs as part of the setup,
+	// without quotas or Sheets latency (a fleet with one identity would spend over half an hour
+	// of Google's quota time on it).
+	FleetMorningOnly bool
+	// FleetOnly runs only scenario 8 (it is not part of the default run: it takes many minutes
+	// of Google's quota time).
+	FleetOnly bool
+
+	// Scenario 9, all three tabs (run alone, with TabsOnly): a sync of TabsDays (default 365)
+	// of an account of the processing scenario's size with every tab, under scenario 7's Naver
+	// costs, then a morning's sync of its last TabsMorningDays (default 3).
+	TabsDays, TabsMorningDays int
+	// TabsOnly runs only scenario 9 (it is not part of the default run: it takes several
+	// minutes).
+	TabsOnly bool
 
 	// Progress, when set, gets a line as each scenario starts.
 	Progress func(msg string)
@@ -104,6 +154,13 @@ func (c *Config) setDefaults() {
 	def(&c.ProcAdgroups, 20)
 	def(&c.ProcKeywords, 12)
 	def(&c.ProcProcs, 2)
+	if c.ProcBaseline != "" {
+		def(&c.ProcRuns, 3)
+	}
+	def(&c.ProcRuns, 1)
+	if c.ProcRepo == "" {
+		c.ProcRepo = "."
+	}
 	def(&c.FetchDays, 60)
 	def(&c.FetchYearDays, 365)
 	if c.FetchLatency <= 0 {
@@ -123,6 +180,29 @@ func (c *Config) setDefaults() {
 	}
 	if c.FetchBaseRate <= 0 {
 		c.FetchBaseRate = 10
+	}
+	def(&c.TabsDays, 365)
+	def(&c.TabsMorningDays, 3)
+	def(&c.FleetAccounts, 1000)
+	def(&c.FleetCustomers, 500)
+	def(&c.FleetIdentities, 5)
+	def(&c.FleetReplicas, 2)
+	def(&c.FleetFetchWorkers, config.DefaultFetchWorkers)
+	def(&c.FleetProcessWorkers, config.DefaultProcessWorkers(c.FleetIdentities))
+	def(&c.FleetFirstDays, 14)
+	def(&c.FleetRefreshDays, 7)
+	def(&c.FleetReadsPerUser, 60)
+	def(&c.FleetWritesPerUser, 60)
+	def(&c.FleetReadsPerProject, 300)
+	def(&c.FleetWritesPerProject, 300)
+	if c.FleetSheetsLatency <= 0 {
+		c.FleetSheetsLatency = 200 * time.Millisecond
+	}
+	if c.FleetQuotaWindow <= 0 {
+		c.FleetQuotaWindow = time.Minute
+	}
+	if c.FleetTimeout <= 0 {
+		c.FleetTimeout = time.Hour
 	}
 	def(&c.APIRequests, 2000)
 	def(&c.APIConcurrency, 16)

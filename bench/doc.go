@@ -6,8 +6,9 @@
 // held (lock scope) compared with the design that held it through processing, whether fetch
 // workers stay busy while work is runnable, how quickly a released lease is handed to the
 // next queued sync of the customer, how fast a year of a large account is processed and in how
-// much memory, how many Naver and Sheets calls a report and a sync cost, and the HTTP API's
-// throughput. Run it with `naversync bench`; [Run] is the whole benchmark, [Report] its result.
+// much memory, how many Naver and Sheets calls a report and a sync cost, the HTTP API's
+// throughput, and what a year of such an account with all three tabs costs in lease time, Naver
+// jobs, processing and Sheets bytes (scenario 9, TabsYear). Run it with `naversync bench`; [Run] is the whole benchmark, [Report] its result.
 //
 // Nothing here is used by the service itself; like cmd, it is a harness around the packages.
 package bench

@@ -99,8 +99,7 @@ func (r *runner) fetchSpeed(ctx context.Context) (FetchSpeed, error) {
 	var zipped []int64 // per sync, from the first run
 	for ci, cf := range configs {
 		c.Progress(fmt.Sprintf("fetch under Naver's costs (%s): %d then %d days of a %d-keyword account", cf.name, c.FetchDays, c.FetchYearDays, res.Keywords))
-		s := newSims(navertest.Options{Latency: c.FetchLatency, DownloadLatency: c.FetchLatency, BuildDelay: c.FetchBuild,
-			BuildSpread: c.FetchBuildSpread, LinkBytesPerSecond: c.FetchLink, RateLimit: navertest.RateLimit{PerSecond: c.FetchLimit}})
+		s := newSims(c.naverCosts())
 		run, err := r.fetchRun(ctx, s, cf.name, cf.opts)
 		s.close()
 		if err != nil {
@@ -111,13 +110,7 @@ func (r *runner) fetchSpeed(ctx context.Context) (FetchSpeed, error) {
 				zipped = append(zipped, run.Syncs[i].Wire)
 			}
 			run.Syncs[i].WireZip = zipped[i]
-			fs := &run.Syncs[i]
-			calls := time.Duration(float64(fs.MinCalls) / c.FetchLimit * float64(time.Second))
-			transfer := time.Duration(0)
-			if c.FetchLink > 0 {
-				transfer = time.Duration(float64(fs.WireZip) / float64(c.FetchLink) * float64(time.Second))
-			}
-			fs.Bound = max(calls, transfer) + c.FetchBuild // the shortest build: the last report's, at best
+			run.Syncs[i].Bound = c.fetchBound(run.Syncs[i].MinCalls, zipped[i])
 		}
 		res.Runs = append(res.Runs, run)
 	}
@@ -140,41 +133,9 @@ func (r *runner) fetchRun(ctx context.Context, s *sims, name string, opts naver.
 	if err != nil {
 		return run, err
 	}
-	var wireBefore int64
 	for _, days := range []int{c.FetchDays, c.FetchYearDays} {
-		sy, err := e.enqueue(ctx, service.SyncRequest{AccountID: a.ID, Days: days, Full: true})
+		fs, _, _, err := e.fetchSync(ctx, cust, service.SyncRequest{AccountID: a.ID, Days: days, Full: true})
 		if err != nil {
-			return run, err
-		}
-		done, err := e.wait(ctx, []string{sy.ID})
-		if err != nil {
-			return run, err
-		}
-		t := done[0].Timings
-		if t.LockAcquiredAt == nil || t.LockReleasedAt == nil {
-			return run, fmt.Errorf("bench: fetch sync %s has no lease times", sy.ID)
-		}
-		fs := FetchSync{Days: days, Hold: t.LockReleasedAt.Sub(*t.LockAcquiredAt)}
-		jobs, downloads := 0, 0
-		for _, q := range s.naver.Requests() {
-			if q.Customer != cust || q.Start.Before(*t.LockAcquiredAt) || q.Start.After(*t.LockReleasedAt) {
-				continue
-			}
-			fs.Calls++
-			switch {
-			case q.Status == http.StatusTooManyRequests:
-				fs.Limited++
-			case q.Status != http.StatusOK:
-			case q.Method == http.MethodPost:
-				jobs++
-			case q.Path == "/report-download":
-				downloads++
-			}
-		}
-		fs.MinCalls = 3*jobs + downloads
-		ls := s.naver.LimitStats(cust)
-		fs.Wire, wireBefore = ls.DownloadBytes-wireBefore, ls.DownloadBytes
-		if fs.Rate, err = e.nv.CustomerRate(ctx, cust); err != nil {
 			return run, err
 		}
 		run.Syncs = append(run.Syncs, fs)
@@ -182,6 +143,71 @@ func (r *runner) fetchRun(ctx context.Context, s *sims, name string, opts naver.
 	run.Penalties = s.naver.LimitStats(cust).Penalties
 	run.Paused = !e.nv.PausedUntil(cust).IsZero()
 	return run, nil
+}
+
+// naverCosts are the simulator's options with Naver's costs (scenario 7's, also the fleet's and
+// scenario 9's): latency per call, builds of seconds, a download link and a rate limit per customer.
+func (c Config) naverCosts() navertest.Options {
+	return navertest.Options{Latency: c.FetchLatency, DownloadLatency: c.FetchLatency, BuildDelay: c.FetchBuild,
+		BuildSpread: c.FetchBuildSpread, LinkBytesPerSecond: c.FetchLink, RateLimit: navertest.RateLimit{PerSecond: c.FetchLimit}}
+}
+
+// fetchBound is the lower bound of a lease hold under Naver's costs: max(calls ÷ the allowed
+// rate, zipped bytes ÷ the link) + the shortest build time (the last report's, at best).
+func (c Config) fetchBound(minCalls int, zipped int64) time.Duration {
+	calls := time.Duration(float64(minCalls) / c.FetchLimit * float64(time.Second))
+	transfer := time.Duration(0)
+	if c.FetchLink > 0 {
+		transfer = time.Duration(float64(zipped) / float64(c.FetchLink) * float64(time.Second))
+	}
+	return max(calls, transfer) + c.FetchBuild
+}
+
+// fetchSync runs one sync of customer's account to its end and measures its lease hold under
+// Naver's costs (FetchSync without the bound, which the caller computes with fetchBound): the
+// calls the simulator received while the lease was held, the fewest of them fetch needs, the
+// download bytes and the client's rate after it. It also returns the sync as it ended and the
+// simulator's record of the calls made while the lease was held.
+func (e *engine) fetchSync(ctx context.Context, cust string, req service.SyncRequest) (FetchSync, service.Sync, []navertest.Request, error) {
+	wireBefore := e.sims.naver.LimitStats(cust).DownloadBytes
+	sy, err := e.enqueue(ctx, req)
+	if err != nil {
+		return FetchSync{}, sy, nil, err
+	}
+	done, err := e.wait(ctx, []string{sy.ID})
+	if err != nil {
+		return FetchSync{}, sy, nil, err
+	}
+	sy = done[0]
+	t := sy.Timings
+	if t.LockAcquiredAt == nil || t.LockReleasedAt == nil {
+		return FetchSync{}, sy, nil, fmt.Errorf("bench: fetch sync %s has no lease times", sy.ID)
+	}
+	fs := FetchSync{Days: req.Days, Hold: t.LockReleasedAt.Sub(*t.LockAcquiredAt)}
+	var held []navertest.Request
+	jobs, downloads := 0, 0
+	for _, q := range e.sims.naver.Requests() {
+		if q.Customer != cust || q.Start.Before(*t.LockAcquiredAt) || q.Start.After(*t.LockReleasedAt) {
+			continue
+		}
+		held = append(held, q)
+		fs.Calls++
+		switch {
+		case q.Status == http.StatusTooManyRequests:
+			fs.Limited++
+		case q.Status != http.StatusOK:
+		case q.Method == http.MethodPost:
+			jobs++
+		case q.Path == "/report-download":
+			downloads++
+		}
+	}
+	fs.MinCalls = 3*jobs + downloads
+	fs.Wire = e.sims.naver.LimitStats(cust).DownloadBytes - wireBefore
+	if fs.Rate, err = e.nv.CustomerRate(ctx, cust); err != nil {
+		return fs, sy, held, err
+	}
+	return fs, sy, held, nil
 }
 
 // fetchRows are the results of scenario 7.

@@ -10,6 +10,20 @@ import (
 // and, for each target, whether it was met and what explains the numbers.
 func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 	c, m := r.Config, r.Machine
+	if c.FleetOnly {
+		return r.writeFleetMarkdown(w, command)
+	}
+	if c.TabsOnly {
+		return r.writeTabsMarkdown(w, command)
+	}
+	if c.ProcessingOnly {
+		fmt.Fprintf(w, "# naversync benchmarks: processing\n\n")
+		fmt.Fprintf(w, "Output of one run of `%s` (package `bench`), %s.\n\n", command, r.At.UTC().Format("2006-01-02 15:04 UTC"))
+		fmt.Fprintf(w, "Machine: %d CPUs (nproc), %s, %s %s/%s. The whole run took %s.\n\n", m.CPUs, m.CPUModel, m.GoVersion, m.OS, m.Arch, secs(r.Took))
+		writeMDTable(w, []string{"metric", "target", "result (" + SQLite + ")"}, r.processingRows())
+		fmt.Fprintf(w, "\n- %s\n", r.processingFinding())
+		return nil
+	}
 	fmt.Fprintf(w, "# naversync benchmarks\n\n")
 	fmt.Fprintf(w, "Output of one run of `%s` (package `bench`), %s. Re-run it to refresh this file:\n", command, r.At.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "`go run ./cmd/%s` (flags: `go run ./cmd/naversync bench -h`).\n\n", command)
@@ -53,8 +67,8 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) error {
 		"the gap from `LockReleasedAt` of one sync to `LockAcquiredAt` of the customer's next is the engine's own wake-up and claim. "+
 		"The fallback poll interval is the default 1 s, so a hand-off that relied on polling would show as ≈1 s.\n", c.HandoffCustomers, c.HandoffSyncs, 2*c.HandoffCustomers)
 	fmt.Fprintf(w, "4. **Processing.** %d days of a %d × %d × %d account (keyword level) are downloaded by the engine from a simulator "+
-		"that answers creates BUILT at once; the engine is stopped and `service.BuildTable` runs the processing path on the stored "+
-		"files; the bench drains `Table.Rows`. Memory is sampled every 2 ms from `runtime/metrics` (heap in use; memory mapped "+
+		"that answers creates BUILT at once; the engine is stopped and the bench builds the performance tab from the stored "+
+		"files through package `report` (`report.Build`, as a processing worker does) and drains the table's rows. Memory is sampled every 2 ms from `runtime/metrics` (heap in use; memory mapped "+
 		"by the runtime and not released, ≈ `Sys − HeapReleased`), for the whole process.\n", c.ProcDays, c.ProcCampaigns, c.ProcAdgroups, c.ProcKeywords)
 	fmt.Fprintf(w, "5. **Calls.** Counted from the simulator's `Requests()` for scenario 1's customer (reports built after a delay, so "+
 		"status polls are needed) and for scenario 4's (creates answered BUILT: create + download + delete). Sheets requests "+
@@ -119,18 +133,9 @@ func (r *Report) findings() []string {
 		}
 		out = append(out, s)
 	}
+	out = append(out, r.processingFinding())
 	p := r.Processing
-	s := fmt.Sprintf("**Processing:** %d days × %.0f input rows/day in %s with GOMAXPROCS=%d (target < 5 s: %s), "+
-		"peak mapped memory %.0f MiB (target < 256 MB: %s).", p.Days, p.InputRowsPerDay(), secs(p.Elapsed), p.Procs,
-		verdict(p.Elapsed < TargetProcessingTime), float64(p.PeakMapped)/(1<<20), verdict(p.PeakMapped < TargetProcessingMem))
-	s += " Rows are aggregated one day at a time and spilled to disk, so memory does not grow with the range."
-	if p.Elapsed >= TargetProcessingTime {
-		s += " The time target is missed in this run. Processing parses the days on every core it is given and " +
-			"is bound by the CPU, so other load on the 2-core machine shows in it directly; compare with the quiet " +
-			"runs in the notes below."
-	}
-	out = append(out, s)
-	s = fmt.Sprintf("**Calls:** where a create is answered BUILT, a report costs %.2f calls without the delete (target 2: %s) "+
+	s := fmt.Sprintf("**Calls:** where a create is answered BUILT, a report costs %.2f calls without the delete (target 2: %s) "+
 		"and %.2f with it; the %d listings of the customer's report jobs (one per window of creates, to stay under "+
 		"Naver's 100-job cap) are counted apart.", p.Calls.PerReportNoDelete(), verdict(p.Calls.PerReportNoDelete() <= TargetCallsPerReport+0.005),
 		p.Calls.PerReport(), p.Calls.Listings)
@@ -151,4 +156,28 @@ func (r *Report) findings() []string {
 		}
 	}
 	return out
+}
+
+// processingFinding reads scenario 4's figures, with its baseline's when one ran.
+func (r *Report) processingFinding() string {
+	p := r.Processing
+	s := fmt.Sprintf("**Processing:** %d days × %.0f input rows/day in %s with GOMAXPROCS=%d (target < 5 s: %s), "+
+		"peak mapped memory %.0f MiB (target < 256 MB: %s).", p.Days, p.InputRowsPerDay(), secs(p.Elapsed), p.Procs,
+		verdict(p.Elapsed < TargetProcessingTime), float64(p.PeakMapped)/(1<<20), verdict(p.PeakMapped < TargetProcessingMem))
+	s += " Rows are aggregated one day at a time and spilled to disk, so memory does not grow with the range."
+	if p.Elapsed >= TargetProcessingTime {
+		s += " The time target is missed in this run. Processing parses the days on every core it is given and " +
+			"is bound by the CPU, so other load on the 2-core machine shows in it directly; compare with the quiet " +
+			"runs in the notes below."
+	}
+	if b := p.Baseline; b != nil && b.Skipped == "" {
+		s += fmt.Sprintf(" Beside %s (%s), built from the repository and run alternately with this build on the same "+
+			"machine: %s against %s (medians), %.2f× (target: no slower: %s).", b.Rev, b.Commit[:min(12, len(b.Commit))],
+			secs(p.Elapsed), secs(b.Elapsed), b.Ratio(p.Elapsed), verdict(p.Elapsed <= b.Elapsed))
+		if b.CPU > 0 && p.CPU > 0 {
+			s += fmt.Sprintf(" CPU time of the process from the building of the rows on (steadier on a shared machine): %s "+
+				"against %s, %.2f×.", secs(p.CPU), secs(b.CPU), b.CPURatio(p.CPU))
+		}
+	}
+	return s
 }

@@ -7,18 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sync"
 	"time"
 
+	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/naver/navertest"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/service"
+	"github.com/naversync/naversync/store"
 )
 
 // Processing is scenario 4: a year of a large account from the files on disk to the finished
-// sheet rows (service.BuildTable, rows drained), the Sheets API excluded.
+// sheet rows (the performance tab built by package report from the stored files, as a
+// processing worker builds it; rows drained), the Sheets API excluded.
 type Processing struct {
 	Days, Keywords int
 	// Procs is GOMAXPROCS during the measurement.
@@ -26,6 +32,16 @@ type Processing struct {
 	// InputRows are the AD and AD_CONVERSION rows of the stored files; SheetRows the rows built.
 	InputRows, SheetRows int64
 	Elapsed              time.Duration
+	// Runs are the times of every run (Config.ProcRuns) in run order; Elapsed is their median,
+	// and the other figures are that run's.
+	Runs []time.Duration `json:",omitempty"`
+	// CPU is the process's CPU time (user and system) from the scenario's "building the sheet
+	// rows" to its end (set by processingRounds; the median of CPURuns): steadier than Elapsed
+	// on a shared machine, since time spent waiting for a core is not counted.
+	CPU     time.Duration   `json:",omitempty"`
+	CPURuns []time.Duration `json:",omitempty"`
+	// Baseline is the same scenario run by another commit beside this one (Config.ProcBaseline).
+	Baseline *ProcessingBaseline `json:",omitempty"`
 	// PeakHeapInUse and PeakMapped are the highest samples (every 2ms) of the process's heap in
 	// use and of memory mapped by the Go runtime and not released (≈ MemStats.Sys − HeapReleased).
 	PeakHeapInUse, PeakMapped uint64
@@ -43,6 +59,10 @@ func (p Processing) InputRowsPerDay() float64 { return ratio(float64(p.InputRows
 
 // RowsPerSecond is input report rows processed per second.
 func (p Processing) RowsPerSecond() float64 { return ratio(float64(p.InputRows), p.Elapsed.Seconds()) }
+
+// servedDays is how far back Naver serves stat reports (service.Config.ServedDays' default);
+// each type's own window is naver.ServedDays of it.
+const servedDays = 365
 
 // errFetched stops following a sync once its files are downloaded.
 var errFetched = errors.New("fetched")
@@ -93,18 +113,74 @@ func (r *runner) processing(ctx context.Context) (Processing, error) {
 		return res, err
 	}
 
-	c.Progress(fmt.Sprintf("processing: building the sheet rows with GOMAXPROCS=%d", c.ProcProcs))
-	prev := runtime.GOMAXPROCS(c.ProcProcs)
+	c.Progress(fmt.Sprintf("%s with GOMAXPROCS=%d", buildingRows, c.ProcProcs))
+	m, err := r.measureBuild(ctx, e, last, service.LevelKeyword, []report.Tab{report.Performance()}, c.ProcCPUProfile)
+	if err != nil {
+		return res, fmt.Errorf("processing: %w", err)
+	}
+	res.Elapsed, res.SheetRows = m.Elapsed, m.Rows[0]
+	res.PeakHeapInUse, res.PeakMapped, res.BaseHeapInUse = m.PeakHeapInUse, m.PeakMapped, m.BaseHeapInUse
+	return res, nil
+}
+
+// BuildMeasure is what building a sync's tabs from the stored files costs, measured as
+// scenario 4 measures it: with GOMAXPROCS = Config.ProcProcs, after a GC, the process's memory
+// sampled every 2ms.
+type BuildMeasure struct {
+	// Elapsed is the wall time of building every tab and draining its rows; CPU the process's
+	// CPU time (user and system) over the same span.
+	Elapsed, CPU time.Duration
+	// PeakHeapInUse and PeakMapped are as Processing's; BaseHeapInUse the heap in use before.
+	PeakHeapInUse, PeakMapped, BaseHeapInUse uint64
+	// Rows are the sheet rows built, per tab in the order asked.
+	Rows []int64
+}
+
+// measureBuild builds the tabs of sy from e's stored files one after the other (as a
+// processing worker does, the Sheets API excluded) and drains their rows, measuring time, CPU
+// and memory; with profile set, it writes the CPU profile of the measured span there.
+func (r *runner) measureBuild(ctx context.Context, e *engine, sy service.Sync, level string, tabs []report.Tab, profile string) (BuildMeasure, error) {
+	var res BuildMeasure
+	prev := runtime.GOMAXPROCS(r.cfg.ProcProcs)
 	defer runtime.GOMAXPROCS(prev)
 	runtime.GC()
 	debug.FreeOSMemory()
 	res.BaseHeapInUse = readMem().heapInUse
 	stop, peak := sampleMemory(2 * time.Millisecond)
-	start := time.Now()
-	table, done, err := e.svc.BuildTable(ctx, sy.ID)
+	defer stop()
+	stopProfile, err := startProfile(profile)
 	if err != nil {
-		stop()
-		return res, fmt.Errorf("processing: %w", err)
+		return res, err
+	}
+	cpu, start := processCPU(), time.Now()
+	for _, tab := range tabs {
+		n, err := drainTab(ctx, e, sy, tab, level, r.dir)
+		if err != nil {
+			_ = stopProfile()
+			return res, fmt.Errorf("%s tab: %w", tab.Kind(), err)
+		}
+		res.Rows = append(res.Rows, n)
+	}
+	res.Elapsed, res.CPU = time.Since(start), processCPU()-cpu
+	stop()
+	if err := stopProfile(); err != nil {
+		return res, err
+	}
+	m := peak()
+	res.PeakHeapInUse, res.PeakMapped = m.heapInUse, m.mapped
+	return res, nil
+}
+
+// drainTab builds sy's tab (buildTable) and reads its sheet rows to the end, returning how many.
+func drainTab(ctx context.Context, e *engine, sy service.Sync, tab report.Tab, level, dir string) (int64, error) {
+	built, err := buildTable(ctx, e, sy, tab, level, dir)
+	if err != nil {
+		return 0, err
+	}
+	defer built.Close()
+	table, err := built.Sheet()
+	if err != nil {
+		return 0, err
 	}
 	var n int64
 	for row := range table.Rows {
@@ -113,16 +189,114 @@ func (r *runner) processing(ctx context.Context) (Processing, error) {
 		}
 		n++
 	}
-	res.Elapsed = time.Since(start)
-	stop()
-	done()
-	m := peak()
-	res.PeakHeapInUse, res.PeakMapped = m.heapInUse, m.mapped
-	res.SheetRows = n
-	if n != int64(table.NumRows) {
-		return res, fmt.Errorf("processing: drained %d rows of %d", n, table.NumRows)
+	if readErr := built.Err(); n != int64(table.NumRows) || readErr != nil {
+		return n, fmt.Errorf("drained %d rows of %d: %v", n, table.NumRows, readErr)
 	}
-	return res, nil
+	return n, nil
+}
+
+// buildTable builds a sync's tab from the engine's stored files through package report, as a
+// processing worker does: the sync's days newest first, those Naver serves the tab's primary
+// (first) report type for, a day complete when each of the tab's reports served that day is
+// final (naver.ServedDays, "today" being the day after the sync's last; a report Naver answered
+// NONE read as empty), named from the stored master data.
+func buildTable(ctx context.Context, e *engine, sy service.Sync, tab report.Tab, level, dir string) (report.Table, error) {
+	files, err := e.store.ReportFiles(ctx, sy.CustomerID, tab.ReportTypes(), sy.From, sy.To)
+	if err != nil {
+		return nil, fmt.Errorf("report files: %w", err)
+	}
+	byDay := map[string]map[string]store.ReportFile{}
+	for _, f := range files {
+		if byDay[f.StatDate] == nil {
+			byDay[f.StatDate] = map[string]store.ReportFile{}
+		}
+		byDay[f.StatDate][f.ReportType] = f
+	}
+	from, err := time.Parse(time.DateOnly, sy.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := time.Parse(time.DateOnly, sy.To)
+	if err != nil {
+		return nil, err
+	}
+	served := func(tp string, d time.Time) bool {
+		return d.After(to.AddDate(0, 0, -naver.ServedDays(tp, servedDays)))
+	}
+	var days []report.DayFiles
+	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
+		if !served(tab.ReportTypes()[0], d) {
+			continue
+		}
+		day := report.DayFiles{Day: d, Complete: true}
+		for _, tp := range tab.ReportTypes() {
+			f, ok := byDay[d.Format(time.DateOnly)][tp]
+			switch {
+			case (!ok || !f.Final()) && served(tp, d):
+				day.Complete = false
+			case ok && f.State == store.FileBuilt:
+				day.Files = append(day.Files, report.File{ReportType: tp, Key: f.Key, Size: f.Size})
+			case ok && f.State == store.FileNone:
+				day.None = append(day.None, tp)
+			}
+		}
+		days = append(days, day)
+	}
+	n := report.Names{Campaign: map[string]string{}, Adgroup: map[string]string{}, Keyword: map[string]string{}}
+	err = e.store.MasterEntities(ctx, sy.CustomerID, func(m store.MasterEntity) error {
+		switch m.Kind {
+		case report.LevelCampaign:
+			n.Campaign[m.ID] = m.Name
+		case report.LevelAdgroup:
+			n.Adgroup[m.ID] = m.Name
+		case report.LevelKeyword:
+			n.Keyword[m.ID] = m.Name
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("names: %w", err)
+	}
+	t, err := tab.NewTable(dir, report.Options{Level: level, Language: report.LanguageEnglish, Names: n})
+	if err != nil {
+		return nil, err
+	}
+	open := func(ctx context.Context, f report.File) (io.ReadCloser, error) {
+		return e.files.NewReader(ctx, f.Key, nil)
+	}
+	err = report.Build(ctx, t, days, open, func(i int, r report.DayResult) error {
+		if r.Damaged != nil {
+			return r.Damaged
+		}
+		return nil
+	})
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// startProfile writes a CPU profile to path until stop is called; nothing when path is "".
+func startProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("processing: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("processing: cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("processing: cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // countRows counts the lines of the engine's stored report files.

@@ -113,21 +113,81 @@ func (r *Report) engineRows() (names []string, rows []row) {
 func (r *Report) processingRows() []row {
 	p := r.Processing
 	mib := func(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
-	return []row{
+	rows := []row{
 		{"4 processing: days × keywords", "", []string{fmt.Sprintf("%d × %d (%.0f input rows/day)", p.Days, p.Keywords, p.InputRowsPerDay())}},
-		{"  time, files → sheet rows", "< 5 s on 2 cores", []string{fmt.Sprintf("%s with GOMAXPROCS=%d (%s)", secs(p.Elapsed), p.Procs, verdict(p.Elapsed < TargetProcessingTime))}},
+		{"  time, files → sheet rows", "< 5 s on 2 cores", []string{fmt.Sprintf("%s with GOMAXPROCS=%d (%s)%s", secs(p.Elapsed), p.Procs, verdict(p.Elapsed < TargetProcessingTime), medianOf(p.Runs))}},
+	}
+	if b := p.Baseline; b != nil {
+		metric := fmt.Sprintf("  beside %s, same machine, runs alternating", b.Rev)
+		if b.Skipped != "" {
+			rows = append(rows, row{metric, "no slower", []string{"skipped: " + b.Skipped}})
+		} else {
+			rows = append(rows, row{metric, "no slower", []string{fmt.Sprintf("%s (%s) %s%s; this build %s: %.2f× (%s)",
+				b.Rev, b.Commit[:min(12, len(b.Commit))], secs(b.Elapsed), medianOf(b.Runs), secs(p.Elapsed), b.Ratio(p.Elapsed),
+				verdict(p.Elapsed <= b.Elapsed))}})
+			if b.CPU > 0 && p.CPU > 0 {
+				rows = append(rows, row{"  CPU time of the process, same runs", "no more", []string{fmt.Sprintf("%s %s%s; this build %s%s: %.2f× (%s)",
+					b.Rev, secs(b.CPU), medianOf(b.CPURuns), secs(p.CPU), medianOf(p.CPURuns), b.CPURatio(p.CPU), verdict(p.CPU <= b.CPU))}})
+			}
+			if b.SheetRows != p.SheetRows {
+				rows = append(rows, row{"  baseline's rows differ", "", []string{fmt.Sprintf("%d input → %d sheet rows", b.InputRows, b.SheetRows)}})
+			}
+		}
+	}
+	return append(rows, []row{
 		{"  throughput", "", []string{fmt.Sprintf("%.0f input rows/s; %d input → %d sheet rows", p.RowsPerSecond(), p.InputRows, p.SheetRows)}},
 		{"  peak memory of the process: heap in use / mapped", "< 256 MB", []string{fmt.Sprintf("%s / %s (%s); heap before %s", mib(p.PeakHeapInUse), mib(p.PeakMapped), verdict(p.PeakMapped < TargetProcessingMem), mib(p.BaseHeapInUse))}},
 		{"5 calls per report, create answered BUILT", "2 (+1 delete)", []string{fmt.Sprintf("%.2f with delete, %.2f without (%d reports; %d job listings)", p.Calls.PerReport(), p.Calls.PerReportNoDelete(), p.Calls.Reports, p.Calls.Listings)}},
+	}...)
+}
+
+// medianOf says which runs a median was taken of (nothing for a single run).
+func medianOf(runs []time.Duration) string {
+	if len(runs) < 2 {
+		return ""
 	}
+	var s []string
+	for _, d := range runs {
+		s = append(s, fmt.Sprintf("%.2f", d.Seconds()))
+	}
+	return fmt.Sprintf(", median of %d runs: %s s", len(runs), strings.Join(s, ", "))
 }
 
 // WriteText prints the results as aligned plain-text tables.
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if r.Config.FetchOnly {
+	if r.Config.FleetOnly {
+		fmt.Fprintf(tw, "metric\ttarget\tresult\n")
+		for _, rw := range r.fleetRows() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", rw.metric, rw.target, strings.Join(rw.cells, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "run took %s on %d CPUs (%s), %s\n", secs(r.Took), r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion)
+		return err
+	}
+	if r.Config.TabsOnly || r.Config.FetchOnly || r.Config.ProcessingOnly {
+		rows := r.fetchRows()
+		switch {
+		case r.Config.TabsOnly:
+			rows = r.tabsRows()
+		case r.Config.ProcessingOnly:
+			rows = r.processingRows()
+		}
 		fmt.Fprintf(tw, "metric\ttarget\tresult (%s)\n", SQLite)
-		for _, rw := range r.fetchRows() {
+		for _, rw := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", rw.metric, rw.target, strings.Join(rw.cells, "\t"))
+		}
+		if err := tw.Flush(); err != nil || !(r.Config.TabsOnly || r.Config.ProcessingOnly) {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "run took %s on %d CPUs (%s), %s\n", secs(r.Took), r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion)
+		return err
+	}
+	if r.Config.ProcessingOnly {
+		fmt.Fprintf(tw, "metric\ttarget\tresult (%s)\n", SQLite)
+		for _, rw := range r.processingRows() {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", rw.metric, rw.target, strings.Join(rw.cells, "\t"))
 		}
 		return tw.Flush()

@@ -23,6 +23,10 @@ type Report struct {
 	Processing   Processing
 	// Fetch is scenario 7 (absent with Config.SkipFetch).
 	Fetch *FetchSpeed
+	// Fleet is scenario 8 (with Config.FleetOnly).
+	Fleet *Fleet
+	// Tabs is scenario 9 (with Config.TabsOnly).
+	Tabs *TabsYear
 }
 
 // DatabaseReport holds the scenarios run on one database; Skipped says why they were not.
@@ -50,6 +54,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		dir = d
 	}
 	r := &runner{cfg: cfg, dir: dir}
+	if cfg.FleetOnly {
+		f, err := r.fleet(ctx)
+		rep.Fleet, rep.Config, rep.Took = &f, r.cfg, time.Since(start)
+		if err != nil {
+			return rep, err
+		}
+		return rep, nil
+	}
+	if cfg.TabsOnly {
+		t, err := r.tabsYear(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.Tabs, rep.Config, rep.Took = &t, r.cfg, time.Since(start)
+		return rep, nil
+	}
 	if cfg.FetchOnly {
 		f, err := r.fetchSpeed(ctx)
 		if err != nil {
@@ -61,8 +81,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// Processing runs first, while the process holds little else, since its memory is the
 	// process's.
 	var err error
-	if rep.Processing, err = r.processing(ctx); err != nil {
+	if rep.Processing, err = r.processingRounds(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.ProcessingOnly {
+		rep.Config, rep.Took = r.cfg, time.Since(start)
+		return rep, nil
 	}
 	var d time.Duration
 	s := newSims(navertest.Options{BuildDelay: cfg.BuildDelay, Latency: cfg.NaverLatency, DownloadLatency: cfg.NaverLatency})

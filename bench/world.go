@@ -111,8 +111,12 @@ type sims struct {
 	sheetDelay atomic.Int64 // nanoseconds
 }
 
-func newSims(o navertest.Options) *sims {
-	s := &sims{naver: navertest.New(o), sheets: sheetstest.NewServer(sheetstest.Options{})}
+func newSims(o navertest.Options) *sims { return newSimsWith(o, sheetstest.Options{}, nil) }
+
+// newSimsWith is newSims with the stand-in's options (its quotas) and, when log is set, a record
+// of every Sheets request with its caller and answer.
+func newSimsWith(o navertest.Options, so sheetstest.Options, log *sheetLog) *sims {
+	s := &sims{naver: navertest.New(o), sheets: sheetstest.NewServer(so)}
 	s.naverSrv = httptest.NewServer(s.naver)
 	s.sheetsSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d := time.Duration(s.sheetDelay.Load()); d > 0 {
@@ -124,7 +128,17 @@ func newSims(o navertest.Options) *sims {
 				return
 			}
 		}
-		s.sheets.ServeHTTP(w, r)
+		if log == nil {
+			s.sheets.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		body := &countingBody{ReadCloser: r.Body}
+		r.Body = body
+		at, tab := time.Now(), log.currentTab()
+		s.sheets.ServeHTTP(rec, r)
+		log.add(sheetRequest{at: at, identity: callerOf(r), kind: classifySheet(r), status: rec.status,
+			sent: body.n, received: rec.written, tab: tab})
 	}))
 	return s
 }
@@ -150,6 +164,11 @@ type engineOptions struct {
 	naver *naver.Options
 	// window, when set, is the engine's ReportWindow instead of Config.ReportWindow.
 	window int
+	// sheetLog, when set (the sims' own log), learns from the engine's Sheets writer which tab
+	// its requests are for (tabWriter).
+	sheetLog *sheetLog
+	// waitFor, when set, is how long wait follows a sync at most instead of 10 minutes.
+	waitFor time.Duration
 }
 
 // engine is one running service with its own store connection and file store.
@@ -160,6 +179,8 @@ type engine struct {
 	files *blob.Bucket
 	sims  *sims
 	drop  func()
+	// waitFor is how long wait follows a sync at most.
+	waitFor time.Duration
 }
 
 // newEngine builds (and, unless noStart, starts) a service on a fresh database of dialect.
@@ -180,7 +201,7 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 		_ = st.Close()
 		return fail(fmt.Errorf("bench: file store: %w", err))
 	}
-	e := &engine{store: st, files: files, sims: s, drop: drop}
+	e := &engine{store: st, files: files, sims: s, drop: drop, waitFor: cmp.Or(o.waitFor, 10*time.Minute)}
 	cleanup := func(err error) (*engine, error) { e.close(); return nil, err }
 	pollMin := max(r.cfg.BuildDelay/4, time.Millisecond)
 	no := naver.Options{RatePerSecond: 10000, Burst: 10000, PollMin: pollMin, PollMax: max(r.cfg.BuildDelay, pollMin)}
@@ -194,9 +215,13 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 		return cleanup(fmt.Errorf("bench: naver client: %w", err))
 	}
 	e.nv = nv
-	gw, err := google.NewWriter(ctx, google.Config{Endpoint: s.sheetsSrv.URL, Logger: r.cfg.Logger, WritesPerMinute: 1_000_000, BackoffBase: time.Millisecond})
+	gw, err := google.NewWriter(ctx, google.Config{Endpoint: s.sheetsSrv.URL, Logger: r.cfg.Logger, WritesPerMinute: 1_000_000, ReadsPerMinute: 1_000_000, BackoffBase: time.Millisecond})
 	if err != nil {
 		return cleanup(fmt.Errorf("bench: sheets writer: %w", err))
+	}
+	var sw service.SheetWriter = gw
+	if o.sheetLog != nil {
+		sw = tabWriter{SheetWriter: gw, log: o.sheetLog}
 	}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
@@ -210,7 +235,7 @@ func (r *runner) newEngine(ctx context.Context, dialect string, s *sims, o engin
 		DataDir:        filepath.Join(r.dir, fmt.Sprintf("data-%d", n)),
 		Files:          files,
 		Logger:         r.cfg.Logger,
-	}, st, nv, gw)
+	}, st, nv, sw)
 	if err != nil {
 		return cleanup(fmt.Errorf("bench: service: %w", err))
 	}
@@ -235,14 +260,15 @@ func (e *engine) close() {
 	e.drop()
 }
 
-// account creates an account of customer writing to a new spreadsheet (unless noSheet).
-func (e *engine) account(ctx context.Context, name, customer string, level string, noSheet bool) (service.Account, error) {
+// account creates an account of customer writing to a new spreadsheet (unless noSheet), with
+// the tabs of the kinds given (the performance tab alone when none is).
+func (e *engine) account(ctx context.Context, name, customer string, level string, noSheet bool, tabs ...string) (service.Account, error) {
 	sheet := "sheet-" + name
 	if !noSheet {
 		e.sims.sheets.CreateSpreadsheet(sheet, sheetstest.DefaultCaller)
 	}
 	a, err := e.svc.CreateAccount(ctx, service.AccountInput{Name: name, CustomerID: customer, APIKey: "key-" + customer,
-		SecretKey: "secret-" + customer, SpreadsheetID: sheet, SheetTab: "data", Level: level})
+		SecretKey: "secret-" + customer, SpreadsheetID: sheet, SheetTab: "data", Level: level, Tabs: tabs})
 	if err != nil {
 		return service.Account{}, fmt.Errorf("bench: create account %s: %w", name, err)
 	}
@@ -270,7 +296,7 @@ var ErrSyncFailed = errors.New("bench: sync did not succeed")
 // wait follows each sync until it is terminal and returns their final states. Any sync that
 // did not succeed fails the scenario.
 func (e *engine) wait(ctx context.Context, ids []string) ([]service.Sync, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, e.waitFor)
 	defer cancel()
 	out := make([]service.Sync, 0, len(ids))
 	for _, id := range ids {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,10 @@ func TestDefaultsJustWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != ":8080" || c.FetchWorkers != 4 || c.ProcessWorkers != 2 || c.Timezone != "Asia/Seoul" ||
+	if c.HTTPAddr != ":8080" || c.FetchWorkers != 16 || c.ProcessWorkers != min(max(runtime.GOMAXPROCS(0), 2), 8) || c.Timezone != "Asia/Seoul" ||
 		c.RefreshSchedule != "0 6 * * *" || c.LeaseTTL != 30*time.Second || c.ReportWindow != 40 ||
-		c.NaverBaseURL != "https://api.searchad.naver.com" || c.SettleDays != 7 || c.NaverMaxRate != 30 || c.SheetsScrubDays != 30 {
+		c.NaverBaseURL != "https://api.searchad.naver.com" || c.SettleDays != 7 || c.NaverMaxRate != 30 || c.SheetsScrubDays != 30 ||
+		c.SheetsReadsPerMinute != 60 || c.SheetsWritesPerMinute != 60 || c.SheetsProjectReadsPerMinute != 300 || c.SheetsProjectWritesPerMinute != 300 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if !strings.HasSuffix(c.DatabaseURL, "naversync.db") || !strings.HasPrefix(c.FilesURL, "file://") {
@@ -42,6 +44,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		"NAVERSYNC_HTTP_MAX_STREAMS_PER_TOKEN": "-1",
 		"NAVERSYNC_SHUTDOWN_TIMEOUT":           "0",
 		"NAVERSYNC_SYNC_RETENTION":             "1h",
+		"NAVERSYNC_AUDIT_RETENTION":            "2h",
 		"NAVERSYNC_SECRET_KEYS_OLD":            "short",
 	}
 	for name, value := range cases {
@@ -75,7 +78,8 @@ func TestServerLimitsAndRetention(t *testing.T) {
 	}
 	if c.HTTPReadHeaderTimeout != 10*time.Second || c.HTTPReadTimeout != 30*time.Second || c.HTTPWriteTimeout != 90*time.Second ||
 		c.HTTPIdleTimeout != 120*time.Second || c.HTTPMaxConns != 1000 || c.MaxStreamsPerToken != 32 ||
-		c.ShutdownTimeout != 25*time.Second || c.SyncRetention != 90*24*time.Hour || c.HTTPMaxHeaderBytes != 64<<10 {
+		c.ShutdownTimeout != 25*time.Second || c.SyncRetention != 90*24*time.Hour || c.HTTPMaxHeaderBytes != 64<<10 ||
+		c.AuditRetention != 400*24*time.Hour {
 		t.Errorf("defaults: %+v", c)
 	}
 	c, err = Load(env(map[string]string{"NAVERSYNC_SYNC_RETENTION": "0", "NAVERSYNC_HTTP_IDLE_TIMEOUT": "5s",
@@ -88,5 +92,8 @@ func TestServerLimitsAndRetention(t *testing.T) {
 	}
 	if c, err := Load(env(map[string]string{"NAVERSYNC_SYNC_RETENTION": "30d"})); err != nil || c.SyncRetention != 30*24*time.Hour {
 		t.Errorf("30d: %s %v", c.SyncRetention, err)
+	}
+	if c, err := Load(env(map[string]string{"NAVERSYNC_AUDIT_RETENTION": "0"})); err != nil || c.AuditRetention != 0 {
+		t.Errorf("audit retention 0: %s %v", c.AuditRetention, err)
 	}
 }

@@ -261,6 +261,14 @@ func TestConsoleLive(t *testing.T) {
 		t.Error("the page was reloaded")
 	}
 	b.screenshot("timeline", "#timeline")
+
+	// The morning panel: before any scheduled sync it says so; after "Run the refresh now" it
+	// counts the 3 accounts' syncs (the buttons' click reloads the scheduler's status).
+	if txt := eval[string](b, `document.getElementById("morning-text").textContent`); !strings.Contains(txt, "No scheduled sync") {
+		t.Errorf("morning panel before any refresh: %q", txt)
+	}
+	b.do("run the refresh now", chromedp.Click(chromedp.CSS("#run-refresh")))
+	b.waitFor("the morning panel counting 3 syncs", `document.getElementById("morning-text").textContent.includes(" of 3 syncs done") && !document.getElementById("morning-bar").hidden`)
 }
 
 // TestConsoleWrongToken checks that a refused token says so clearly, is not kept, and that the

@@ -1,8 +1,10 @@
 // Package console is the operator's web console of naversync: a small single page, served
 // from files embedded in the binary, in Korean or English. It shows the accounts (with Sync
-// now, and a form to add, edit and delete them that checks the credentials with Naver and the
-// spreadsheet's sharing with Google before saving), the syncs as a live list with their
-// progress, cancel and retry, each sync's own page (its days and what to do about an error),
+// now, the tabs each gets and their titles, and a form to add, edit and delete them that
+// chooses the tabs and checks the credentials with Naver and the spreadsheet's sharing with
+// Google before saving), the syncs as a live list with their progress, cancel and retry, each
+// sync's own page (its days, each day's reports under the tab they feed with those Naver does
+// not serve that day, and what to do about an error),
 // who holds each Naver customer's lease, a per-customer timeline of lock wait, fetch,
 // processing and writing, the scheduler, and the audit log. It shows only the controls the
 // token's role may use (GET /info tells it); the API enforces the same.

@@ -85,6 +85,11 @@ func TestConsoleFirstHour(t *testing.T) {
 	// Add the account: a pasted address, not shared yet, and a wrong secret key.
 	b.click("Add account", "#add-account")
 	b.waitFor("the account form", `document.getElementById("account-dialog").open`)
+	// What the page hides is not drawn: a style that sets display must not undo the hidden
+	// attribute (the identity field showed an empty choice with one Google identity).
+	if shown := eval[[]string](b, `[...document.querySelectorAll("[hidden]")].filter((e) => getComputedStyle(e).display !== "none").map((e) => e.id || e.className || e.tagName)`); len(shown) > 0 {
+		t.Errorf("hidden but drawn: %q", shown)
+	}
 	b.input("#acc-name", "Cafe Seoul")
 	b.input("#acc-customer_id", "3003")
 	b.input("#acc-api_key", "key-3003")

@@ -51,6 +51,8 @@ type envOptions struct {
 	// scheduler starts the refresh scheduler (at 06:00, Naver's time zone), before any account
 	// exists, so that its catch-up of the day's refresh queues nothing.
 	scheduler bool
+	// identities are Google identities besides the default (servicetest's GoogleIdentities).
+	identities []string
 }
 
 // newEnvWith starts an environment shaped by o.
@@ -62,7 +64,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	g := &gate{}
 	t.Cleanup(g.release) // never leave a request blocked at shutdown
 	w := servicetest.NewWorld(t, db, servicetest.WorldOptions{WrapNaver: g.wrap})
-	eo := servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn}
+	eo := servicetest.EngineOptions{PollInterval: 100 * time.Millisecond, LogLevel: slog.LevelWarn, GoogleIdentities: o.identities}
 	if o.scheduler {
 		eo.Scheduler = &service.SchedulerConfig{Schedule: "0 6 * * *", PendingRetry: "-"}
 	}

@@ -65,7 +65,7 @@ func BenchmarkWriteTable(b *testing.B) {
 			hs := httptest.NewServer(srv)
 			b.Cleanup(hs.Close)
 			srv.CreateSpreadsheet(book, sheetstest.DefaultCaller)
-			w, err := google.NewWriter(b.Context(), google.Config{Endpoint: hs.URL, WritesPerMinute: 6_000_000})
+			w, err := google.NewWriter(b.Context(), google.Config{Endpoint: hs.URL, WritesPerMinute: 6_000_000, ReadsPerMinute: 6_000_000})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -172,7 +172,7 @@ func BenchmarkWriteTableFromYear(b *testing.B) {
 		// A fixed clock: which days' values the check reads in full
 		// (Config.ScrubDays) depends on the day.
 		now := func() time.Time { return end.Add(27 * time.Hour) }
-		w, err := google.NewWriter(b.Context(), google.Config{Endpoint: hs.URL, WritesPerMinute: 6_000_000, Now: now})
+		w, err := google.NewWriter(b.Context(), google.Config{Endpoint: hs.URL, WritesPerMinute: 6_000_000, ReadsPerMinute: 6_000_000, Now: now})
 		if err != nil {
 			b.Fatal(err)
 		}

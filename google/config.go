@@ -9,9 +9,9 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
 	"google.golang.org/api/option"
 	"google.golang.org/api/option/internaloption"
 	"google.golang.org/api/sheets/v4"
@@ -25,7 +25,10 @@ const (
 	DefaultMaxRequestBytes = 2 << 20
 	// DefaultWritesPerMinute is Google's per-user write quota.
 	DefaultWritesPerMinute = 60
-	// DefaultMaxRetries bounds retries of 429 and 5xx answers.
+	// DefaultReadsPerMinute is Google's per-user read quota.
+	DefaultReadsPerMinute = 60
+	// DefaultMaxRetries bounds retries of 5xx answers (quota answers are
+	// retried until the context ends).
 	DefaultMaxRetries = 6
 	// DefaultBackoffBase is the first retry delay.
 	DefaultBackoffBase = time.Second
@@ -58,12 +61,20 @@ type Config struct {
 	Now func() time.Time
 	// MaxRequestBytes is the payload budget per batchUpdate; default 2 MiB.
 	MaxRequestBytes int
-	// WritesPerMinute paces write requests client-side; default 60, Google's
-	// per-user quota. One Writer per service account shares it.
-	WritesPerMinute int
-	// MaxRetries is how often a 429 (RESOURCE_EXHAUSTED) or 5xx answer is
-	// retried with truncated exponential backoff and jitter; default 6.
-	// A negative value disables retries.
+	// Budget paces every request (reads and writes, first tries and
+	// retries) against the identity's quota and is held after a 429. nil:
+	// a LocalBudget of this Writer's own with ReadsPerMinute and
+	// WritesPerMinute; replicas sharing an identity pass one shared Budget.
+	Budget Budget
+	// WritesPerMinute and ReadsPerMinute are the default Budget's pace;
+	// default 60 each, Google's per-user quota. Unused when Budget is set.
+	WritesPerMinute, ReadsPerMinute int
+	// MaxRetries is how often a 5xx answer is retried with truncated
+	// exponential backoff and jitter; default 6. A negative value disables
+	// those retries. A quota answer (429 RESOURCE_EXHAUSTED) is retried with
+	// the same backoff (Retry-After honoured) for as long as the call's
+	// context lasts, whatever MaxRetries says: quota is a wait, never a
+	// failure.
 	MaxRetries int
 	// BackoffBase is the first retry delay, doubled per attempt and capped
 	// at 64 times itself; default 1s.
@@ -96,13 +107,24 @@ type Writer struct {
 	backoff  time.Duration
 	status   string
 	scrub    int // ScrubDays; 0: never
-	limiter  *rate.Limiter
+	budget   Budget
 	// limitCells is Google's cell limit, LimitCells (tests may lower it).
 	limitCells int64
 
 	mu    sync.Mutex
 	locks map[string]chan struct{} // spreadsheet id -> 1-slot semaphore
+	// unfold holds the spreadsheets whose next write reads the whole
+	// spreadsheet rather than in one folded request (readFolded): Google
+	// refused a write planned on a folded read.
+	unfold sync.Map
+
+	quotaAnswers atomic.Uint64 // 429 / RESOURCE_EXHAUSTED answers received, retried or not
 }
+
+// QuotaAnswers is how many quota answers (429 or RESOURCE_EXHAUSTED) Google gave this Writer's
+// requests since it was made, those retried included: a rising count means the project's
+// Sheets quota is being spent faster than Google grants it.
+func (w *Writer) QuotaAnswers() uint64 { return w.quotaAnswers.Load() }
 
 // NewWriter builds a Writer; it reads the credentials file but makes no request.
 func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
@@ -143,11 +165,10 @@ func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 	} else if w.scrub < 0 {
 		w.scrub = 0
 	}
-	wpm := cfg.WritesPerMinute
-	if wpm <= 0 {
-		wpm = DefaultWritesPerMinute
+	w.budget = cfg.Budget
+	if w.budget == nil {
+		w.budget = NewLocalBudget(Quota{Reads: cfg.ReadsPerMinute, Writes: cfg.WritesPerMinute})
 	}
-	w.limiter = rate.NewLimiter(rate.Every(time.Minute/time.Duration(wpm)), 1)
 
 	opts := []option.ClientOption{option.WithScopes(sheets.SpreadsheetsScope)}
 	if cfg.Endpoint != "" {
@@ -169,7 +190,7 @@ func NewWriter(ctx context.Context, cfg Config) (*Writer, error) {
 		if sa.Type != "service_account" || sa.ClientEmail == "" {
 			return nil, fmt.Errorf("google: credentials %s: not a service-account key (type %q)", cfg.CredentialsFile, sa.Type)
 		}
-		w.email = sa.ClientEmail
+		w.email = strings.ToLower(strings.TrimSpace(sa.ClientEmail))
 		opts = append(opts, option.WithAuthCredentialsJSON(option.ServiceAccount, key))
 	case cfg.Endpoint != "":
 		opts = append(opts, option.WithoutAuthentication())

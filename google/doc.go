@@ -36,8 +36,11 @@
 // Google's limits (10,000,000 cells per spreadsheet, staging tab included,
 // 18,278 columns per tab) are checked before anything is written: a table
 // with blocks loses its oldest blocks until it fits (WriteResult.Dropped),
-// one without is a *TooLargeError. Writes are paced by a client-side limiter
-// and retried with truncated exponential backoff on 429 and 5xx. Callers
+// one without is a *TooLargeError. Every request, read or write, first takes
+// its slot from the Writer's Budget (per identity and kind; a LocalBudget
+// by default, or one shared by replicas through the database), is retried
+// with truncated exponential backoff on 429 and 5xx, and a 429 holds the
+// identity's budget for its Retry-After. Callers
 // branch on ErrNotShared, ErrSpreadsheetNotFound, ErrQuota and
 // *TooLargeError with errors.Is / errors.As.
 package google

@@ -19,7 +19,9 @@ var (
 	// ErrSpreadsheetNotFound: Google answered 404; the spreadsheet id is wrong
 	// or the spreadsheet was deleted.
 	ErrSpreadsheetNotFound = errors.New("spreadsheet not found")
-	// ErrQuota: Google kept answering 429 RESOURCE_EXHAUSTED after all retries.
+	// ErrQuota: Google answered 429 RESOURCE_EXHAUSTED until the caller's
+	// context ended (quota answers are retried for as long as it lasts: the
+	// error then also wraps the context's error).
 	ErrQuota = errors.New("google sheets quota exhausted")
 	// ErrTabReplaced: the tab the previous Layout names (its sheetId) is
 	// gone and another tab that holds values but no naversync layout record

@@ -196,7 +196,7 @@ func TestWriteTableFromIncremental(t *testing.T) {
 		t.Fatalf("refresh: %v", err)
 	}
 	t.Logf("full write: %d bytes, %d requests; refresh: %d bytes, %d requests", full.Bytes, full.Requests, inc.Bytes, inc.Requests)
-	if !inc.Incremental || inc.Staged || inc.SheetID != full.SheetID || inc.Chunks != 1 || e.srv.BatchUpdateCount() != batches+1 || inc.Requests != 3 {
+	if !inc.Incremental || inc.Staged || inc.SheetID != full.SheetID || inc.Chunks != 1 || e.srv.BatchUpdateCount() != batches+1 || inc.Requests != 2 {
 		t.Errorf("refresh = %+v (batchUpdates %d); want incremental, one batchUpdate, the same sheetId", inc, e.srv.BatchUpdateCount()-batches)
 	}
 	checkTab(t, e, "Daily", want2)
@@ -208,7 +208,8 @@ func TestWriteTableFromIncremental(t *testing.T) {
 	if float64(inc.Bytes) > 2*share {
 		t.Errorf("refresh sent %d bytes; the changed days' share of the full write is %.0f bytes", inc.Bytes, share)
 	}
-	want := google.Layout{SheetID: full.SheetID, Columns: full.Layout.Columns}
+	want := google.Layout{SheetID: full.SheetID, Columns: full.Layout.Columns, Tabs: full.Layout.Tabs,
+		StatusSheetID: full.Layout.StatusSheetID, Folds: 1}
 	for _, d := range next {
 		want.Blocks = append(want.Blocks, google.LayoutBlock{Key: d.key(), Rows: d.rows})
 	}
@@ -388,6 +389,9 @@ func TestWriteTableFromAtomic(t *testing.T) {
 
 	// A refresh of 7 days does not fit one request: staged, incremental.
 	third := refresh(rewrite, 2)
+	// Refused after a folded read, the write is planned again on the whole
+	// spreadsheet (fold.go), and that one is refused too.
+	e.srv.InjectBatchFault(book, *unavailable(4))
 	if _, err := write("refresh, failing", &b.Layout, third, unavailable(2)); err == nil {
 		t.Fatal("the failed batch went unnoticed")
 	}
@@ -419,7 +423,7 @@ func TestWriteTableFromAtomic(t *testing.T) {
 	}
 	f, err := write("small refresh, answer lost", &d.Layout, fifth,
 		&sheetstest.BatchFault{Nth: 1, Code: http.StatusServiceUnavailable, Status: "UNAVAILABLE", AfterCommit: true})
-	if err != nil || !f.Incremental || f.Staged || f.Chunks != 1 || f.Requests != 4 {
+	if err != nil || !f.Incremental || f.Staged || f.Chunks != 1 || f.Requests != 3 {
 		// One batchUpdate, found applied by a read after its lost answer.
 		t.Fatalf("small refresh with a lost answer = %+v, %v", f, err)
 	}
@@ -604,5 +608,43 @@ func TestWriteTableFromRandomEdits(t *testing.T) {
 				t.Errorf("readers saw %d states, want the %d tables in order", len(got), len(states))
 			}
 		})
+	}
+}
+
+// TestIncrementalWriteInPlaceWhenTheSpreadsheetIsFull: a tab that filled the spreadsheet to
+// Google's cell limit gets a morning's incremental write too big for one request, with no room
+// for a staging copy beside it. It is written in place over several batches: every day stays,
+// the changed ones new (the bench's year with three tabs saw the tab emptied, every day dropped).
+func TestIncrementalWriteInPlaceWhenTheSpreadsheetIsFull(t *testing.T) {
+	const limit = 8 << 10
+	e := setup(t, google.Config{MaxRequestBytes: limit}, sheetstest.Options{MaxRequestBytes: limit})
+	days := window(day(2026, 7, 1), 30, func(int) int { return 10 })
+	tbl, _ := reportTable(days)
+	first, err := e.w.WriteTableFrom(t.Context(), book, "Daily", nil, tbl, google.Status{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The spreadsheet is full but for 20 cells: no staging copy of the changed rows fits.
+	e.srv.AddSheet(book, "Other", int(google.LimitCells-e.srv.Cells(book)-20), 1)
+	for i := range 15 { // 150 rows revised: more than one request carries
+		days[i].version++
+		days[i].changed = true
+	}
+	tbl, want := reportTable(days)
+	layout := first.Layout
+	res, err := e.w.WriteTableFrom(t.Context(), book, "Daily", &layout, tbl, google.Status{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Dropped) != 0 || len(res.Layout.Blocks) != len(days) || res.Staged || res.Chunks < 2 {
+		t.Errorf("result: dropped %v, %d blocks kept, staged %v, %d batches; want every day kept, in place in several batches",
+			res.Dropped, len(res.Layout.Blocks), res.Staged, res.Chunks)
+	}
+	checkTab(t, e, "Daily", want)
+	if e.srv.Cells(book) > google.LimitCells {
+		t.Errorf("spreadsheet holds %d cells", e.srv.Cells(book))
+	}
+	if info, _ := e.srv.Sheet(book, "Daily"); strings.Contains(info.Metadata["naversync.layout"], "writing") {
+		t.Errorf("layout token = %q after the write", info.Metadata["naversync.layout"])
 	}
 }

@@ -47,7 +47,9 @@ func (w *Writer) statusRequests(info tabInfo, tab string, st Status, row int, ro
 			}})
 		}
 	} else {
-		id = newSheetID(info.used)
+		if id = info.newStatus; id == 0 {
+			id = newSheetID(info.used)
+		}
 		reqs = append(reqs, &sheets.Request{AddSheet: &sheets.AddSheetRequest{
 			Properties: &sheets.SheetProperties{SheetId: id, Title: w.status,
 				GridProperties: &sheets.GridProperties{RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}},

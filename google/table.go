@@ -65,7 +65,9 @@ type Table struct {
 	// Rows yields each row, one value per column. The slice may be reused
 	// between yields. Values: string, int64 (or int), float64, bool,
 	// time.Time (a date: only its year, month and day count), nil (empty).
-	// NaN and infinite floats are written as empty cells.
+	// NaN and infinite floats are written as empty cells. Rows may be
+	// iterated again: a write Google refuses after a folded read (fold.go)
+	// is planned and sent again.
 	Rows iter.Seq[[]any]
 	// Blocks, when set, cut the rows into runs that belong together (for
 	// naversync, one day each), in the order Rows yields them; their Rows
@@ -105,6 +107,15 @@ type Layout struct {
 	Columns string
 	// Blocks are the blocks the tab holds, in table order.
 	Blocks []LayoutBlock
+	// Tabs are the sheetIds of the spreadsheet's grid tabs after the write
+	// (staging tabs excepted), and StatusSheetID the status tab's: the next
+	// write reads them, the tab's cells and the status row in one request
+	// (readFolded). Empty in a layout stored before they were recorded.
+	Tabs          []int64 `json:",omitempty"`
+	StatusSheetID int64   `json:",omitempty"`
+	// Folds counts the writes since the tab's last whole read of the
+	// spreadsheet.
+	Folds int `json:",omitempty"`
 }
 
 // LayoutBlock is one block of a Layout.

@@ -1,6 +1,7 @@
 package google
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -120,9 +121,62 @@ var emptyCheck = newBlockHasher(nil).sum()
 // as changed in x.t.
 func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 	x.statusRow = 1
+	rp := x.planRead(prev, verify)
+	ranges := rp.ranges
+	why := ""
+	if rp.noChecks {
+		why = "the previous layout has no checks"
+	}
+	if len(ranges) == 0 {
+		return why, nil
+	}
+	var got [][][]any
+	if pre := x.pre; pre != nil && len(rp.spans) <= len(pre.spans) && slices.Equal(rp.spans, pre.spans[:len(rp.spans)]) {
+		got = pre.got[:len(rp.spans)] // read with the tabs (readFolded)
+	} else {
+		if pre != nil {
+			x.log.DebugContext(x.ctx, "google: the folded read guessed other ranges; reading them", "guessed", len(pre.spans), "needed", len(rp.spans))
+		}
+		var err error
+		got, err = x.w.batchGetColumns(x.ctx, x.id, ranges, x.res)
+		if err != nil {
+			return "", x.w.classify(fmt.Sprintf("write %q: read the status tab and the tab", x.tab), x.id, err)
+		}
+	}
+	return x.checkBack(prev, rp, got, why)
+}
+
+// span is a range read back: rows [r0, r1) x columns [c0, c1) of tab sheet
+// (r1 < 0: to the grid's end).
+type span struct {
+	sheet          int64
+	r0, r1, c0, c1 int
+}
+
+// readPlan is what readBack reads (ranges in A1, spans by sheetId) and
+// what it needs to check the answer.
+type readPlan struct {
+	ranges   []string
+	spans    []span
+	first    int          // the verification's first range
+	keep     map[int]bool // prev's blocks t keeps unchanged
+	start    []int        // table row of each of prev's blocks
+	lo, hi   int          // the rows of the blocks kept
+	noChecks bool
+	scrub    []int // prev's kept blocks whose every value is read (scrubDue)
+	keyRuns  [][2]int
+	verify   bool
+}
+
+// planRead plans readBack's read: the status tab's first column and, when
+// verify is set, the header, the key columns of the kept blocks and the
+// scrubbed blocks of the target.
+func (x *tableWrite) planRead(prev *Layout, verify bool) readPlan {
 	var ranges []string
+	var spans []span
 	if x.info.status != nil {
 		ranges = append(ranges, statusRange(x.info.status))
+		spans = append(spans, span{x.info.status.SheetId, 0, -1, 0, 1})
 	}
 	first := len(ranges)         // the verification's first range
 	held := make(map[string]int) // key -> index in prev
@@ -154,31 +208,33 @@ func (x *tableWrite) readBack(prev *Layout, verify bool) (string, error) {
 			hi = max(hi, start[i+1])
 		}
 		if verify {
-			ranges = append(ranges, a1Range(x.tab, 0, 1, 0, len(x.t.Columns)))
+			tid := x.info.target.SheetId
+			add := func(r0, r1, c0, c1 int) {
+				ranges = append(ranges, a1Range(x.tab, r0, r1, c0, c1))
+				spans = append(spans, span{tid, r0, r1, c0, c1})
+			}
+			add(0, 1, 0, len(x.t.Columns))
 			if lo >= 0 {
 				for _, r := range keyRuns {
-					ranges = append(ranges, a1Range(x.tab, lo+1, hi+1, r[0], r[1]))
+					add(lo+1, hi+1, r[0], r[1])
 				}
 			}
 			for i, b := range prev.Blocks {
 				if keep[i] && b.Full != "" && x.w.scrubDue(b.Key) {
 					scrub = append(scrub, i)
-					ranges = append(ranges, a1Range(x.tab, start[i]+1, start[i+1]+1, 0, len(x.t.Columns)))
+					add(start[i]+1, start[i+1]+1, 0, len(x.t.Columns))
 				}
 			}
 		}
 	}
-	why := ""
-	if noChecks {
-		why = "the previous layout has no checks"
-	}
-	if len(ranges) == 0 {
-		return why, nil
-	}
-	got, err := x.w.batchGetColumns(x.ctx, x.id, ranges, x.res)
-	if err != nil {
-		return "", x.w.classify(fmt.Sprintf("write %q: read the status tab and the tab", x.tab), x.id, err)
-	}
+	return readPlan{ranges: ranges, spans: spans, first: first, keep: keep, start: start, lo: lo, hi: hi,
+		noChecks: noChecks, scrub: scrub, keyRuns: keyRuns, verify: verify}
+}
+
+// checkBack checks readBack's answer got (see readBack).
+func (x *tableWrite) checkBack(prev *Layout, rp readPlan, got [][][]any, why string) (string, error) {
+	ranges, first, keep, start, lo, scrub, keyRuns, verify := rp.ranges, rp.first, rp.keep, rp.start, rp.lo, rp.scrub, rp.keyRuns, rp.verify
+	var err error
 	if len(got) != len(ranges) {
 		return "", fmt.Errorf("google: write %q: read %d ranges, asked %d", x.tab, len(got), len(ranges))
 	}
@@ -328,41 +384,8 @@ func (w *Writer) batchGetColumns(ctx context.Context, id string, ranges []string
 		} `json:"valueRanges"`
 	}
 	n, err := w.call(ctx, false, func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return fmt.Errorf("batchGet request: %w", err)
-		}
-		req.Header.Set("User-Agent", googleapi.UserAgent+" naversync (gzip)")
-		req.Header.Set("Accept-Encoding", "gzip")
-		resp, err := w.hc.Do(req)
-		if err != nil {
-			return err
-		}
-		defer googleapi.CloseBody(resp)
-		if err := googleapi.CheckResponse(resp); err != nil {
-			return err
-		}
-		wire := &countingReader{r: resp.Body}
-		var body io.Reader = wire
-		if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-			zr, err := gzip.NewReader(wire)
-			if err != nil {
-				return fmt.Errorf("batchGet answer: %w", err)
-			}
-			body = zr
-		}
-		raw := &countingReader{r: body}
 		out.ValueRanges = nil
-		err = json.NewDecoder(raw).Decode(&out)
-		if err == nil {
-			_, err = io.Copy(io.Discard, raw) // count the whole answer
-		}
-		res.ReadBytes += wire.n
-		res.ReadRawBytes += raw.n
-		if err != nil {
-			return fmt.Errorf("batchGet answer: %w", err)
-		}
-		return nil
+		return w.readGzipped(ctx, "batchGet", http.MethodGet, u.String(), nil, &out, res)
 	}, nil)
 	res.Requests += n
 	if err != nil {
@@ -373,6 +396,54 @@ func (w *Writer) batchGetColumns(ctx context.Context, id string, ranges []string
 		got[i] = vr.Values
 	}
 	return got, nil
+}
+
+// readGzipped sends a request whose answer Google gzips (the request
+// accepts gzip and its User-Agent says so) and decodes the answer into out;
+// res counts the bytes received (ReadBytes) and their size unzipped
+// (ReadRawBytes).
+func (w *Writer) readGzipped(ctx context.Context, what, method, url string, body []byte, out any, res *WriteResult) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return fmt.Errorf("%s request: %w", what, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", googleapi.UserAgent+" naversync (gzip)")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := w.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer googleapi.CloseBody(resp)
+	if err := googleapi.CheckResponse(resp); err != nil {
+		return err
+	}
+	wire := &countingReader{r: resp.Body}
+	var ans io.Reader = wire
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(wire)
+		if err != nil {
+			return fmt.Errorf("%s answer: %w", what, err)
+		}
+		ans = zr
+	}
+	raw := &countingReader{r: ans}
+	err = json.NewDecoder(raw).Decode(out)
+	if err == nil {
+		_, err = io.Copy(io.Discard, raw) // count the whole answer
+	}
+	res.ReadBytes += wire.n
+	res.ReadRawBytes += raw.n
+	if err != nil {
+		return fmt.Errorf("%s answer: %w", what, err)
+	}
+	return nil
 }
 
 // countingReader counts the bytes read through it.

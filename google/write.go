@@ -41,6 +41,8 @@ type tabInfo struct {
 	tokenID int64
 	// sheets are all the tabs, by sheetId.
 	sheets map[int64]*sheets.Sheet
+	// newStatus is the sheetId a status tab the write creates gets.
+	newStatus int64
 }
 
 // WriteTable replaces tab's content in spreadsheetID with t and records st in
@@ -98,10 +100,40 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 		return res, fmt.Errorf("google: write %q: %w", tab, err)
 	}
 	defer unlock()
-	x := &tableWrite{w: w, ctx: ctx, id: spreadsheetID, tab: tab, asked: tab, t: t, st: st, res: &res,
-		log: w.log.With("spreadsheet_id", spreadsheetID, "tab", tab, "sync_id", st.SyncID)}
-	if x.info, err = w.readTabs(ctx, spreadsheetID, tab, &res); err != nil {
+	for fold := w.foldable(spreadsheetID, prev); ; fold = false {
+		folded, err := w.writeTable(ctx, spreadsheetID, tab, prev, t, st, &res, fold)
+		if err != nil && folded && badRequest(err) {
+			// Planned on the tabs the previous write knew, Google refused
+			// it: a tab a person added since (the cell limit) or an id
+			// taken may be why. Planned again on the whole spreadsheet
+			// (a staging tab the refused write left is deleted).
+			w.log.WarnContext(ctx, "google: a write planned on a folded read was refused; reading the whole spreadsheet and writing again",
+				"spreadsheet_id", spreadsheetID, "tab", tab, "error", err)
+			w.unfold.Store(spreadsheetID, true)
+			continue
+		}
+		if err == nil && !folded {
+			w.unfold.Delete(spreadsheetID)
+		}
 		return res, err
+	}
+}
+
+// writeTable is WriteTableFrom under the spreadsheet's lock; fold lets it
+// read in one request (readFolded), which folded reports.
+func (w *Writer) writeTable(ctx context.Context, spreadsheetID, tab string, prev *Layout, t Table, st Status, res *WriteResult, fold bool) (folded bool, err error) {
+	x := &tableWrite{w: w, ctx: ctx, id: spreadsheetID, tab: tab, asked: tab, t: t, st: st, res: res,
+		log: w.log.With("spreadsheet_id", spreadsheetID, "tab", tab, "sync_id", st.SyncID)}
+	if fold {
+		if folded, err = x.readFolded(prev); err != nil {
+			return false, err
+		}
+		x.folded = folded
+	}
+	if !folded {
+		if x.info, err = w.readTabs(ctx, spreadsheetID, tab, res); err != nil {
+			return false, err
+		}
 	}
 	x.info.claimStaging(t.Owner, tab)
 	x.followRename(prev)
@@ -111,17 +143,14 @@ func (w *Writer) WriteTableFrom(ctx context.Context, spreadsheetID, tab string, 
 		tc, err := w.TabHoldsForeignData(ctx, spreadsheetID, tab)
 		res.Requests += tc.Requests
 		if err != nil {
-			return res, err
+			return folded, err
 		}
 		if tc.Foreign() {
-			return res, fmt.Errorf("google: write %q (sheetId %d, was %d; %s holds a value): %w", tab, tc.SheetID, prev.SheetID, tc.FirstCell, ErrTabReplaced)
+			return folded, fmt.Errorf("google: write %q (sheetId %d, was %d; %s holds a value): %w", tab, tc.SheetID, prev.SheetID, tc.FirstCell, ErrTabReplaced)
 		}
 	}
 	res.Tab = x.tab
-	if err := x.run(prev); err != nil {
-		return res, err
-	}
-	return res, nil
+	return folded, x.run(prev)
 }
 
 // followRename finds the tab by prev's sheetId when no tab has its title,
@@ -178,6 +207,10 @@ type tableWrite struct {
 	st      Status
 	res     *WriteResult
 	log     *slog.Logger
+	// pre is what readFolded read of the cells readBack reads (nil: none);
+	// folded: the tabs were read by readFolded.
+	pre    *preRead
+	folded bool
 
 	info                   tabInfo
 	statusRow              int
@@ -288,6 +321,9 @@ func (x *tableWrite) run(prev *Layout) error {
 	}
 	x.stagingID = newSheetID(info.used)
 	x.metaID, x.stageMeta = newMetaID(info.usedMeta), newMetaID(info.usedMeta)
+	if info.status == nil {
+		x.info.newStatus = newSheetID(info.used)
+	}
 
 	p, ok := x.cap.fit(t, prev, x.incremental, false)
 	if !ok {
@@ -322,19 +358,21 @@ func (x *tableWrite) run(prev *Layout) error {
 		x.log.DebugContext(x.ctx, "google: the write does not fit one request", "fixed_bytes", direct.bytes(),
 			"row_bytes", buf.bytes, "rows_encoded", len(buf.rows), "max_bytes", x.w.maxBytes)
 		ps, ok := x.cap.fit(t, prev, x.incremental, true)
-		if !ok && len(t.Blocks) == 0 {
-			// In place, in several batches: readers may see a mix.
-			x.log.WarnContext(x.ctx, "google: the table fits Google's cell limit only without a staging tab; writing it in place in several batches",
-				"rows", p.rows, "columns", cols)
+		if !ok || p.incremental && ps.keep < p.keep {
+			// No staging copy fits beside the tab (the spreadsheet is at Google's cell limit),
+			// or only by leaving out days the tab holds now, which would empty a full tab at
+			// its next morning: p, which fits without a copy, is written in place, in several
+			// batches. Readers may see a mix meanwhile, and the tab's token says "writing"
+			// until the last batch (a write cut short is not trusted: the next one rewrites
+			// the tab). A full rewrite still prefers a staged, atomic write of fewer days.
+			x.log.WarnContext(x.ctx, "google: the write fits Google's cell limit only without a staging tab; writing it in place in several batches",
+				"rows", p.rows, "rows_sent", p.sent, "incremental", p.incremental, "columns", cols)
 			b, finals, err = x.startInPlace(p)
 			if err != nil {
 				return err
 			}
 			dest = func(n, _ int) (int64, int64) { return x.targetID, int64(n + 1) }
 			return buf.each(func(n int, row []byte) error { return b.addRow(x.targetID, int64(n+1), row) })
-		}
-		if !ok {
-			ps = planFull(t, 0) // nothing fits beside a staging tab: keep what fits in one request
 		}
 		pc := cursor{regions: ps.regions}
 		var kept rowBuf
@@ -446,6 +484,10 @@ func (x *tableWrite) run(prev *Layout) error {
 	x.res.SheetID = sheetID
 	x.res.Layout = p.layout(sheetID, x.fingerprint, t)
 	checks.fill(&x.res.Layout, prev)
+	x.res.Layout.Tabs, x.res.Layout.StatusSheetID = x.tabsAfter(sheetID)
+	if x.folded {
+		x.res.Layout.Folds = prev.Folds + 1
+	}
 	x.res.Dropped = p.dropped(t)
 	x.res.Incremental = p.incremental
 	x.res.Staged = staged
@@ -496,25 +538,32 @@ func (x *tableWrite) canIncrement(prev *Layout) (bool, string) {
 // excepted: the structure and formats first, then the last x.directFinals
 // (the layout token and the status row).
 func (x *tableWrite) directRequests(p plan) (reqs, error) {
-	var rs []*sheets.Request
-	rs = append(rs, x.info.deleteStaging()...)
+	rs := x.gridRequests(p)
+	x.directToken = newToken(p.layout(x.targetID, x.fingerprint, x.t))
+	finals := []*sheets.Request{x.setToken(x.targetID, x.directToken, x.info.target != nil)}
+	finals = append(finals, x.statusRequests(p)...)
+	x.directFinals = len(finals)
+	return x.encode(append(rs, finals...)...)
+}
+
+// gridRequests make the target's grid what p leaves, before its rows are written at their
+// places (a write in place: in one request, or in several batches): staging tabs deleted, the
+// tab's rows moved, inserted and deleted (incremental) or sized (full), and formatted.
+func (x *tableWrite) gridRequests(p plan) []*sheets.Request {
+	rs := x.info.deleteStaging()
 	if p.incremental {
 		rs = append(rs, x.freezeHeader()...)
 		rs = append(rs, withSheet(p.ops, x.targetID)...)
 		for _, r := range p.regions {
 			rs = append(rs, formatRequests(x.targetID, x.t.Columns, int64(r.from+1), int64(r.to+1))...)
 		}
-	} else {
-		rs = append(rs, x.tabRequests(p)...)
-		if p.rows > 0 {
-			rs = append(rs, formatRequests(x.targetID, x.t.Columns, 1, int64(p.gridRows()))...)
-		}
+		return rs
 	}
-	x.directToken = newToken(p.layout(x.targetID, x.fingerprint, x.t))
-	finals := []*sheets.Request{x.setToken(x.targetID, x.directToken, x.info.target != nil)}
-	finals = append(finals, x.statusRequests(p)...)
-	x.directFinals = len(finals)
-	return x.encode(append(rs, finals...)...)
+	rs = append(rs, x.tabRequests(p)...)
+	if p.rows > 0 {
+		rs = append(rs, formatRequests(x.targetID, x.t.Columns, 1, int64(p.gridRows()))...)
+	}
+	return rs
 }
 
 // startStaged begins a write of p through a staging tab: the first batch
@@ -617,13 +666,7 @@ func (x *tableWrite) startStaged(p plan) (b *batcher, finals reqs, base int64, e
 // batches. The tab's layout token says "writing" until the last batch, so
 // that a failure part-way is never taken for a known layout.
 func (x *tableWrite) startInPlace(p plan) (*batcher, reqs, error) {
-	var first []*sheets.Request
-	first = append(first, x.info.deleteStaging()...)
-	first = append(first, x.tabRequests(p)...)
-	if p.rows > 0 {
-		first = append(first, formatRequests(x.targetID, x.t.Columns, 1, int64(p.gridRows()))...)
-	}
-	first = append(first, x.setToken(x.targetID, writingToken, x.info.target != nil))
+	first := append(x.gridRequests(p), x.setToken(x.targetID, writingToken, x.info.target != nil))
 	if x.info.tokenID == 0 {
 		x.info.tokenID = x.metaID // the last batch updates the entry the first one creates
 	}
@@ -787,6 +830,12 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 	if err != nil {
 		return tabInfo{}, w.classify(fmt.Sprintf("write %q: read spreadsheet", tab), id, err)
 	}
+	return w.tabInfoOf(book, tab), nil
+}
+
+// tabInfoOf is what book's tabs (properties and developer metadata) say
+// about a write of tab.
+func (w *Writer) tabInfoOf(book *sheets.Spreadsheet, tab string) tabInfo {
 	info := tabInfo{used: map[int64]bool{}, usedMeta: map[int64]bool{}, titles: map[string]bool{}, sheets: map[int64]*sheets.Sheet{}}
 	for _, m := range book.DeveloperMetadata {
 		info.usedMeta[m.MetadataId] = true
@@ -826,7 +875,7 @@ func (w *Writer) readTabs(ctx context.Context, id, tab string, res *WriteResult)
 			info.otherCells += p.GridProperties.RowCount * p.GridProperties.ColumnCount
 		}
 	}
-	return info, nil
+	return info
 }
 
 // stagingTitle is a free title for tab's staging tab (Google allows 100

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,9 @@ func setup(t *testing.T, cfg google.Config, opts sheetstest.Options) env {
 	}
 	if cfg.WritesPerMinute == 0 {
 		cfg.WritesPerMinute = 6_000_000
+	}
+	if cfg.ReadsPerMinute == 0 {
+		cfg.ReadsPerMinute = 6_000_000
 	}
 	w, err := google.NewWriter(t.Context(), cfg)
 	if err != nil {
@@ -262,21 +266,56 @@ func TestWriteTableRetries(t *testing.T) {
 	}
 }
 
-func TestWriteTableQuotaExhausted(t *testing.T) {
+// A quota answer is a wait, not a failure: it is retried past MaxRetries
+// for as long as the context lasts (5xx answers still give up).
+func TestWriteTableQuotaRetriedPastMaxRetries(t *testing.T) {
 	e := setup(t, google.Config{MaxRetries: 2}, sheetstest.Options{})
-	e.srv.InjectErrors(http.StatusTooManyRequests, "RESOURCE_EXHAUSTED", 100)
-	_, err := e.w.WriteTable(t.Context(), book, "T", table(allTypes[:1], nil), google.Status{})
-	if !errors.Is(err, google.ErrQuota) {
-		t.Fatalf("err = %v, want ErrQuota", err)
+	e.srv.InjectErrors(http.StatusTooManyRequests, "RESOURCE_EXHAUSTED", 30)
+	res, err := e.w.WriteTable(t.Context(), book, "T", table(allTypes[:1], nil), google.Status{})
+	if err != nil {
+		t.Fatalf("WriteTable: %v", err)
+	}
+	if got := e.srv.RequestCount(); got != 32 || res.Requests != 32 {
+		t.Errorf("requests = %d (writer %d), want 30 answered 429 + a read and a write", got, res.Requests)
+	}
+
+	e.srv.InjectErrors(http.StatusInternalServerError, "INTERNAL", 30)
+	if _, err := e.w.WriteTable(t.Context(), book, "T", table(allTypes[:1], nil), google.Status{}); err == nil {
+		t.Fatal("WriteTable succeeded through 30 500s with MaxRetries 2")
+	}
+}
+
+// A quota wait the context ends says both: the context's error and ErrQuota
+// wrapping Google's 429.
+func TestWriteTableQuotaUntilContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var seen atomic.Int64
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		res, err := http.DefaultTransport.RoundTrip(r)
+		if err == nil && res.StatusCode == http.StatusTooManyRequests && seen.Add(1) == 20 {
+			cancel()
+		}
+		return res, err
+	})}
+	e := setup(t, google.Config{MaxRetries: 2, HTTPClient: hc}, sheetstest.Options{})
+	e.srv.InjectErrors(http.StatusTooManyRequests, "RESOURCE_EXHAUSTED", 1000)
+	_, err := e.w.WriteTable(ctx, book, "T", table(allTypes[:1], nil), google.Status{})
+	if !errors.Is(err, google.ErrQuota) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want ErrQuota and context.Canceled", err)
 	}
 	var ge *googleapi.Error
 	if !errors.As(err, &ge) || ge.Code != http.StatusTooManyRequests {
 		t.Errorf("err does not wrap the 429 *googleapi.Error: %v", err)
 	}
-	if got := e.srv.RequestCount(); got != 3 {
-		t.Errorf("requests = %d, want 1 + 2 retries", got)
+	if got := seen.Load(); got != 20 {
+		t.Errorf("429s seen = %d, want 20 (retried past MaxRetries until the context ended)", got)
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // cancelOn429 cancels a context when it sees a 429, so the test can check
 // that the backoff wait honours cancellation.
@@ -296,7 +335,7 @@ func TestWriteTableBackoffHonoursContext(t *testing.T) {
 	e := setup(t, google.Config{BackoffBase: time.Hour, HTTPClient: &http.Client{Transport: cancelOn429{cancel}}}, sheetstest.Options{})
 	e.srv.InjectErrors(http.StatusTooManyRequests, "RESOURCE_EXHAUSTED", 1)
 	_, err := e.w.WriteTable(ctx, book, "T", table(allTypes[:1], nil), google.Status{})
-	if !errors.Is(err, context.Canceled) || errors.Is(err, google.ErrQuota) {
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
@@ -434,6 +473,8 @@ func TestWriteTableAccessErrors(t *testing.T) {
 		Endpoint:        hs.URL,
 		CredentialsFile: serviceAccountKey(t, email, hs.URL+"/token"),
 		BackoffBase:     time.Microsecond,
+		ReadsPerMinute:  6_000_000,
+		WritesPerMinute: 6_000_000,
 	})
 	if err != nil {
 		t.Fatalf("NewWriter: %v", err)

@@ -37,8 +37,9 @@ func ReportTypes() []string {
 
 // ParseRows streams a stat report file of any documented type. For each row fn gets the
 // documented columns as strings (extra trailing columns are dropped; the slice is reused) after
-// the first column was checked to be a yyyyMMdd date. AD and AD_CONVERSION have typed parsers
-// (ParseAD, ParseADConversion); this one serves the other types.
+// the first column was checked to be a yyyyMMdd date. AD, AD_CONVERSION and the search term
+// reports have typed parsers (ParseAD, ParseADConversion, ParseSearchTerms, ParseShoppingTerms,
+// ParseShoppingConversions); this one serves the other types.
 func ParseRows(r io.Reader, name, reportType string, fn func(fields []string) error) error {
 	n, ok := ReportColumns[reportType]
 	if !ok {

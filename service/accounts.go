@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -42,7 +44,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	verr := &ValidationError{}
 	checkName(verr, in.Name)
 	if !customerIDPattern.MatchString(in.CustomerID) {
-		verr.add("customer_id", "Naver customer id: digits only")
+		verr.add("customer_id", Msg(MsgFieldCustomerID, "Naver customer id: digits only"))
 	}
 	checkKey(verr, "api_key", in.APIKey, "the Naver API license key")
 	checkKey(verr, "secret_key", in.SecretKey, "the Naver API secret key")
@@ -50,15 +52,37 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	checkLevel(verr, in.Level)
 	checkLanguage(verr, in.SheetLanguage)
 	s.checkRefreshTime(verr, in.RefreshTime)
+	identity := normIdentity(in.GoogleIdentity)
+	history := 0
+	if in.HistoryDays != nil {
+		s.checkHistoryDays(verr, *in.HistoryDays)
+		history = *in.HistoryDays
+	}
+	tabs := ""
+	if in.Tabs != nil {
+		tabs = checkTabs(verr, in.Tabs)
+	}
+	titles := resolveTabTitles(verr, tabs, in.SheetTab, nil, in.TabTitles, "tabs")
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
+	}
+	if err := s.checkTabTitlesFree(ctx, store.Account{SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Tabs: tabs, TabTitles: titles}); err != nil {
+		return Account{}, err
+	}
+	if identity != "" {
+		if err := s.checkIdentity(identity); err != nil {
+			return Account{}, err
+		}
+	}
+	if identity == "" {
+		identity = s.NextGoogleIdentity(ctx)
 	}
 	if in.ValidateCredentials {
 		if err := s.checkCredentials(ctx, naver.Credentials{CustomerID: in.CustomerID, APIKey: in.APIKey, SecretKey: in.SecretKey}); err != nil {
 			return Account{}, err
 		}
 	}
-	chk, err := s.checkSheetForSave(ctx, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess, in.ReplaceTabData)
+	chk, err := s.checkSheetForSave(ctx, identity, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess, in.ReplaceTabData)
 	if err != nil {
 		return Account{}, err
 	}
@@ -70,6 +94,10 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		Name: in.Name, CustomerID: in.CustomerID, APIKey: in.APIKey,
 		SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Level: in.Level,
 		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage, ConsentGiven: chk.consent,
+		GoogleIdentity: identity,
+		HistoryDays:    history,
+		Tabs:           tabs,
+		TabTitles:      titles,
 	}
 	// The secret is sealed with the account id as associated data (a ciphertext cannot be moved
 	// to another account), so the id is chosen here, before the row exists.
@@ -79,20 +107,29 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		return Account{}, err
 	}
 	row.SecretEnc = sealed
-	if err := s.store.CreateAccount(ctx, &row); err != nil {
+	err = s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		if err := s.store.CreateAccount(ctx, &row); err != nil {
+			return nil, err
+		}
+		fields, warned := confirmed(createdFields(in), in.ConfirmSheetAccess, chk.warnings)
+		notes := []auditNote{{action: AuditAccountCreate, accountID: row.ID, fields: fields,
+			detail: Msg(MsgAuditAccountCreate, fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q, level %s, %s, sheet in %s", row.Name, row.CustomerID,
+				row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage))+
+				identityText(row.GoogleIdentity)+warned,
+				"name", row.Name, "customer_id", row.CustomerID, "spreadsheet_id", row.SpreadsheetID, "tab", row.SheetTab)}}
+		if chk.consent != "" {
+			notes = append(notes, auditNote{action: AuditAccountConsent, accountID: row.ID, fields: []string{"replace_tab_data"},
+				detail: Msg(MsgAuditConsent, row.Name+": "+chk.consentDetail, "name", row.Name, "tab", row.SheetTab, "spreadsheet_id", row.SpreadsheetID)})
+		}
+		return notes, nil
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return Account{}, errTabTaken
+			return Account{}, tabTaken("sheet_tab")
 		}
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
 	s.log.Info("account created", "account_id", row.ID, "customer_id", row.CustomerID)
-	fields, warned := confirmed(createdFields(in), in.ConfirmSheetAccess, chk.warnings)
-	s.audit(ctx, AuditAccountCreate, row.ID, "", fields,
-		fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q, level %s, %s, sheet in %s", row.Name, row.CustomerID,
-			row.SpreadsheetID, row.SheetTab, row.Level, refreshText(row.RefreshEnabled, row.RefreshTime), languageName(row.SheetLanguage))+warned)
-	if chk.consent != "" {
-		s.audit(ctx, AuditAccountConsent, row.ID, "", []string{"replace_tab_data"}, row.Name+": "+chk.consentDetail)
-	}
 	out := s.accountView(ctx, row)
 	out.Warnings = chk.warnings
 	return out, nil
@@ -190,17 +227,67 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		checkLanguage(verr, *p.SheetLanguage)
 		u.SheetLanguage = p.SheetLanguage
 	}
+	identity := row.GoogleIdentity
+	if p.GoogleIdentity != nil && normIdentity(*p.GoogleIdentity) != "" { // "": kept as it is
+		identity = normIdentity(*p.GoogleIdentity)
+		if identity != row.GoogleIdentity {
+			u.GoogleIdentity = &identity
+		}
+	}
+	if p.HistoryDays != nil {
+		s.checkHistoryDays(verr, *p.HistoryDays)
+		u.HistoryDays = p.HistoryDays
+	}
+	if p.Tabs != nil {
+		tabs := checkTabs(verr, *p.Tabs)
+		u.Tabs = &tabs
+	}
+	after := row
+	after.SpreadsheetID, after.SheetTab = sheet, tab
+	if u.Tabs != nil {
+		after.Tabs = *u.Tabs
+	}
+	if p.Tabs != nil || p.SheetTab != nil || p.TabTitles != nil {
+		var given map[string]string
+		if p.TabTitles != nil {
+			given = *p.TabTitles
+		}
+		field := "tabs"
+		if p.SheetTab != nil {
+			field = "sheet_tab"
+		}
+		titles := resolveTabTitles(verr, after.Tabs, tab, tabTitles(row), given, field)
+		after.TabTitles, u.TabTitles = titles, &titles
+	}
 	if err := verr.orNil(); err != nil {
 		return Account{}, err
 	}
+	if p.SpreadsheetID != nil || p.Tabs != nil || p.SheetTab != nil || p.TabTitles != nil {
+		if err := s.checkTabTitlesFree(ctx, after); err != nil {
+			return Account{}, err
+		}
+	}
+	if u.GoogleIdentity != nil {
+		if err := s.checkIdentity(identity); err != nil {
+			return Account{}, err
+		}
+	}
 	var chk sheetSave
-	if sheet != row.SpreadsheetID || tab != row.SheetTab {
-		if chk, err = s.checkSheetForSave(ctx, sheet, tab, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
+	switch {
+	case sheet != row.SpreadsheetID || tab != row.SheetTab:
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tab, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
 			return Account{}, err
 		}
 		// Another tab: what a sync found in the old one, or a consent given for it, does not apply.
 		none := ""
 		u.ConsentNeeded, u.ConsentGiven = &none, &chk.consent
+	case identity != row.GoogleIdentity:
+		// A move to another identity: the same tab, written from now on by another service
+		// account, which must be able to edit the spreadsheet (the consent stays: same tab).
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tab, p.ConfirmSheetAccess, false); err != nil {
+			return Account{}, err
+		}
+		chk.consent = ""
 	}
 	if p.ValidateCredentials {
 		cred, err := s.credentials(row)
@@ -228,28 +315,42 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		cleared := "" // new credentials: the old complaint no longer applies
 		u.LastError = &cleared
 	}
-	updated, err := s.store.UpdateAccount(ctx, id, u)
+	var updated store.Account
+	err = s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		var err error
+		if updated, err = s.store.UpdateAccount(ctx, id, u); err != nil {
+			return nil, err
+		}
+		var notes []auditNote
+		if fields, detail, params := changes(row, updated, secret != nil); len(fields) > 0 {
+			fields, warned := confirmed(fields, p.ConfirmSheetAccess, chk.warnings)
+			m := Msg(MsgAuditAccountUpdate, updated.Name+": "+detail+warned, "name", updated.Name, "fields", strings.Join(fields, ", "))
+			for k, v := range params {
+				m.Params[k] = v
+			}
+			warnedParams(m.Params, chk.warnings)
+			notes = append(notes, auditNote{action: AuditAccountUpdate, accountID: id, fields: fields, detail: m})
+		}
+		if chk.consent != "" {
+			notes = append(notes, auditNote{action: AuditAccountConsent, accountID: id, fields: []string{"replace_tab_data"},
+				detail: Msg(MsgAuditConsent, updated.Name+": "+chk.consentDetail, "name", updated.Name, "tab", updated.SheetTab, "spreadsheet_id", updated.SpreadsheetID)})
+		}
+		return notes, nil
+	})
 	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return Account{}, errTabTaken
+			return Account{}, tabTaken("sheet_tab")
 		}
 		return Account{}, mapStoreErr("update account", err)
-	}
-	if fields, detail := changes(row, updated, secret != nil); len(fields) > 0 {
-		fields, warned := confirmed(fields, p.ConfirmSheetAccess, chk.warnings)
-		s.audit(ctx, AuditAccountUpdate, id, "", fields, updated.Name+": "+detail+warned)
 	}
 	if tabMoved(row, updated) {
 		// A staging tab a failed write left for the old tab would otherwise wait for the
 		// account's next write (it is found by the account, whatever the tab is called).
-		if st, err := s.store.SheetState(ctx, id); err != nil {
+		if st, err := s.store.SheetState(ctx, id, string(tabOf(row).Kind())); err != nil {
 			s.log.Warn("sheet state", "account_id", id, "err", err)
 		} else if st.SpreadsheetID != "" {
-			s.removeStaging(ctx, id, st.SpreadsheetID, st.Tab, "tab renamed")
+			s.removeStaging(ctx, row.GoogleIdentity, id, st.SpreadsheetID, st.Tab, "tab renamed")
 		}
-	}
-	if chk.consent != "" {
-		s.audit(ctx, AuditAccountConsent, id, "", []string{"replace_tab_data"}, updated.Name+": "+chk.consentDetail)
 	}
 	out := s.accountView(ctx, updated)
 	out.Warnings = chk.warnings
@@ -281,16 +382,21 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 	if err != nil {
 		return mapStoreErr("delete account", err)
 	}
-	if err := s.store.DeleteAccount(ctx, id); err != nil {
+	err = s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		if err := s.store.DeleteAccount(ctx, id); err != nil {
+			return nil, err
+		}
+		return []auditNote{{action: AuditAccountDelete, accountID: id, detail: Msg(MsgAuditAccountDelete, fmt.Sprintf(
+			"%s: customer %s, spreadsheet %s, tab %q (the tab and its data are left as they are)",
+			row.Name, row.CustomerID, row.SpreadsheetID, row.SheetTab),
+			"name", row.Name, "customer_id", row.CustomerID, "spreadsheet_id", row.SpreadsheetID, "tab", row.SheetTab)}}, nil
+	})
+	if err != nil {
 		return mapStoreErr("delete account", err)
 	}
-	s.audit(ctx, AuditAccountDelete, id, "", []string{}, fmt.Sprintf("%s: customer %s, spreadsheet %s, tab %q (the tab and its data are left as they are)",
-		row.Name, row.CustomerID, row.SpreadsheetID, row.SheetTab))
 	// Hidden staging tabs its failed writes left are removed now, or by the next retention pass
-	// when Google cannot be reached (the account's tab state is kept until then).
-	if st, err := s.store.SheetState(ctx, id); err != nil {
-		s.log.Warn("sheet state", "account_id", id, "err", err)
-	} else if st.SpreadsheetID != "" && s.removeStaging(ctx, id, st.SpreadsheetID, st.Tab, "account deleted") {
+	// when Google cannot be reached (the state of the account's tabs is kept until then).
+	if s.removeAccountStaging(ctx, row, "account deleted") {
 		if err := s.store.ForgetSheet(ctx, id); err != nil {
 			s.log.Warn("forget the deleted account's sheet state", "account_id", id, "err", err)
 		}
@@ -346,14 +452,22 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 			ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey,
 			SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
 			RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: sheetLanguage(r.SheetLanguage),
-			LastError: r.LastError, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+			LastError: r.LastError, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, GoogleIdentity: r.GoogleIdentity,
+			HistoryDays: s.historyDays(r),
+			Tabs:        tabKinds(r),
+			TabTitles:   tabTitles(r),
+		}
+		if r.LastError != "" {
+			out[i].LastErrorCode = KindAuth.Code()
 		}
 		if t, ok := last[r.ID]; ok {
 			out[i].LastSuccessAt = &t
 		}
 		out[i].NextRefreshAt = s.nextRefresh(r)
-		out[i].SheetGID = sheetGID(r, tabs[r.ID])
-		out[i].SheetCells = accountSheetCells(r, tabs[r.ID])
+		// The account's tab is the one its table is built for (tabOf).
+		tab := tabs[r.ID][string(tabOf(r).Kind())]
+		out[i].SheetGID = sheetGID(r, tab)
+		out[i].SheetCells = accountSheetCells(r, tab)
 		out[i].SheetConsent = sheetConsent(r)
 	}
 	return out
@@ -366,9 +480,11 @@ const (
 	maxTabChars  = 100 // Google's limit for a tab name
 )
 
-// errTabTaken refuses a spreadsheet tab another live account writes.
-var errTabTaken = &ValidationError{Fields: []FieldError{{Field: "sheet_tab",
-	Reason: "another account already writes to this spreadsheet tab (Google compares tab names ignoring case); two accounts in one tab would overwrite each other"}}}
+// tabTaken refuses a spreadsheet tab another live account writes, naming field.
+func tabTaken(field string) error {
+	return &ValidationError{Fields: []FieldError{FieldErr(field, Msg(MsgFieldTabTaken,
+		"another account already writes to this spreadsheet tab (Google compares tab names ignoring case); two accounts in one tab would overwrite each other"))}}
+}
 
 // checkText applies the rules every free-text field shares: present, at most maxChars
 // characters, valid UTF-8, no control characters (NUL, ESC, CR, LF, ...). It reports whether
@@ -376,13 +492,13 @@ var errTabTaken = &ValidationError{Fields: []FieldError{{Field: "sheet_tab",
 func checkText(verr *ValidationError, field, v string, maxChars int, what string) bool {
 	switch n := utf8.RuneCountInString(v); {
 	case n == 0:
-		verr.add(field, "required: %s, 1 to %d characters", what, maxChars)
+		verr.add(field, Msg(MsgFieldTextRequired, fmt.Sprintf("required: %s, 1 to %d characters", what, maxChars), "max", itoa(maxChars)))
 	case n > maxChars:
-		verr.add(field, "at most %d characters (%d given)", maxChars, n)
+		verr.add(field, Msg(MsgFieldTooLong, fmt.Sprintf("at most %d characters (%d given)", maxChars, n), "max", itoa(maxChars), "given", itoa(n)))
 	case !utf8.ValidString(v):
-		verr.add(field, "not valid UTF-8")
+		verr.add(field, Msg(MsgFieldUTF8, "not valid UTF-8"))
 	case strings.IndexFunc(v, isControl) >= 0:
-		verr.add(field, "must not contain control characters (such as NUL, ESC, tab or line breaks)")
+		verr.add(field, Msg(MsgFieldControlChars, "must not contain control characters (such as NUL, ESC, tab or line breaks)"))
 	default:
 		return true
 	}
@@ -405,30 +521,90 @@ func checkKey(verr *ValidationError, field, key, what string) {
 
 func checkSheet(verr *ValidationError, id, tab string) {
 	if !spreadsheetIDRE.MatchString(id) {
-		verr.add("spreadsheet_id", "the id from the sheet's URL (letters, digits, - and _)")
+		verr.add("spreadsheet_id", Msg(MsgFieldSpreadsheetID, "the id from the sheet's URL (letters, digits, - and _)"))
 	}
-	if !checkText(verr, "sheet_tab", tab, maxTabChars, "the tab's name") {
-		return
+	checkTabName(verr, "sheet_tab", tab)
+}
+
+// checkTabName applies Google's rules for a tab's title (and naversync's: not its status tab's)
+// to the value of field, and reports whether it passed.
+func checkTabName(verr *ValidationError, field, tab string) bool {
+	if !checkText(verr, field, tab, maxTabChars, "the tab's name") {
+		return false
 	}
 	switch {
 	case strings.ContainsAny(tab, "[]*?:/\\'"):
-		verr.add("sheet_tab", "none of [ ] * ? : / \\ ' (Google refuses them in tab names)")
+		verr.add(field, Msg(MsgFieldTabChars, "none of [ ] * ? : / \\ ' (Google refuses them in tab names)"))
 	case strings.EqualFold(tab, google.DefaultStatusTab):
-		verr.add("sheet_tab", "%q is reserved: naversync writes its status tab there", google.DefaultStatusTab)
+		verr.add(field, Msg(MsgFieldTabReserved, fmt.Sprintf("%q is reserved: naversync writes its status tab there", google.DefaultStatusTab), "tab", google.DefaultStatusTab))
+	default:
+		return true
 	}
+	return false
 }
 
 func (s *Service) checkRefreshTime(verr *ValidationError, v string) {
 	if v != "" && !refreshTimeRE.MatchString(v) {
-		verr.add("refresh_time", "HH:MM, 24-hour, in %s", s.cfg.Location)
+		verr.add("refresh_time", Msg(MsgFieldRefreshTime, fmt.Sprintf("HH:MM, 24-hour, in %s", s.cfg.Location), "timezone", s.cfg.Location.String()))
 	}
+}
+
+// checkHistoryDays: an account's history is 1 day to Naver's served window.
+func (s *Service) checkHistoryDays(verr *ValidationError, days int) {
+	if days < 1 || days > s.cfg.ServedDays {
+		verr.add("history_days", Msg(MsgFieldHistoryDays, fmt.Sprintf("1 to %d: the days up to yesterday the tab keeps, at most what Naver serves (%d days)", s.cfg.ServedDays, s.cfg.ServedDays),
+			"served_days", itoa(s.cfg.ServedDays)))
+	}
+}
+
+// historyDays is how many days up to yesterday the account's tab keeps: its own setting, or
+// Naver's served window when it has none (0, accounts stored before the setting existed) or
+// the setting is longer than the window served now.
+func (s *Service) historyDays(a store.Account) int {
+	if a.HistoryDays < 1 || a.HistoryDays > s.cfg.ServedDays {
+		return s.cfg.ServedDays
+	}
+	return a.HistoryDays
+}
+
+// historyWindow is the range of days the account's tab keeps now: [today-historyDays, yesterday].
+func (s *Service) historyWindow(a store.Account) (from, to time.Time) {
+	t := s.today()
+	return t.AddDate(0, 0, -s.historyDays(a)), t.AddDate(0, 0, -1)
+}
+
+// checkTabs: an account's tabs are known kinds, each once, at least one. It returns them as
+// stored.
+func checkTabs(verr *ValidationError, kinds []string) string {
+	var known []string
+	for _, t := range report.Tabs() {
+		known = append(known, string(t.Kind()))
+	}
+	if len(kinds) == 0 {
+		verr.add("tabs", Msg(MsgFieldTabsRequired, "at least one of: "+strings.Join(known, ", "), "kinds", strings.Join(known, ", ")))
+		return ""
+	}
+	seen := map[string]bool{}
+	for _, k := range kinds {
+		if _, ok := report.TabOf(report.Kind(k)); !ok {
+			verr.add("tabs", Msg(MsgFieldTabsUnknown, fmt.Sprintf("%q is not a kind of tab; the kinds are: %s", k, strings.Join(known, ", ")),
+				"kind", k, "kinds", strings.Join(known, ", ")))
+			return ""
+		}
+		if seen[k] {
+			verr.add("tabs", Msg(MsgFieldTabsTwice, fmt.Sprintf("%q is given twice", k), "kind", k))
+			return ""
+		}
+		seen[k] = true
+	}
+	return strings.Join(kinds, ",")
 }
 
 func checkLanguage(verr *ValidationError, lang string) {
 	switch lang {
 	case LanguageEnglish, LanguageKorean:
 	default:
-		verr.add("sheet_language", "en (English) or ko (Korean)")
+		verr.add("sheet_language", Msg(MsgFieldSheetLanguage, "en (English) or ko (Korean)"))
 	}
 }
 
@@ -436,7 +612,7 @@ func checkLevel(verr *ValidationError, level string) {
 	switch level {
 	case LevelCampaign, LevelAdgroup, LevelKeyword:
 	default:
-		verr.add("level", "one of campaign, adgroup, keyword")
+		verr.add("level", Msg(MsgFieldLevel, "one of campaign, adgroup, keyword"))
 	}
 }
 

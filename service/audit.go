@@ -32,6 +32,10 @@ type AuditEntry struct {
 	SyncID    string    `json:"sync_id,omitempty"`
 	Fields    []string  `json:"fields"`
 	Detail    string    `json:"detail,omitempty"`
+	// DetailCode and DetailParams name Detail for a client to say it in its own language
+	// (absent for entries recorded before codes existed).
+	DetailCode   MessageCode   `json:"detail_code,omitempty"`
+	DetailParams MessageParams `json:"detail_params,omitempty"`
 }
 
 // AuditFilter selects audit entries: those of one account (or all), a page of Limit (at most
@@ -54,7 +58,8 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, s
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {
 		out[i] = AuditEntry{ID: r.ID, At: r.At, Actor: r.Actor, Role: r.Role, Action: r.Action,
-			AccountID: r.AccountID, SyncID: r.SyncID, Fields: r.Fields, Detail: r.Detail}
+			AccountID: r.AccountID, SyncID: r.SyncID, Fields: r.Fields, Detail: r.Detail,
+			DetailCode: MessageCode(r.DetailCode), DetailParams: decodeParams(r.DetailParams)}
 		if out[i].Fields == nil {
 			out[i].Fields = []string{}
 		}
@@ -62,20 +67,43 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, s
 	return out, next, nil
 }
 
-// audit records a change made by ctx's actor. The change is already made: a failure to record
-// it is logged (as an error: an operator should learn the log has a gap), not returned.
-func (s *Service) audit(ctx context.Context, action, accountID, syncID string, fields []string, detail string) {
-	a := ActorFrom(ctx)
-	e := store.AuditEntry{Actor: a.Name, Role: string(a.Role), Action: action, AccountID: accountID, SyncID: syncID,
-		Fields: fields, Detail: detail}
-	// The change happened even if the request is canceled now: record it regardless.
-	if err := s.store.AddAudit(context.WithoutCancel(ctx), &e); err != nil {
-		s.log.Error("audit log: an entry could not be recorded", "action", action, "account_id", accountID, "sync_id", syncID, "actor", a.Name, "err", err)
-	}
+// auditNote is one audit entry a change records: what (Audit* action), on which account or
+// sync, which fields, and a sentence for people (never a secret value).
+type auditNote struct {
+	action, accountID, syncID string
+	fields                    []string
+	detail                    Message
 }
 
-// auditSyncRequest records a sync request: the range asked for and what came of it.
-func (s *Service) auditSyncRequest(ctx context.Context, req SyncRequest, sy store.Sync, created bool) {
+// audited makes a change and records it: change runs in one transaction with the audit entries
+// it returns (ctx's actor made them), so that a change is never kept without its entries, nor
+// an entry without its change (a crash between the two lost the entry). change must make its
+// store calls with the context it receives; an error from it or from writing an entry rolls
+// both back and is returned.
+func (s *Service) audited(ctx context.Context, change func(ctx context.Context) ([]auditNote, error)) error {
+	a := ActorFrom(ctx)
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		notes, err := change(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range notes {
+			fields := n.fields
+			if fields == nil {
+				fields = []string{}
+			}
+			e := store.AuditEntry{Actor: a.Name, Role: string(a.Role), AccountID: n.accountID, SyncID: n.syncID, Fields: fields}
+			setDetail(&e, n.action, n.detail)
+			if err := s.store.AddAudit(ctx, &e); err != nil {
+				return fmt.Errorf("audit log: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// syncRequestNote is the audit entry of a sync request: the range asked for and what came of it.
+func syncRequestNote(req SyncRequest, sy store.Sync, created bool) auditNote {
 	var fields []string
 	asked := "the whole served window"
 	switch {
@@ -87,10 +115,16 @@ func (s *Service) auditSyncRequest(ctx context.Context, req SyncRequest, sy stor
 	if req.Full {
 		fields = append(fields, "full")
 	}
-	outcome := "queued"
+	outcome, code := "queued", MsgAuditSyncQueued
 	if !created {
-		outcome = "merged into an equal sync already queued"
+		outcome, code = "merged into an equal sync already queued", MsgAuditSyncMerged
 	}
-	s.audit(ctx, AuditSyncCreate, sy.AccountID, sy.ID, append([]string{}, fields...),
-		fmt.Sprintf("%s (%s..%s), %s sync: %s", asked, sy.From, sy.To, sy.Trigger, outcome))
+	return auditNote{action: AuditSyncCreate, accountID: sy.AccountID, syncID: sy.ID, fields: append([]string{}, fields...),
+		detail: Msg(code, fmt.Sprintf("%s (%s..%s), %s sync: %s", asked, sy.From, sy.To, sy.Trigger, outcome),
+			"from", sy.From, "to", sy.To, "trigger", sy.Trigger)}
+}
+
+// setDetail sets an audit entry's action and its detail, the English text with its code.
+func setDetail(e *store.AuditEntry, action string, m Message) {
+	e.Action, e.Detail, e.DetailCode, e.DetailParams = action, m.Text, string(m.Code), encodeParams(m.Params)
 }

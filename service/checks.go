@@ -23,6 +23,19 @@ var ErrSheetsUnavailable = fmt.Errorf("google sheets is not reachable: %w", ErrU
 type CredentialsError struct {
 	Field  string
 	Reason string
+	// Code and Params name Reason for a client to say it in its own language.
+	Code   MessageCode
+	Params MessageParams
+}
+
+// credRefusal is the refusal of field saying m.
+func credRefusal(field string, m Message) *CredentialsError {
+	return &CredentialsError{Field: field, Reason: m.Text, Code: m.Code, Params: m.Params}
+}
+
+// Message is the refusal's sentence.
+func (e *CredentialsError) Message() Message {
+	return Message{Code: e.Code, Params: e.Params, Text: e.Reason}
 }
 
 func (e *CredentialsError) Error() string {
@@ -38,19 +51,19 @@ func (e *CredentialsError) Is(target error) bool { return target == ErrInvalidCr
 func refusal(err error, customerID string) *CredentialsError {
 	var ae *naver.APIError
 	if !errors.As(err, &ae) {
-		return &CredentialsError{Reason: "Naver refused the credentials: check the API key, the secret key and the customer id"}
+		return credRefusal("", Msg(MsgCredentialsRefused, "Naver refused the credentials: check the API key, the secret key and the customer id"))
 	}
 	switch {
 	case strings.HasSuffix(ae.Type, ":invalid-signature"):
-		return &CredentialsError{Field: "secret_key", Reason: "Naver refused the signature: this secret key does not belong to the API key (copy both again from Naver's Search Ad system, Tools > API manager)"}
+		return credRefusal("secret_key", Msg(MsgSecretMismatch, "Naver refused the signature: this secret key does not belong to the API key (copy both again from Naver's Search Ad system, Tools > API manager)"))
 	case strings.HasSuffix(ae.Type, ":auth-failed"):
-		return &CredentialsError{Field: "api_key", Reason: "Naver does not know this API key (license): copy it again from Naver's Search Ad system, Tools > API manager"}
+		return credRefusal("api_key", Msg(MsgUnknownAPIKey, "Naver does not know this API key (license): copy it again from Naver's Search Ad system, Tools > API manager"))
 	case strings.HasSuffix(ae.Type, ":invalid-timestamp"):
-		return &CredentialsError{Reason: "Naver refused the request's time: this server's clock is off by a minute or more; fix its clock (NTP)"}
+		return credRefusal("", Msg(MsgClockSkew, "Naver refused the request's time: this server's clock is off by a minute or more; fix its clock (NTP)"))
 	case ae.Code == 1018 || ae.Code == 1006:
-		return &CredentialsError{Field: "customer_id", Reason: fmt.Sprintf("this API key may not read customer %s: use the customer id of the account the key belongs to", customerID)}
+		return credRefusal("customer_id", Msg(MsgCustomerNotAllowed, fmt.Sprintf("this API key may not read customer %s: use the customer id of the account the key belongs to", customerID), "customer_id", customerID))
 	}
-	return &CredentialsError{Field: "api_key", Reason: "Naver refused the credentials: check the API key, the secret key and the customer id"}
+	return credRefusal("api_key", Msg(MsgCredentialsRefused, "Naver refused the credentials: check the API key, the secret key and the customer id"))
 }
 
 // CredentialsCheck asks Naver about credentials before they are saved. With AccountID, the
@@ -71,7 +84,7 @@ func (s *Service) CheckCredentials(ctx context.Context, in CredentialsCheck) err
 		row, err := s.liveAccount(ctx, in.AccountID)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return &ValidationError{Fields: []FieldError{{Field: "account_id", Reason: "no such account"}}}
+				return &ValidationError{Fields: []FieldError{FieldErr("account_id", Msg(MsgFieldNoSuchAccount, "no such account"))}}
 			}
 			return mapStoreErr("check credentials", err)
 		}
@@ -91,7 +104,7 @@ func (s *Service) CheckCredentials(ctx context.Context, in CredentialsCheck) err
 	}
 	verr := &ValidationError{}
 	if !customerIDPattern.MatchString(cred.CustomerID) {
-		verr.add("customer_id", "Naver customer id: digits only")
+		verr.add("customer_id", Msg(MsgFieldCustomerID, "Naver customer id: digits only"))
 	}
 	checkKey(verr, "api_key", cred.APIKey, "the Naver API license key")
 	checkKey(verr, "secret_key", cred.SecretKey, "the Naver API secret key")
@@ -107,6 +120,9 @@ func (s *Service) CheckCredentials(ctx context.Context, in CredentialsCheck) err
 type SheetCheck struct {
 	Spreadsheet string `json:"spreadsheet"`
 	SheetTab    string `json:"sheet_tab"`
+	// GoogleIdentity is the identity whose access is checked: an account's, or one it may move
+	// to; "" means the one a new account would get (NextGoogleIdentity).
+	GoogleIdentity string `json:"google_identity"`
 }
 
 // Spreadsheet access levels a SheetAccess reports.
@@ -148,9 +164,15 @@ type SheetAccess struct {
 	Tab *SheetTabState `json:"tab,omitempty"`
 	// ServiceAccountEmail is the address to share the spreadsheet with, as an editor.
 	ServiceAccountEmail string `json:"service_account_email"`
-	// Message says what the result means and what to do.
-	Message string `json:"message"`
+	// Message says what the result means and what to do, in English; Code and Params say it
+	// for a client to say in its own language (Params' email: the address to share with).
+	Message string        `json:"message"`
+	Code    MessageCode   `json:"code"`
+	Params  MessageParams `json:"params,omitempty"`
 }
+
+// say sets the answer's message.
+func (a *SheetAccess) say(m Message) { a.Message, a.Code, a.Params = m.Text, m.Code, m.Params }
 
 // spreadsheetURL matches the path of a spreadsheet's address: /spreadsheets/d/<id>/...,
 // possibly after /u/<n>/ (several Google accounts in one browser).
@@ -191,7 +213,7 @@ func (s *Service) CheckSheet(ctx context.Context, in SheetCheck) (SheetAccess, e
 	id, gid, ok := ParseSpreadsheet(in.Spreadsheet)
 	verr := &ValidationError{}
 	if !ok {
-		verr.add("spreadsheet", "the spreadsheet's address (https://docs.google.com/spreadsheets/d/…) or its id")
+		verr.add("spreadsheet", Msg(MsgFieldSpreadsheet, "the spreadsheet's address (https://docs.google.com/spreadsheets/d/…) or its id"))
 	}
 	tab := strings.TrimSpace(in.SheetTab)
 	if tab != "" {
@@ -200,17 +222,24 @@ func (s *Service) CheckSheet(ctx context.Context, in SheetCheck) (SheetAccess, e
 	if err := verr.orNil(); err != nil {
 		return SheetAccess{}, err
 	}
-	email := s.sheets.ServiceAccountEmail()
+	identity := normIdentity(in.GoogleIdentity)
+	if identity == "" {
+		identity = s.NextGoogleIdentity(ctx)
+	} else if err := s.checkIdentity(identity); err != nil {
+		return SheetAccess{}, err
+	}
+	w := s.ids.writer(identity)
+	email := w.ServiceAccountEmail()
 	out := SheetAccess{SpreadsheetID: id, Tabs: []SheetTabInfo{}, ServiceAccountEmail: email}
 	who := email
 	if who == "" {
 		who = "the service account"
 	}
-	acc, err := s.sheets.CheckAccess(ctx, id, tab)
+	acc, err := w.CheckAccess(ctx, id, tab)
 	switch {
 	case errors.Is(err, google.ErrSpreadsheetNotFound):
 		out.Access = SheetAccessNotFound
-		out.Message = "Google knows no spreadsheet with this id: copy the address of the spreadsheet again from the browser"
+		out.say(Msg(MsgSheetCheckNotFound, "Google knows no spreadsheet with this id: copy the address of the spreadsheet again from the browser"))
 		return out, nil
 	case err != nil:
 		if ctx.Err() != nil {
@@ -231,11 +260,11 @@ func (s *Service) CheckSheet(ctx context.Context, in SheetCheck) (SheetAccess, e
 	}
 	switch acc.Level {
 	case google.AccessEdit:
-		out.Message = "naversync may edit this spreadsheet"
+		out.say(Msg(MsgSheetCheckEdit, "naversync may edit this spreadsheet"))
 	case google.AccessRead:
-		out.Message = fmt.Sprintf("the spreadsheet is shared with %s for viewing only: share it as an editor", who)
+		out.say(Msg(MsgSheetCheckViewOnly, fmt.Sprintf("the spreadsheet is shared with %s for viewing only: share it as an editor", who), "email", email))
 	default:
-		out.Message = fmt.Sprintf("the spreadsheet is not shared with %s: share it with that address as an editor", who)
+		out.say(Msg(MsgSheetCheckNotShared, fmt.Sprintf("the spreadsheet is not shared with %s: share it with that address as an editor", who), "email", email))
 	}
 	return out, nil
 }

@@ -128,22 +128,24 @@ type sheetSave struct {
 }
 
 // checkSheetForSave asks Google, before an account is saved with spreadsheetID and tab,
-// whether the service account may edit it. A sheet it cannot edit is a *SheetAccessError, or,
+// whether the service account of identity (the account's Google identity after the save) may
+// edit it. A sheet it cannot edit is a *SheetAccessError, or,
 // with confirm, a warning; Google unreachable is ErrSheetsUnavailable, or, with confirm, a
 // warning that nothing was checked. A tab holding someone's data is a warning (the first sync
 // asks before replacing it), or, with replace, the consent to replace that very tab.
-func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab string, confirm, replace bool) (sheetSave, error) {
-	who := s.sheets.ServiceAccountEmail()
+func (s *Service) checkSheetForSave(ctx context.Context, identity, spreadsheetID, tab string, confirm, replace bool) (sheetSave, error) {
+	w := s.ids.writer(identity)
+	who := w.ServiceAccountEmail()
 	if who == "" {
 		who = "naversync's service account (GET /info)"
 	}
-	acc, err := s.sheets.CheckAccess(ctx, spreadsheetID, tab)
+	acc, err := w.CheckAccess(ctx, spreadsheetID, tab)
 	var problem FieldError
 	access := ""
 	switch {
 	case errors.Is(err, google.ErrSpreadsheetNotFound):
 		access = SheetAccessNotFound
-		problem = FieldError{Field: "spreadsheet_id", Reason: "Google knows no spreadsheet with this id: copy the id from the spreadsheet's address again"}
+		problem = FieldErr("spreadsheet_id", Msg(MsgSheetNotFound, "Google knows no spreadsheet with this id: copy the id from the spreadsheet's address again"))
 	case err != nil:
 		if ctx.Err() != nil {
 			return sheetSave{}, fmt.Errorf("check sheet: %w", ctx.Err())
@@ -152,13 +154,13 @@ func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab stri
 			return sheetSave{}, fmt.Errorf("check sheet before saving (send confirm_sheet_access: true to save without the check): %w: %w", ErrSheetsUnavailable, err)
 		}
 		s.log.Warn("saving an account without checking its sheet: google sheets unreachable", "spreadsheet_id", spreadsheetID, "err", err)
-		return sheetSave{warnings: []FieldError{{Field: "spreadsheet_id", Reason: "Google Sheets could not be reached: saved without checking that naversync may edit the spreadsheet; the first sync will tell"}}}, nil
+		return sheetSave{warnings: []FieldError{FieldErr("spreadsheet_id", Msg(MsgSheetUnchecked, "Google Sheets could not be reached: saved without checking that naversync may edit the spreadsheet; the first sync will tell"))}}, nil
 	case acc.Level == google.AccessRead:
 		access = SheetAccessRead
-		problem = FieldError{Field: "spreadsheet_id", Reason: fmt.Sprintf("the spreadsheet is shared with %s for viewing only: share it as an editor, or syncs will fail", who)}
+		problem = FieldErr("spreadsheet_id", Msg(MsgSheetViewOnly, fmt.Sprintf("the spreadsheet is shared with %s for viewing only: share it as an editor, or syncs will fail", who), "email", who))
 	case acc.Level == google.AccessNone:
 		access = SheetAccessNone
-		problem = FieldError{Field: "spreadsheet_id", Reason: fmt.Sprintf("the spreadsheet is not shared with %s: share it as an editor, or syncs will fail", who)}
+		problem = FieldErr("spreadsheet_id", Msg(MsgSheetNotShared, fmt.Sprintf("the spreadsheet is not shared with %s: share it as an editor, or syncs will fail", who), "email", who))
 	}
 	var out sheetSave
 	if access != "" {
@@ -169,7 +171,7 @@ func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab stri
 	}
 	if acc.Tab.Exists && acc.Tab.HasData && !acc.Tab.Naversync {
 		if !replace {
-			out.warnings = append(out.warnings, FieldError{Field: "sheet_tab", Reason: fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", acc.Tab.Title)})
+			out.warnings = append(out.warnings, FieldErr("sheet_tab", Msg(MsgSheetForeignTab, fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", acc.Tab.Title), "tab", acc.Tab.Title)))
 			return out, nil
 		}
 		for _, tb := range acc.Tabs {
@@ -183,17 +185,17 @@ func (s *Service) checkSheetForSave(ctx context.Context, spreadsheetID, tab stri
 	return out, nil
 }
 
-// guardForeignTab stops a sync before its first write to a tab that holds data naversync did
-// not write, unless a person consented to replacing that tab. prev is the layout of the last
-// write recorded for the account's tab: with one, naversync wrote the tab and the check is
+// guardForeignTab stops a sync before its first write to a tab of the account (titled title)
+// that holds data naversync did not write, unless a person consented to replacing that tab. prev
+// is the layout of the last write recorded for that tab: with one, naversync wrote the tab and the check is
 // skipped (it costs one spreadsheets.get, and one or two reads of values for a tab without
 // naversync's record). A failure to check is a sheet failure, classified as the write's would
 // be (not shared, quota, ...).
-func (s *Service) guardForeignTab(ctx context.Context, acct store.Account, prev *google.Layout, log *slog.Logger) error {
+func (s *Service) guardForeignTab(ctx context.Context, acct store.Account, title string, prev *google.Layout, log *slog.Logger) error {
 	if prev != nil {
 		return nil
 	}
-	tc, err := s.sheets.TabHoldsForeignData(ctx, acct.SpreadsheetID, acct.SheetTab)
+	tc, err := s.writerOf(acct).TabHoldsForeignData(ctx, acct.SpreadsheetID, title)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errSheet, err)
 	}
@@ -225,22 +227,32 @@ func (s *Service) ConsentToReplaceTab(ctx context.Context, id string) (Account, 
 	}
 	c := sheetConsent(row)
 	if c == nil || c.State != SheetConsentNeeded {
-		return Account{}, &ConsentError{Reason: "no sync of this account is waiting for consent: naversync asks only after a sync found the account's tab holding data it did not write"}
+		return Account{}, &ConsentError{Reason: "no sync of this account is waiting for consent: naversync asks only after a sync found the account's tab holding data it did not write", Code: MsgNoConsentWaiting}
 	}
 	key := row.ConsentNeeded
-	updated, err := s.store.UpdateAccount(ctx, id, store.AccountUpdate{ConsentGiven: &key})
+	var updated store.Account
+	err = s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		var err error
+		if updated, err = s.store.UpdateAccount(ctx, id, store.AccountUpdate{ConsentGiven: &key}); err != nil {
+			return nil, err
+		}
+		return []auditNote{{action: AuditAccountConsent, accountID: id, fields: []string{"sheet_tab"}, detail: Msg(MsgAuditConsent, fmt.Sprintf(
+			"%s: consented to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
+			updated.Name, updated.SheetTab, c.SheetID, updated.SpreadsheetID),
+			"name", updated.Name, "tab", updated.SheetTab, "spreadsheet_id", updated.SpreadsheetID)}}, nil
+	})
 	if err != nil {
 		return Account{}, mapStoreErr("consent", err)
 	}
 	s.log.Info("consent to replace a tab's data", "account_id", id, "spreadsheet_id", row.SpreadsheetID, "sheet_id", c.SheetID)
-	s.audit(ctx, AuditAccountConsent, id, "", []string{"sheet_tab"}, fmt.Sprintf(
-		"%s: consented to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
-		updated.Name, updated.SheetTab, c.SheetID, updated.SpreadsheetID))
 	return s.accountView(ctx, updated), nil
 }
 
 // ConsentError refuses a consent that has nothing to apply to. It matches ErrConflict.
-type ConsentError struct{ Reason string }
+type ConsentError struct {
+	Reason string
+	Code   MessageCode
+}
 
 func (e *ConsentError) Error() string { return "consent: " + e.Reason }
 
@@ -260,4 +272,23 @@ func confirmed(fields []string, confirm bool, warnings []FieldError) ([]string, 
 		}
 	}
 	return fields, "; saved with warnings (" + strings.Join(parts, "; ") + ")"
+}
+
+// warnedParams adds to params the warnings an account was saved with, for a client to say them
+// in its own language: "warnings" lists their codes (sheet.not_shared, ...), and their own
+// parameters (email, tab) are added as they are.
+func warnedParams(params MessageParams, warnings []FieldError) {
+	if len(warnings) == 0 {
+		return
+	}
+	codes := make([]string, len(warnings))
+	for i, w := range warnings {
+		codes[i] = string(w.Code)
+		for k, v := range w.Params {
+			if _, taken := params[k]; !taken {
+				params[k] = v
+			}
+		}
+	}
+	params["warnings"] = strings.Join(codes, ", ")
 }

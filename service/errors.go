@@ -23,10 +23,18 @@ var (
 	ErrNaverUnavailable = fmt.Errorf("naver is not reachable: %w", ErrUnavailable)
 )
 
-// FieldError names one field of a request that failed validation and why.
+// FieldError names one field of a request that failed validation and why: Reason in English,
+// Code and Params for a client to say it in its own language.
 type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
+	Field  string        `json:"field"`
+	Reason string        `json:"reason"`
+	Code   MessageCode   `json:"code"`
+	Params MessageParams `json:"params,omitempty"`
+}
+
+// FieldErr is the FieldError of field saying m.
+func FieldErr(field string, m Message) FieldError {
+	return FieldError{Field: field, Reason: m.Text, Code: m.Code, Params: m.Params}
 }
 
 // ValidationError is returned for bad input; nothing was changed.
@@ -43,8 +51,8 @@ func (e *ValidationError) Error() string {
 }
 
 // add records a failed field.
-func (e *ValidationError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+func (e *ValidationError) add(field string, m Message) {
+	e.Fields = append(e.Fields, FieldErr(field, m))
 }
 
 // orNil returns e when it holds a failure, else nil.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -74,6 +75,10 @@ const (
 	OutcomeWaitNaverJobs
 	// OutcomeRefetch: stored files were damaged; the sync is requeued to fetch them again.
 	OutcomeRefetch
+	// OutcomeWaitQuota: a sheet write ended waiting for Google's quota (the writer retries
+	// quota answers for as long as the claim lasts): the sync goes back to its queue and the
+	// claim uses no attempt. Quota is a wait, never a failure of the sync.
+	OutcomeWaitQuota
 )
 
 func (o Outcome) String() string {
@@ -90,6 +95,8 @@ func (o Outcome) String() string {
 		return "wait_naver_jobs"
 	case OutcomeRefetch:
 		return "refetch"
+	case OutcomeWaitQuota:
+		return "wait_quota"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
@@ -120,23 +127,6 @@ var (
 	errFilesDamaged = errors.New("stored report files damaged")
 )
 
-// errBadFile marks a stored report file that cannot be parsed: retrying the same file cannot help.
-var errBadFile = errors.New("report file cannot be parsed")
-
-// damagedError: a stored file is missing, or does not read back as what was recorded (its size,
-// its row layout). Building a table collects them; the sync then ends with errFilesDamaged
-// (OutcomeRefetch), so that the files are fetched again.
-type damagedError struct {
-	file  store.ReportFile
-	cause error
-}
-
-func (e *damagedError) Error() string {
-	return fmt.Sprintf("stored report %s damaged: %v", e.file.Key, e.cause)
-}
-
-func (e *damagedError) Unwrap() error { return e.cause }
-
 // classify is the one place that decides what an error of a claimed sync's work is and what
 // happens to the sync. A shutdown is not an error's property: the lifecycle checks its own
 // context for it after the lease, cancel, wait and refetch outcomes and before retry or fail.
@@ -160,10 +150,12 @@ func classify(err error) Failure {
 		return Failure{KindConsentNeeded, OutcomeFail, err.Error()}
 	case errors.Is(err, errSheet):
 		kind := sheetErrorKind(err)
-		out := OutcomeRetry // quota and server errors may pass; a missing share or a too-large table won't
+		out := OutcomeRetry // server errors may pass; a missing share or a too-large table won't
 		switch kind {
 		case KindTooLarge, KindNotShared, KindSpreadsheetNotFound:
 			out = OutcomeFail
+		case KindQuota:
+			out = OutcomeWaitQuota
 		}
 		return Failure{kind, out, err.Error()}
 	case naver.IsTransient(err):
@@ -173,7 +165,7 @@ func classify(err error) Failure {
 		// changed under us more often than the client re-creates them: a later attempt, with
 		// fresh jobs, usually works (Naver's notices say as much for ERROR).
 		return Failure{kind, OutcomeRetry, err.Error()}
-	case errors.Is(err, errStorage):
+	case errors.Is(err, errStorage), errors.Is(err, report.ErrSpill):
 		return Failure{KindStorage, OutcomeRetry, err.Error()}
 	case errors.Is(err, errBadDownload):
 		return Failure{KindBadDownload, OutcomeRetry, err.Error()}
@@ -247,7 +239,7 @@ func mapStoreErr(op string, err error) error {
 	case errors.Is(err, store.ErrKeyReused):
 		return fmt.Errorf("%s: %w", op, ErrKeyReused)
 	case errors.Is(err, store.ErrBadCursor):
-		return &ValidationError{Fields: []FieldError{{Field: "cursor", Reason: "not a next_cursor this service handed out"}}}
+		return &ValidationError{Fields: []FieldError{FieldErr("cursor", Msg(MsgFieldUnknownCursor, "not a next_cursor this service handed out"))}}
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}

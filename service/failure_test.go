@@ -58,7 +58,7 @@ func TestClassify(t *testing.T) {
 		{"sheet too large", sheet(&google.TooLargeError{Tab: "t", NeededCells: 11_000_000, LimitCells: google.LimitCells}), KindTooLarge, OutcomeFail},
 		{"sheet not shared", sheet(fmt.Errorf("share it with x@y: %w", google.ErrNotShared)), KindNotShared, OutcomeFail},
 		{"sheet not found", sheet(fmt.Errorf("open: %w", google.ErrSpreadsheetNotFound)), KindSpreadsheetNotFound, OutcomeFail},
-		{"sheet quota", sheet(fmt.Errorf("batch update: %w", google.ErrQuota)), KindQuota, OutcomeRetry},
+		{"sheet quota", sheet(fmt.Errorf("batch update: %w", google.ErrQuota)), KindQuota, OutcomeWaitQuota},
 		{"sheet 500", sheet(&googleapi.Error{Code: http.StatusInternalServerError, Message: "backend"}), KindSheet, OutcomeRetry},
 		{"sheet canceled", sheet(context.Canceled), KindSheet, OutcomeRetry},
 		{"storage", fence(errors.New("database is locked")), KindStorage, OutcomeRetry},

@@ -399,10 +399,12 @@ func (c *dbCutter) cut() {
 		if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 			c.t.Fatal(err)
 		}
+		c.mu.Lock() // restore may run on an engine's goroutine (a log hook)
 		c.release = func() {
 			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
 			conn.Close()
 		}
+		c.mu.Unlock()
 		return
 	}
 	c.mu.Lock()

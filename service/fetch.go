@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -86,7 +87,8 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	}
 	from, _ := time.Parse(dayLayout, sy.From)
 	to, _ := time.Parse(dayLayout, sy.To)
-	have, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, sy.From, sy.To)
+	types := reportTypes(acct) // the reports the account's tabs are built from
+	have, err := s.store.ReportFiles(ctx, sy.CustomerID, types, sy.From, sy.To)
 	if err != nil {
 		return fmt.Errorf("%w: report files: %v", errStorage, err)
 	}
@@ -98,7 +100,10 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	total := 0
 	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) { // newest first: the freshest data lands first
 		day := d.Format(dayLayout)
-		for _, tp := range s.cfg.ReportTypes {
+		for _, tp := range types {
+			if !s.served(tp, d) {
+				continue // Naver would refuse it (10004): the tabs show the type's figures empty
+			}
 			total++
 			if f, ok := held[tp+"|"+day]; ok && reusable(f, sy, day) {
 				s.met.naverReports.WithLabelValues("reused").Inc()
@@ -110,13 +115,13 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	// Files processing found damaged are fetched again whatever their day, so that the sheets
 	// of the customer's accounts heal with its next fetch.
 	first, last := s.ServedWindow()
-	all, err := s.store.ReportFiles(ctx, sy.CustomerID, s.cfg.ReportTypes, first.Format(dayLayout), last.Format(dayLayout))
+	all, err := s.store.ReportFiles(ctx, sy.CustomerID, types, first.Format(dayLayout), last.Format(dayLayout))
 	if err != nil {
 		return fmt.Errorf("%w: report files: %v", errStorage, err)
 	}
 	for _, f := range all {
-		if f.State == store.FileDamaged && (f.StatDate < sy.From || f.StatDate > sy.To) {
-			day, _ := time.Parse(dayLayout, f.StatDate)
+		day, _ := time.Parse(dayLayout, f.StatDate)
+		if f.State == store.FileDamaged && (f.StatDate < sy.From || f.StatDate > sy.To) && s.served(f.ReportType, day) {
 			tasks = append(tasks, fetchTask{reportType: f.ReportType, day: day})
 			total++
 		}
@@ -193,6 +198,26 @@ func (s *Service) fetchAll(ctx context.Context, sy store.Sync, c store.Claim, g 
 	return s.progress(ctx, c, store.Progress{ReportsFetched: &n})
 }
 
+// servedFrom is the first day Naver serves reportType now: naver.ServedDays of the type (at most
+// the deployment's served days) before today in Naver's time zone. Older days are refused
+// (10004), so they are never asked for: fetches, the morning's plan and the pending retries
+// skip them, and a tab does not wait for them (planDay).
+func (s *Service) servedFrom(reportType string) time.Time {
+	return s.today().AddDate(0, 0, -naver.ServedDays(reportType, s.cfg.ServedDays))
+}
+
+// served reports whether Naver serves reportType for day now (see servedFrom).
+func (s *Service) served(reportType string, day time.Time) bool {
+	return !day.Before(s.servedFrom(reportType))
+}
+
+// conversionReport says whether reportType is a conversions report (AD_CONVERSION,
+// SHOPPINGKEYWORD_CONVERSION_DETAIL): NONE for a recent day of one is final but provisional
+// (fetchOne), as an advertiser without conversion tracking gets NONE every day.
+func conversionReport(reportType string) bool {
+	return reportType == naver.ReportADConversion || reportType == naver.ReportShoppingKeywordConversion
+}
+
 // progress writes a sync's counters, fenced by its claim.
 func (s *Service) progress(ctx context.Context, c store.Claim, p store.Progress) error {
 	if err := s.store.UpdateProgress(ctx, c, p); err != nil {
@@ -239,7 +264,7 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 	keep := func(ctx context.Context, res naver.FetchResult) error {
 		rf := file()
 		switch {
-		case res.Status == naver.StatusNone && recent && t.reportType == reportConversion:
+		case res.Status == naver.StatusNone && recent && conversionReport(t.reportType):
 			// No conversions for a recent day: final for an advertiser without conversion
 			// tracking (NONE every day), premature at times. The day is shown, its conversions
 			// marked provisional, and asked for again.
@@ -277,11 +302,10 @@ func (s *Service) fetchOne(ctx context.Context, sy store.Sync, c store.Claim, cr
 		Journal: journal, Keep: keep}, sink)
 	journal.done(store.JobStat, t.reportType, day)
 	s.met.naverCalls.Add(float64(res.Calls))
-	first, _ := s.ServedWindow()
 	switch {
-	case errors.Is(err, naver.ErrNotServed) && t.day.Before(first):
-		// The day fell out of Naver's window while the sync waited (a sync queued just before
-		// midnight): nothing to fetch, and nothing to record.
+	case errors.Is(err, naver.ErrNotServed) && !s.served(t.reportType, t.day):
+		// The day fell out of the type's window while the sync waited (a sync queued just
+		// before midnight): nothing to fetch, and nothing to record.
 		s.met.naverReports.WithLabelValues("not_served").Inc()
 		return nil
 	case errors.Is(err, naver.ErrNotReady) && recent:
@@ -338,17 +362,7 @@ func verifyDownload(reportType string, f *os.File) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	r := bufio.NewReaderSize(f, 256<<10)
-	var err error
-	switch reportType {
-	case reportAD:
-		err = naver.ParseAD(r, "download", func(*naver.ADRow) error { return nil })
-	case reportConversion:
-		err = naver.ParseADConversion(r, "download", func(*naver.ConversionRow) error { return nil })
-	default:
-		err = naver.ParseRows(r, "download", reportType, func([]string) error { return nil })
-	}
-	if err != nil {
+	if err := report.Verify(reportType, bufio.NewReaderSize(f, 256<<10), "download"); err != nil {
 		return fmt.Errorf("%w: %v", errBadDownload, err)
 	}
 	return nil

@@ -83,6 +83,12 @@ type engineOptions struct {
 	logHook func(msg string)
 	// onLog sees every log record of this engine, debug ones included.
 	onLog func(slog.Record)
+	// identities are Google identities besides sheetstest.DefaultCaller (servicetest's
+	// GoogleIdentities: writers from real keys, tokens from the stand-in).
+	identities []string
+	// scrubDays is the writer's ScrubDays (0: its default): also how many writes fold their
+	// reads before one reads the whole spreadsheet.
+	scrubDays int
 }
 
 // engine is one replica: its own store connection and service.
@@ -96,7 +102,7 @@ func (w *world) engine(o engineOptions) *engine {
 	e := w.Engine(servicetest.EngineOptions{
 		Replica: o.replica, FetchWorkers: o.fetchWorkers, ProcessWorkers: o.processWorkers,
 		LeaseTTL: o.leaseTTL, ReportWindow: o.window, Now: o.hostNow, NoStart: o.noStart, LogHook: o.logHook, OnLog: o.onLog,
-		Scheduler: o.scheduler,
+		Scheduler: o.scheduler, GoogleIdentities: o.identities, SheetsScrubDays: o.scrubDays,
 	})
 	return &engine{svc: e.Service, store: e.Store}
 }

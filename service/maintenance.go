@@ -6,9 +6,11 @@ import (
 )
 
 // maintenanceLoop runs the maintenance at Start and then every MaintenanceInterval until ctx
-// ends (Stop): retention of finished syncs and expired idempotency keys, deletion of the report
-// files of days no longer served, pruning of superseded files. Every replica runs it; each step
-// is safe to run on several at once (a row or object deleted twice is deleted once).
+// ends (Stop): retention of finished syncs, expired idempotency keys, old audit entries and old
+// records of scheduler runs, deletion of the report files of days no longer served, pruning of
+// superseded files. Every replica runs it; each step is safe to run on several at once (a row or
+// object deleted twice is deleted once). docs/operations.md, "What bounds each table", says
+// which step bounds which table.
 func (s *Service) maintenanceLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.MaintenanceInterval)
 	defer t.Stop()
@@ -35,6 +37,27 @@ func (s *Service) maintain(ctx context.Context) {
 	}
 	if syncs > 0 || keys > 0 {
 		s.log.Info("retention: deleted old finished syncs and expired idempotency keys", "syncs", syncs, "keys", keys, "age", s.cfg.SyncRetention)
+	}
+	audits, err := s.retainAudit(ctx)
+	if err != nil {
+		warn("audit retention", err)
+	}
+	if audits > 0 {
+		s.log.Info("retention: deleted old audit entries", "entries", audits, "age", s.cfg.AuditRetention)
+	}
+	runs, err := s.retainRuns(ctx)
+	if err != nil {
+		warn("scheduler run retention", err)
+	}
+	if runs > 0 {
+		s.log.Info("retention: deleted old records of scheduler runs", "runs", runs, "age", RunRetention)
+	}
+	deliveries, err := s.retainDeliveries(ctx)
+	if err != nil {
+		warn("notification retention", err)
+	}
+	if deliveries > 0 {
+		s.log.Info("retention: deleted old notification deliveries", "deliveries", deliveries, "age", s.cfg.Notify.Retention)
 	}
 	expired, err := s.expireFiles(ctx)
 	if err != nil {

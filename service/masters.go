@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/naversync/naversync/naver"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -95,19 +96,17 @@ func (s *Service) loadMaster(ctx context.Context, c store.Claim, item string, f 
 	return flush()
 }
 
-// names maps the customer's ids to names, by kind.
-type names struct{ campaign, adgroup, keyword map[string]string }
-
-func (s *Service) loadNames(ctx context.Context, customerID string) (names, error) {
-	n := names{campaign: map[string]string{}, adgroup: map[string]string{}, keyword: map[string]string{}}
+// loadNames maps the customer's ids to names, by kind.
+func (s *Service) loadNames(ctx context.Context, customerID string) (report.Names, error) {
+	n := report.Names{Campaign: map[string]string{}, Adgroup: map[string]string{}, Keyword: map[string]string{}}
 	err := s.store.MasterEntities(ctx, customerID, func(e store.MasterEntity) error {
 		switch e.Kind {
 		case LevelCampaign:
-			n.campaign[e.ID] = e.Name
+			n.Campaign[e.ID] = e.Name
 		case LevelAdgroup:
-			n.adgroup[e.ID] = e.Name
+			n.Adgroup[e.ID] = e.Name
 		case LevelKeyword:
-			n.keyword[e.ID] = e.Name
+			n.Keyword[e.ID] = e.Name
 		}
 		return nil
 	})

@@ -267,7 +267,10 @@ func (st *jobSettler) settle(ctx context.Context, listed []naver.StatReport, nee
 		}
 		// A job of ours: continued by the task that needs it, or deleted.
 		key := r.ReportType + "|" + r.StatDate
-		if t := need[key]; r.Kind == store.JobStat && r.State == store.JobMade && t != nil && t.jobID == 0 {
+		// (A task that already holds this very job, taken as the create's answer was found, is
+		// left with it: deleting it under the task made the task create the report again.)
+		if t := need[key]; r.Kind == store.JobStat && r.State == store.JobMade && t != nil &&
+			(t.jobID == 0 || t.jobID == parseJobID(r.JobID)) {
 			t.jobID, t.jobRef = parseJobID(r.JobID), r.ID
 			j.take(r.ID) // the task's from now on: never deleted by a later settle under it
 			continue

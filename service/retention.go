@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/naversync/naversync/store"
 )
@@ -47,4 +48,37 @@ func (s *Service) retain(ctx context.Context) (syncs, keys int, err error) {
 			return syncs, keys, nil
 		}
 	}
+}
+
+// retainAudit deletes, in batches, the audit entries older than AuditRetention (none when 0),
+// and returns how many it deleted.
+func (s *Service) retainAudit(ctx context.Context) (int, error) {
+	if s.cfg.AuditRetention <= 0 {
+		return 0, nil
+	}
+	cutoff := s.now().Add(-s.cfg.AuditRetention)
+	total := 0
+	for {
+		n, err := s.store.DeleteAuditBefore(ctx, cutoff, retentionBatch)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("audit retention: %w", err)
+		}
+		if n < retentionBatch {
+			return total, nil
+		}
+	}
+}
+
+// RunRetention is how long the scheduler's record of a run is kept (the console shows the last
+// ten; the scheduler itself reads only today's).
+const RunRetention = 90 * 24 * time.Hour
+
+// retainRuns deletes the scheduler's runs older than RunRetention.
+func (s *Service) retainRuns(ctx context.Context) (int, error) {
+	n, err := s.store.DeleteRunsBefore(ctx, s.now().Add(-RunRetention))
+	if err != nil {
+		return n, fmt.Errorf("run retention: %w", err)
+	}
+	return n, nil
 }

@@ -17,6 +17,10 @@ type Reencrypted struct {
 	// Undecryptable: accounts whose secret no configured key decrypts (left as they are; the
 	// account needs its secret key again, PATCH secret_key).
 	Undecryptable []string
+	// UndecryptableWebhooks: webhook targets whose URL no configured key decrypts (PATCH
+	// /webhooks/{id} with the url again). Their URLs re-encrypted are counted in Done and
+	// Current with the accounts' secrets.
+	UndecryptableWebhooks []string
 }
 
 // ReencryptSecrets encrypts with the current SecretKey every stored Naver secret that an old key
@@ -63,6 +67,12 @@ func (s *Service) ReencryptSecrets(ctx context.Context) (Reencrypted, error) {
 			break
 		}
 		after = page[len(page)-1].ID
+	}
+	if err := s.reencryptWebhooks(ctx, &out); err != nil {
+		return out, fmt.Errorf("reencrypt secrets: %w", err)
+	}
+	if len(out.UndecryptableWebhooks) > 0 {
+		s.log.Warn("webhook URLs that no configured key decrypts: set these targets' url again", "webhooks", out.UndecryptableWebhooks)
 	}
 	if len(out.Undecryptable) > 0 {
 		s.log.Warn("secrets that no configured key decrypts: set these accounts' secret_key again", "accounts", out.Undecryptable)

@@ -114,10 +114,34 @@ func (s *Service) catchUp(ctx context.Context, schedule string) {
 
 // RunRefreshNow enqueues a refresh of every active account now (operators' button). Accounts
 // that already have an equal sync queued are not queued twice. It returns how many were queued.
+//
+// The syncs and the audit entry that records the run are committed together, in one
+// transaction (an account whose sync could not be queued is left out of it, and named in the
+// error).
 func (s *Service) RunRefreshNow(ctx context.Context) (int, error) {
-	picked, n, err := s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
-	s.audit(ctx, AuditRefreshRun, "", "", []string{}, fmt.Sprintf("queued %d syncs for %d accounts", n, picked))
-	return n, err
+	var n int
+	var partial error
+	err := s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		var picked int
+		picked, n, partial = s.refresh(ctx, "manual refresh", "", func(store.Account) bool { return true })
+		return []auditNote{{action: AuditRefreshRun, detail: runOutcome(n, picked, nil)}}, nil
+	})
+	if err != nil {
+		return 0, mapStoreErr("refresh", err)
+	}
+	if n > 0 {
+		s.wake.broadcast()
+	}
+	return n, partial
+}
+
+// runOutcome says what a refresh run did: queued syncs for picked accounts, with err's text.
+func runOutcome(queued, picked int, err error) Message {
+	if err != nil {
+		return Msg(MsgRunQueuedErrors, fmt.Sprintf("queued %d syncs for %d accounts; errors: %v", queued, picked, err),
+			"syncs", itoa(queued), "accounts", itoa(picked), "error", err.Error())
+	}
+	return Msg(MsgRunQueued, fmt.Sprintf("queued %d syncs for %d accounts", queued, picked), "syncs", itoa(queued), "accounts", itoa(picked))
 }
 
 // globalSchedule picks the accounts refreshed at the service-wide time.
@@ -151,20 +175,19 @@ func (s *Service) runRefresh(ctx context.Context, name string, catchUp bool, pic
 	if !catchUp {
 		claim()
 	}
-	outcome := fmt.Sprintf("queued %d syncs for %d accounts", n, picked)
+	outcome := runOutcome(n, picked, err)
 	if err != nil {
-		outcome = fmt.Sprintf("queued %d syncs for %d accounts; errors: %v", n, picked, err)
 		s.log.Error("scheduled refresh", "run", key, "err", err)
 	}
 	if won {
-		if err := s.store.RecordRun(ctx, key, outcome); err != nil {
+		if err := s.store.RecordRunCoded(ctx, key, outcome.Text, string(outcome.Code), encodeParams(outcome.Params)); err != nil {
 			s.log.Warn("scheduler: record run", "key", key, "err", err)
 		}
 	}
 }
 
-// refresh enqueues one sync per picked account, interleaving customers so that each customer's
-// first refresh is near the head of the queue and no fetch worker idles behind one customer.
+// refresh enqueues one sync per picked account in the order of the morning's plan (planMorning),
+// each sync carrying its rank so that the fetch queue is claimed in that order (store.ClaimFetch).
 func (s *Service) refresh(ctx context.Context, name, day string, pick func(store.Account) bool) (picked, queued int, err error) {
 	var accts []store.Account
 	after := ""
@@ -184,10 +207,25 @@ func (s *Service) refresh(ctx context.Context, name, day string, pick func(store
 		}
 		after = page[len(page)-1].ID
 	}
+	picked = len(accts)
+	if day != "" {
+		// Accounts whose scheduled sync of the day exists already (the own-time refresh runs
+		// every minute; another replica fired first) are neither planned nor queued again.
+		done, err := s.store.ScheduledAccounts(ctx, day, s.now().Add(-48*time.Hour))
+		if err != nil {
+			return picked, 0, fmt.Errorf("refresh: %w", err)
+		}
+		accts = slices.DeleteFunc(accts, func(a store.Account) bool { return done[a.ID] })
+	}
 	var errs []error
-	for _, a := range interleaveByCustomer(accts) {
+	plan, err := s.planMorning(ctx, accts)
+	if err != nil {
+		// Without the files' state the plan falls back to the stalest first: still a plan.
+		s.log.Warn("refresh: planning", "err", err)
+	}
+	for i, a := range plan {
 		trigger := TriggerScheduled
-		_, created, err := s.EnqueueSync(ctx, SyncRequest{AccountID: a.ID, Trigger: trigger, ScheduledFor: day})
+		_, created, err := s.EnqueueSync(ctx, SyncRequest{AccountID: a.ID, Trigger: trigger, ScheduledFor: day, PlanRank: int64(i + 1)})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("account %s: %w", a.ID, err))
 			continue
@@ -196,10 +234,11 @@ func (s *Service) refresh(ctx context.Context, name, day string, pick func(store
 			queued++
 		}
 	}
-	return len(accts), queued, errors.Join(errs...)
+	return picked, queued, errors.Join(errs...)
 }
 
-// runPendingRetry refreshes accounts whose recent days were not ready at the morning refresh.
+// runPendingRetry refreshes accounts whose recent days were not ready at the morning refresh
+// (reports of a type Naver no longer serves for the day are not waited for: servedFrom).
 func (s *Service) runPendingRetry(ctx context.Context) {
 	from := s.today().AddDate(0, 0, -s.cfg.PendingDays).Format(dayLayout)
 	to := s.today().AddDate(0, 0, -1).Format(dayLayout)
@@ -208,12 +247,13 @@ func (s *Service) runPendingRetry(ctx context.Context) {
 		if v, ok := pending[a.CustomerID]; ok {
 			return v
 		}
-		files, err := s.store.ReportFiles(ctx, a.CustomerID, s.cfg.ReportTypes, from, to)
+		files, err := s.store.ReportFiles(ctx, a.CustomerID, reportTypes(a), from, to)
 		if err != nil {
 			return false
 		}
 		for _, f := range files {
-			if !f.Final() || f.Recheck {
+			day, _ := time.Parse(dayLayout, f.StatDate)
+			if (!f.Final() || f.Recheck) && s.served(f.ReportType, day) {
 				pending[a.CustomerID] = true
 				return true
 			}
@@ -229,6 +269,7 @@ func (s *Service) runPendingRetry(ctx context.Context) {
 // SchedulerStatus tells the next refresh times and the last runs.
 func (s *Service) SchedulerStatus(ctx context.Context) (SchedulerStatus, error) {
 	st := SchedulerStatus{Timezone: s.cfg.Location.String(), NextRuns: []time.Time{}, LastRuns: []RunView{}}
+	var err error
 	s.mu.Lock()
 	sc := s.sched
 	s.mu.Unlock()
@@ -238,37 +279,18 @@ func (s *Service) SchedulerStatus(ctx context.Context) (SchedulerStatus, error) 
 			st.NextRuns = next
 		}
 	}
+	if st.Morning, err = s.MorningProgress(ctx); err != nil {
+		return st, err
+	}
 	runs, err := s.store.LastRuns(ctx, 10)
 	if err != nil {
 		return st, mapStoreErr("scheduler status", err)
 	}
 	for _, r := range runs {
-		st.LastRuns = append(st.LastRuns, RunView{Key: r.Key, Owner: r.Owner, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Outcome: r.Outcome})
+		st.LastRuns = append(st.LastRuns, RunView{Key: r.Key, Owner: r.Owner, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Outcome: r.Outcome,
+			OutcomeCode: MessageCode(r.OutcomeCode), OutcomeParams: decodeParams(r.OutcomeParams)})
 	}
 	return st, nil
-}
-
-// interleaveByCustomer orders accounts round-robin across customers.
-func interleaveByCustomer(accts []store.Account) []store.Account {
-	groups := map[string][]store.Account{}
-	var order []string
-	for _, a := range accts {
-		if _, ok := groups[a.CustomerID]; !ok {
-			order = append(order, a.CustomerID)
-		}
-		groups[a.CustomerID] = append(groups[a.CustomerID], a)
-	}
-	slices.Sort(order)
-	out := make([]store.Account, 0, len(accts))
-	for len(out) < len(accts) {
-		for _, c := range order {
-			if g := groups[c]; len(g) > 0 {
-				out = append(out, g[0])
-				groups[c] = g[1:]
-			}
-		}
-	}
-	return out
 }
 
 // gocronLogger adapts slog to gocron's logger.

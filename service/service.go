@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -54,10 +55,17 @@ type SheetWriter interface {
 type Config struct {
 	// ReplicaID names this process in leases and logs; default a random id.
 	ReplicaID string
-	// FetchWorkers is how many syncs may talk to Naver at once (each for a different customer); default 4.
+	// FetchWorkers is how many syncs may talk to Naver at once (each for a different customer);
+	// default 16 (I/O-bound: see config.DefaultFetchWorkers).
 	FetchWorkers int
-	// ProcessWorkers is how many syncs may be processed and written at once; default 2.
+	// ProcessWorkers is how many syncs may be processed and written at once; default the
+	// builds' (BuildWorkers), at least two per Google identity (a write waits on its identity's
+	// quota, not on the CPU: see config.DefaultProcessWorkers).
 	ProcessWorkers int
+	// BuildWorkers is how many of those syncs may build their table at once (parsing and
+	// aggregating reports: CPU-bound, and each build holds days in memory); default the cores
+	// (GOMAXPROCS), 2 to 8. A worker past it waits for a build slot; its write does not count.
+	BuildWorkers int
 	// LeaseTTL is how long a customer lease (and a processing claim) lives without a heartbeat; default 30s.
 	LeaseTTL time.Duration
 	// LeaseMargin: a holder stops working this long before its claim could lapse (by its own
@@ -75,8 +83,6 @@ type Config struct {
 	// waits (lease given back) before it looks again; default 1 min. NaverJobsMaxWait is how
 	// long it may keep waiting before the sync fails; default 1 h.
 	NaverJobsRetry, NaverJobsMaxWait time.Duration
-	// ReportTypes are the stat reports a sync fetches per day; default AD and AD_CONVERSION.
-	ReportTypes []string
 	// ServedDays is how far back Naver serves the report types; default 365.
 	ServedDays int
 	// SettleDays is how many recent days a refresh re-fetches (Naver revises up to 48h); default 7.
@@ -103,6 +109,9 @@ type Config struct {
 	// newest succeeded sync of an account (the console's "last success"), nor the scheduled
 	// syncs of the last two days (the scheduler's record that a day's refresh ran).
 	SyncRetention time.Duration
+	// AuditRetention: audit entries older than this are deleted by the maintenance; 0 keeps the
+	// whole log.
+	AuditRetention time.Duration
 	// MaintenanceInterval is how often the maintenance runs, from Start to Stop (first at
 	// Start): retention of finished syncs and expired idempotency keys, deletion of the report
 	// files of days no longer served, pruning of superseded files; default 1h.
@@ -111,6 +120,8 @@ type Config struct {
 	DataDir string
 	// Files is where downloaded reports live (gocloud.dev/blob). Required.
 	Files *blob.Bucket
+	// Notify tunes the notifications to webhook targets (notify.go).
+	Notify NotifyConfig
 	// Scheduler is the refresh scheduler this replica runs from Start to Stop; nil runs none.
 	Scheduler *SchedulerConfig
 	// Logger; default discards.
@@ -122,10 +133,10 @@ func (c *Config) setDefaults() error {
 		c.ReplicaID = "r-" + uuid.NewString()[:8]
 	}
 	if c.FetchWorkers <= 0 {
-		c.FetchWorkers = 4
+		c.FetchWorkers = 16
 	}
-	if c.ProcessWorkers <= 0 {
-		c.ProcessWorkers = 2
+	if c.BuildWorkers <= 0 {
+		c.BuildWorkers = min(max(runtime.GOMAXPROCS(0), 2), 8)
 	}
 	if c.LeaseTTL <= 0 {
 		c.LeaseTTL = 30 * time.Second
@@ -147,9 +158,6 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ReportWindow <= 0 {
 		c.ReportWindow = 20
-	}
-	if len(c.ReportTypes) == 0 {
-		c.ReportTypes = []string{reportAD, reportConversion}
 	}
 	if c.ServedDays <= 0 {
 		c.ServedDays = 365
@@ -188,6 +196,9 @@ func (c *Config) setDefaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := c.Notify.setDefaults(); err != nil {
+		return err
+	}
 	if c.Files == nil {
 		return errors.New("service: Config.Files (a blob bucket) is required")
 	}
@@ -202,14 +213,17 @@ type Service struct {
 	cfg    Config
 	store  *store.Store
 	naver  NaverAPI
-	sheets SheetWriter
+	ids    *identities // the Google identities: one SheetWriter each (identities.go)
 	log    *slog.Logger
 	crypt  *secretBox
 	events *broker
 	wake   *wakeup
 	met    *metrics
 	sched  *scheduler
-	feed   changeFeed // changes of every replica, for event streams (changes.go)
+	feed   changeFeed    // changes of every replica, for event streams (changes.go)
+	builds chan struct{} // build slots: BuildWorkers tables are built at once (process.go)
+	// notifyWake wakes this replica's notifier when a notification was enqueued (notify.go).
+	notifyWake chan struct{}
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -217,10 +231,19 @@ type Service struct {
 	running bool
 }
 
-// New builds a Service. It does not start any worker.
-func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service, error) {
+// New builds a Service. It does not start any worker. sheets are the writers of the Google
+// identities, one per service account (ServiceAccountEmail), the default first: each account
+// is written by its identity's writer.
+func New(cfg Config, st *store.Store, nv NaverAPI, sheets ...SheetWriter) (*Service, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
+	}
+	ids, err := newIdentities(sheets)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ProcessWorkers <= 0 {
+		cfg.ProcessWorkers = max(cfg.BuildWorkers, 2*max(len(sheets), 1))
 	}
 	box, err := newSecretBox(cfg.SecretKey, cfg.OldSecretKeys...)
 	if err != nil {
@@ -233,14 +256,22 @@ func New(cfg Config, st *store.Store, nv NaverAPI, sheets SheetWriter) (*Service
 		cfg:    cfg,
 		store:  st,
 		naver:  nv,
-		sheets: sheets,
+		ids:    ids,
 		log:    cfg.Logger,
 		crypt:  box,
 		events: newBroker(),
 		wake:   newWakeup(),
 		met:    newMetrics(),
+		builds: make(chan struct{}, cfg.BuildWorkers),
+
+		notifyWake: make(chan struct{}, 1),
 	}
-	s.met.reg.MustRegister(queueCollector{s})
+	s.met.reg.MustRegister(queueCollector{s}, morningCollector{s})
+	s.met.registerSheets(sheets...)
+	s.met.workers.WithLabelValues(string(store.ClaimFetch)).Set(float64(cfg.FetchWorkers))
+	s.met.workers.WithLabelValues(string(store.ClaimProcess)).Set(float64(cfg.ProcessWorkers))
+	s.met.busy.WithLabelValues(string(store.ClaimFetch))
+	s.met.busy.WithLabelValues(string(store.ClaimProcess))
 	return s, nil
 }
 
@@ -283,11 +314,13 @@ func (s *Service) start(ctx context.Context) (context.Context, *scheduler, error
 	} else if n > 0 {
 		s.log.Info("removed temp files left by a process that died", "count", n)
 	}
+	s.backfillIdentities(ctx)
 	// Syncs this replica held when it died are rescued at once, not after a poll.
-	if n, err := s.store.Rescue(ctx); err != nil {
+	if r, err := s.store.RescueCount(ctx); err != nil {
 		s.log.Warn("rescue at start", "err", err)
-	} else if n > 0 {
-		s.log.Info("rescued syncs at start", "count", n)
+	} else if r.Total > 0 {
+		s.met.leasesExpired.Add(float64(r.LeaseExpired))
+		s.log.Info("rescued syncs at start", "count", r.Total, "lease_expired", r.LeaseExpired)
 	}
 	s.goLoop(func() { s.wake.run(ctx, s.store.Wake(ctx)) })
 	for i := 0; i < s.cfg.FetchWorkers; i++ {
@@ -300,6 +333,7 @@ func (s *Service) start(ctx context.Context) (context.Context, *scheduler, error
 	}
 	s.goLoop(func() { s.rescueLoop(ctx) })
 	s.goLoop(func() { s.maintenanceLoop(ctx) })
+	s.goLoop(func() { s.notifyLoop(ctx) })
 	if len(s.cfg.OldSecretKeys) > 0 {
 		s.goLoop(func() { s.reencryptAtStart(ctx) })
 	}
@@ -369,8 +403,12 @@ func (s *Service) now() time.Time { return s.store.Now() }
 // Now is the service's time: the database's clock (see store.Clock), not this host's.
 func (s *Service) Now() time.Time { return s.now() }
 
-// ServiceAccountEmail is the Google identity that must be given edit access to target sheets.
-func (s *Service) ServiceAccountEmail() string { return s.sheets.ServiceAccountEmail() }
+// ServiceAccountEmail is the default Google identity (the first of the pool); an account's own
+// is Account.GoogleIdentity, a new account's NextGoogleIdentity.
+func (s *Service) ServiceAccountEmail() string { return s.ids.order[0] }
+
+// writerOf is the SheetWriter of an account: its Google identity's.
+func (s *Service) writerOf(a store.Account) SheetWriter { return s.ids.writer(a.GoogleIdentity) }
 
 // rescueLoop puts syncs whose fetch lease died back in the queue, so that a crashed replica's
 // customers are free again within one lease TTL.
@@ -390,12 +428,13 @@ func (s *Service) rescueLoop(ctx context.Context) {
 			continue
 		case <-t.C:
 		}
-		if n, err := s.store.Rescue(ctx); err != nil {
+		if r, err := s.store.RescueCount(ctx); err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("rescue", "err", err)
 			}
-		} else if n > 0 {
-			s.log.Info("rescued syncs whose lease expired", "count", n)
+		} else if r.Total > 0 {
+			s.met.leasesExpired.Add(float64(r.LeaseExpired))
+			s.log.Info("rescued syncs whose lease expired", "count", r.Total, "lease_expired", r.LeaseExpired)
 			s.wake.broadcast()
 		}
 	}

@@ -36,14 +36,21 @@ func TestKillDuringAnotherAccountsFetchLeavesSheetsExact(t *testing.T) {
 			var once sync.Once
 			free := func() { once.Do(func() { close(release) }) }
 			t.Cleanup(free)
-			var calls, held atomic.Int64
+			// Once a few of A's reports were downloaded, every call waits: A is then part
+			// fetched, whatever the order of its creates, polls and downloads (a count of calls
+			// could all go on creates and polls before any download).
+			var downloads, held atomic.Int64
 			w.setNaverHook(func(r *http.Request) {
-				if calls.Add(1) > 80 {
+				if downloads.Load() >= 4 {
 					held.Add(1)
 					select {
 					case <-release:
 					case <-r.Context().Done():
 					}
+					return
+				}
+				if r.URL.Path == "/report-download" {
+					downloads.Add(1)
 				}
 			})
 			cmd, out := startKillChild(t, w, db)

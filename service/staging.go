@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -19,10 +20,10 @@ const stagingCleanupTimeout = 15 * time.Second
 // effort: a failure is logged and reported, never returned to the person's request. It
 // reports whether nothing is left to try: none of them is left, or the spreadsheet is gone or
 // no longer shared with naversync (then nobody but its owners can remove them).
-func (s *Service) removeStaging(ctx context.Context, accountID, spreadsheetID, tab, why string) bool {
+func (s *Service) removeStaging(ctx context.Context, identity, accountID, spreadsheetID, tab, why string) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stagingCleanupTimeout)
 	defer cancel()
-	n, err := s.sheets.RemoveStaging(ctx, spreadsheetID, accountID, tab)
+	n, err := s.ids.writer(identity).RemoveStaging(ctx, spreadsheetID, accountID, tab)
 	if errors.Is(err, google.ErrSpreadsheetNotFound) || errors.Is(err, google.ErrNotShared) {
 		s.log.Warn("cannot look for the account's stale staging tabs: the spreadsheet is gone or not shared with naversync",
 			"account_id", accountID, "spreadsheet_id", spreadsheetID, "why", why, "err", err)
@@ -39,20 +40,55 @@ func (s *Service) removeStaging(ctx context.Context, accountID, spreadsheetID, t
 	return true
 }
 
+// removeAccountStaging removes the stale staging tabs of every kind of tab of the account that
+// has a recorded state (removeStaging). It reports whether there was a state and nothing is
+// left to try for any of them: the account's tab state may then be forgotten.
+func (s *Service) removeAccountStaging(ctx context.Context, acct store.Account, why string) bool {
+	found, done := false, true
+	for _, t := range report.Tabs() {
+		st, err := s.store.SheetState(ctx, acct.ID, string(t.Kind()))
+		if err != nil {
+			s.log.Warn("sheet state", "account_id", acct.ID, "tab_kind", t.Kind(), "err", err)
+			return false
+		}
+		if st.SpreadsheetID == "" {
+			continue
+		}
+		found = true
+		if !s.removeStaging(ctx, acct.GoogleIdentity, acct.ID, st.SpreadsheetID, st.Tab, why) {
+			done = false
+		}
+	}
+	return found && done
+}
+
 // forgetDeletedSheets removes the stale staging tabs of deleted accounts whose removal at
-// deletion did not succeed (Google unreachable then), and then forgets their tab state; it
-// runs with each retention pass and returns how many accounts it settled.
+// deletion did not succeed (Google unreachable then), and then forgets the state of their tabs
+// (every kind); it runs with each retention pass and returns how many accounts it settled.
 func (s *Service) forgetDeletedSheets(ctx context.Context) (int, error) {
 	left, err := s.store.DeletedAccountSheets(ctx, 100)
 	if err != nil {
 		return 0, err
 	}
 	done := 0
-	for _, d := range left {
-		if d.SpreadsheetID != "" && !s.removeStaging(ctx, d.AccountID, d.SpreadsheetID, d.Tab, "account deleted; retried by retention") {
+	// left holds every tab of an account together (ordered by account).
+	for i := 0; i < len(left); {
+		accountID := left[i].AccountID
+		identity := s.ids.order[0]
+		if a, err := s.store.GetAccount(ctx, accountID); err == nil {
+			identity = a.GoogleIdentity
+		}
+		settled := true
+		for ; i < len(left) && left[i].AccountID == accountID; i++ {
+			d := left[i]
+			if d.SpreadsheetID != "" && !s.removeStaging(ctx, identity, d.AccountID, d.SpreadsheetID, d.Tab, "account deleted; retried by retention") {
+				settled = false
+			}
+		}
+		if !settled {
 			continue
 		}
-		if err := s.store.ForgetSheet(ctx, d.AccountID); err != nil {
+		if err := s.store.ForgetSheet(ctx, accountID); err != nil {
 			return done, err
 		}
 		done++

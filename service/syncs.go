@@ -35,13 +35,15 @@ func (s *Service) resolveRange(req SyncRequest) (from, to time.Time, err error) 
 	verr := &ValidationError{}
 	first, last := s.ServedWindow()
 	window := fmt.Sprintf("Naver serves the last %d days: %s to %s (today's data is never served)", s.cfg.ServedDays, first.Format(dayLayout), last.Format(dayLayout))
+	served := []string{"served_days", itoa(s.cfg.ServedDays), "first", first.Format(dayLayout), "last", last.Format(dayLayout)}
 	switch {
 	case req.Days != 0 && (req.From != "" || req.To != ""):
-		verr.add("days", "give either days or from/to, not both")
+		verr.add("days", Msg(MsgFieldDaysOrRange, "give either days or from/to, not both"))
 	case req.Days < 0:
-		verr.add("days", "must be positive")
+		verr.add("days", Msg(MsgFieldDaysPositive, "must be positive"))
 	case req.Days > s.cfg.MaxRangeDays:
-		verr.add("days", "at most %d; %s", s.cfg.MaxRangeDays, window)
+		verr.add("days", Msg(MsgFieldDaysMax, fmt.Sprintf("at most %d; %s", s.cfg.MaxRangeDays, window),
+			append([]string{"max", itoa(s.cfg.MaxRangeDays)}, served...)...))
 	case req.Days > 0:
 		return last.AddDate(0, 0, -(req.Days - 1)), last, nil
 	case req.From == "" && req.To == "":
@@ -52,12 +54,13 @@ func (s *Service) resolveRange(req SyncRequest) (from, to time.Time, err error) 
 	}
 	parse := func(field, v string) time.Time {
 		if v == "" {
-			verr.add(field, "required with %s", map[string]string{"from": "to", "to": "from"}[field])
+			other := map[string]string{"from": "to", "to": "from"}[field]
+			verr.add(field, Msg(MsgFieldRequiredWith, "required with "+other, "other", other))
 			return time.Time{}
 		}
 		d, perr := time.Parse(dayLayout, v)
 		if perr != nil {
-			verr.add(field, "%q is not a date in YYYY-MM-DD form", v)
+			verr.add(field, Msg(MsgFieldNotADate, fmt.Sprintf("%q is not a date in YYYY-MM-DD form", v), "value", v))
 		}
 		return d
 	}
@@ -67,13 +70,15 @@ func (s *Service) resolveRange(req SyncRequest) (from, to time.Time, err error) 
 	}
 	switch {
 	case to.Before(from):
-		verr.add("to", "%s is before from %s", req.To, req.From)
+		verr.add("to", Msg(MsgFieldToBeforeFrom, fmt.Sprintf("%s is before from %s", req.To, req.From), "to", req.To, "from", req.From))
 	case !to.Before(s.today()):
-		verr.add("to", "%s is today or in the future; %s", req.To, window)
+		verr.add("to", Msg(MsgFieldToNotPast, fmt.Sprintf("%s is today or in the future; %s", req.To, window), append([]string{"to", req.To}, served...)...))
 	case from.Before(first):
-		verr.add("from", "%s is older than Naver keeps; %s", req.From, window)
+		verr.add("from", Msg(MsgFieldFromTooOld, fmt.Sprintf("%s is older than Naver keeps; %s", req.From, window), append([]string{"from", req.From}, served...)...))
 	case int(to.Sub(from).Hours()/24)+1 > s.cfg.MaxRangeDays:
-		verr.add("to", "range of %d days is longer than the maximum of %d", int(to.Sub(from).Hours()/24)+1, s.cfg.MaxRangeDays)
+		n := int(to.Sub(from).Hours()/24) + 1
+		verr.add("to", Msg(MsgFieldRangeTooLong, fmt.Sprintf("range of %d days is longer than the maximum of %d", n, s.cfg.MaxRangeDays),
+			"days", itoa(n), "max", itoa(s.cfg.MaxRangeDays)))
 	}
 	return from, to, verr.orNil()
 }
@@ -113,10 +118,10 @@ func (s *Service) EnqueueSync(ctx context.Context, req SyncRequest) (Sync, bool,
 func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error) {
 	verr := &ValidationError{}
 	if strings.TrimSpace(req.AccountID) == "" {
-		verr.add("account_id", "required")
+		verr.add("account_id", Msg(MsgFieldRequired, "required"))
 	}
 	if len(req.IdempotencyKey) > 200 {
-		verr.add("Idempotency-Key", "at most 200 characters")
+		verr.add("Idempotency-Key", Msg(MsgFieldKeyTooLong, "at most 200 characters"))
 	}
 	if err := verr.orNil(); err != nil {
 		return Enqueued{}, err
@@ -134,11 +139,15 @@ func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error
 	acct, err := s.liveAccount(ctx, req.AccountID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Enqueued{}, &ValidationError{Fields: []FieldError{{Field: "account_id", Reason: "no such account"}}}
+			return Enqueued{}, &ValidationError{Fields: []FieldError{FieldErr("account_id", Msg(MsgFieldNoSuchAccount, "no such account"))}}
 		}
 		return Enqueued{}, fmt.Errorf("enqueue: %w", err)
 	}
 	from, to, err := s.resolveRange(req)
+	if err != nil {
+		return Enqueued{}, err
+	}
+	from, to, warnings, err := s.clipToHistory(acct, req, from, to)
 	if err != nil {
 		return Enqueued{}, err
 	}
@@ -154,6 +163,7 @@ func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error
 		To:           to.Format(dayLayout),
 		Trigger:      trigger,
 		ScheduledFor: req.ScheduledFor,
+		PlanRank:     req.PlanRank,
 		FreshAfter:   now,
 		MaxAttempts:  s.cfg.MaxAttempts,
 	}
@@ -165,10 +175,25 @@ func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error
 		row.ReuseBefore = s.today().AddDate(0, 0, -s.cfg.SettleDays).Format(dayLayout)
 	}
 	var out store.Idempotent
-	if key.Key != "" {
-		out, err = s.store.EnqueueSyncOnce(ctx, &row, key)
+	enqueue := func(ctx context.Context) error {
+		var err error
+		if key.Key != "" {
+			out, err = s.store.EnqueueSyncOnce(ctx, &row, key)
+		} else {
+			out.Sync, out.Created, err = s.store.EnqueueSync(ctx, &row)
+		}
+		return err
+	}
+	if trigger == TriggerScheduled {
+		// The scheduler's syncs are not entries of the audit log (its runs are recorded).
+		err = enqueue(ctx)
 	} else {
-		out.Sync, out.Created, err = s.store.EnqueueSync(ctx, &row)
+		err = s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+			if err := enqueue(ctx); err != nil || out.Replayed {
+				return nil, err
+			}
+			return []auditNote{syncRequestNote(req, out.Sync, out.Created)}, nil
+		})
 	}
 	if err != nil {
 		return Enqueued{}, mapStoreErr("enqueue", err)
@@ -179,10 +204,36 @@ func (s *Service) Enqueue(ctx context.Context, req SyncRequest) (Enqueued, error
 		s.wake.broadcast()
 		s.events.publish(got.ID)
 	}
-	if !out.Replayed && trigger != TriggerScheduled {
-		s.auditSyncRequest(ctx, req, out.Sync, out.Created)
+	view := s.view(out.Sync)
+	view.Warnings = warnings
+	return Enqueued{Sync: view, Created: out.Created, Replayed: out.Replayed}, nil
+}
+
+// clipToHistory fits a sync's range to the days the account's tab keeps (historyWindow): a
+// request without a range (the scheduled refresh, a backfill) syncs exactly that window; a range
+// reaching further back is clipped to it, and the answer's warning says why (the tab would drop
+// the older days at its next write anyway); a range wholly older is refused.
+func (s *Service) clipToHistory(acct store.Account, req SyncRequest, from, to time.Time) (time.Time, time.Time, []FieldError, error) {
+	first, last := s.historyWindow(acct)
+	if req.Days == 0 && req.From == "" && req.To == "" {
+		return first, last, nil, nil
 	}
-	return Enqueued{Sync: s.view(out.Sync), Created: out.Created, Replayed: out.Replayed}, nil
+	if !from.Before(first) {
+		return from, to, nil, nil
+	}
+	field := "from"
+	if req.Days > 0 {
+		field = "days"
+	}
+	why := fmt.Sprintf("the account keeps the last %d days (history_days): %s to %s", s.historyDays(acct), first.Format(dayLayout), last.Format(dayLayout))
+	kept := []string{"history_days", itoa(s.historyDays(acct)), "first", first.Format(dayLayout), "last", last.Format(dayLayout)}
+	if to.Before(first) {
+		return from, to, nil, &ValidationError{Fields: []FieldError{FieldErr(field, Msg(MsgFieldHistoryOlder,
+			"the whole range is older than "+why+"; raise history_days to sync older days", kept...))}}
+	}
+	w := FieldErr(field, Msg(MsgFieldHistoryClipped, fmt.Sprintf("synced from %s, not %s: %s; raise history_days to keep older days", first.Format(dayLayout), from.Format(dayLayout), why),
+		append([]string{"from", from.Format(dayLayout)}, kept...)...))
+	return first, to, []FieldError{w}, nil
 }
 
 // replay answers a live idempotency key: ok with the first outcome when key's fingerprint
@@ -245,13 +296,21 @@ func (s *Service) ListSyncs(ctx context.Context, f SyncFilter) ([]Sync, string, 
 // CancelSync cancels a queued sync at once, or asks a running one to stop (its lease is
 // released as soon as its worker notices, within one heartbeat).
 func (s *Service) CancelSync(ctx context.Context, id string) (Sync, error) {
-	row, err := s.store.CancelSync(ctx, id)
+	var row store.Sync
+	err := s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		var err error
+		if row, err = s.store.CancelSync(ctx, id); err != nil {
+			return nil, err
+		}
+		return []auditNote{{action: AuditSyncCancel, accountID: row.AccountID, syncID: id,
+			detail: Msg(MsgAuditSyncCancel, fmt.Sprintf("%s..%s, %s when canceled", row.From, row.To, row.Status),
+				"from", row.From, "to", row.To, "status", row.Status)}}, nil
+	})
 	if err != nil {
 		return Sync{}, mapStoreErr("cancel sync", err)
 	}
 	s.events.publish(id)
 	s.wake.broadcast()
-	s.audit(ctx, AuditSyncCancel, row.AccountID, id, []string{}, fmt.Sprintf("%s..%s, %s when canceled", row.From, row.To, row.Status))
 	return s.view(row), nil
 }
 
@@ -268,21 +327,28 @@ func (s *Service) RetrySync(ctx context.Context, id, idempotencyKey string) (Syn
 // canceled); a key used for the retry of another sync is ErrKeyReused.
 func (s *Service) Retry(ctx context.Context, id, idempotencyKey string) (Enqueued, error) {
 	var out store.Idempotent
-	var err error
-	if idempotencyKey != "" {
-		out, err = s.store.RetrySyncOnce(ctx, id, store.IdempotencyKey{Scope: scopeRetrySync, Key: idempotencyKey,
-			TTL: IdempotencyKeyTTL, Fingerprint: fingerprint(scopeRetrySync, id)})
-	} else {
-		out.Sync, err = s.store.RetrySync(ctx, id, "")
-		out.Created = true
-	}
+	err := s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
+		var err error
+		if idempotencyKey != "" {
+			out, err = s.store.RetrySyncOnce(ctx, id, store.IdempotencyKey{Scope: scopeRetrySync, Key: idempotencyKey,
+				TTL: IdempotencyKeyTTL, Fingerprint: fingerprint(scopeRetrySync, id)})
+		} else {
+			out.Sync, err = s.store.RetrySync(ctx, id, "")
+			out.Created = true
+		}
+		if err != nil || out.Replayed {
+			return nil, err
+		}
+		return []auditNote{{action: AuditSyncRetry, accountID: out.Sync.AccountID, syncID: out.Sync.ID,
+			detail: Msg(MsgAuditSyncRetry, fmt.Sprintf("retry of sync %s over %s..%s", id, out.Sync.From, out.Sync.To),
+				"id", id, "from", out.Sync.From, "to", out.Sync.To)}}, nil
+	})
 	if err != nil {
 		return Enqueued{}, mapStoreErr("retry sync", err)
 	}
 	if !out.Replayed {
 		s.wake.broadcast()
 		s.events.publish(out.Sync.ID)
-		s.audit(ctx, AuditSyncRetry, out.Sync.AccountID, out.Sync.ID, []string{}, fmt.Sprintf("retry of sync %s over %s..%s", id, out.Sync.From, out.Sync.To))
 	}
 	return Enqueued{Sync: s.view(out.Sync), Created: out.Created, Replayed: out.Replayed}, nil
 }
@@ -392,7 +458,7 @@ func (s *Service) viewWith(r store.Sync, busy map[string]bool) Sync {
 		v.Phase = PhaseWaitingCustomer
 	}
 	if r.Error != "" {
-		v.Error = &SyncError{Kind: ErrorKind(r.ErrorKind), Message: r.Error}
+		v.Error = &SyncError{Kind: ErrorKind(r.ErrorKind), Message: r.Error, Code: ErrorKind(r.ErrorKind).Code()}
 		if r.Status == StatusQueued && r.Attempts > 0 && !r.RunAfter.IsZero() {
 			at := r.RunAfter
 			v.NextAttemptAt = &at

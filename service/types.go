@@ -3,6 +3,7 @@ package service
 import (
 	"time"
 
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -38,9 +39,9 @@ const (
 
 // Levels at which rows are aggregated in the sheet.
 const (
-	LevelCampaign = "campaign"
-	LevelAdgroup  = "adgroup"
-	LevelKeyword  = "keyword"
+	LevelCampaign = report.LevelCampaign
+	LevelAdgroup  = report.LevelAdgroup
+	LevelKeyword  = report.LevelKeyword
 )
 
 // Account is an advertiser whose Naver data is kept in one sheet tab. Secrets are never part of it.
@@ -55,9 +56,12 @@ type Account struct {
 	RefreshEnabled bool   `json:"refresh_enabled"`
 	RefreshTime    string `json:"refresh_time,omitempty"`
 	// SheetLanguage is the language of the sheet's headers and labels: "en" or "ko".
-	SheetLanguage string     `json:"sheet_language"`
-	LastError     string     `json:"last_error,omitempty"`
-	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+	SheetLanguage string `json:"sheet_language"`
+	LastError     string `json:"last_error,omitempty"`
+	// LastErrorCode names LastError for a client to say it in its own language: only a sync
+	// failing because Naver refused the credentials records an account's error.
+	LastErrorCode MessageCode `json:"last_error_code,omitempty"`
+	LastSuccessAt *time.Time  `json:"last_success_at,omitempty"`
 	// SheetGID is the sheetId ("gid" in its address) of the tab the account's table was last
 	// written to, while that is still the account's tab; absent before the first write.
 	SheetGID *int64 `json:"sheet_gid,omitempty"`
@@ -70,25 +74,41 @@ type Account struct {
 	// SheetConsent is present when a sync found the account's tab holding data naversync did
 	// not write: needed while it waits for a person's consent, given once consented.
 	SheetConsent *SheetConsent `json:"sheet_consent,omitempty"`
-	CreatedAt    time.Time     `json:"created_at"`
-	UpdatedAt    time.Time     `json:"updated_at"`
+	// GoogleIdentity is the service account that writes the account's sheet: the address to
+	// share the spreadsheet with, as an editor.
+	GoogleIdentity string    `json:"google_identity"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	// Warnings, in the answer of a save only, name what may keep syncs from writing the sheet
 	// (saved anyway: a sheet naversync cannot edit, confirmed; a tab holding someone's data).
 	Warnings []FieldError `json:"warnings,omitempty"`
+	// HistoryDays is how many days, up to yesterday, the account's tab keeps: the morning
+	// refresh syncs exactly [today-HistoryDays, yesterday], and older days leave the tab at its
+	// next write. 1 to Naver's served window (the default).
+	HistoryDays int `json:"history_days"`
+	// Tabs are the kinds of tab the account's sheet gets (report.Kind; "performance" by
+	// default); a sync writes them in report.Tabs() order.
+	Tabs []string `json:"tabs"`
+	// TabTitles are the titles in the spreadsheet of the account's tabs, kind -> title, one for
+	// every kind in Tabs: the performance tab's is SheetTab.
+	TabTitles map[string]string `json:"tab_titles"`
 }
 
 // AccountInput creates an account. SecretKey is write-only: stored encrypted, never returned.
 type AccountInput struct {
-	Name                string `json:"name"`
-	CustomerID          string `json:"customer_id"`
-	APIKey              string `json:"api_key"`
-	SecretKey           string `json:"secret_key"`
-	SpreadsheetID       string `json:"spreadsheet_id"`
-	SheetTab            string `json:"sheet_tab"`
-	Level               string `json:"level"`
-	RefreshEnabled      *bool  `json:"refresh_enabled"`
-	RefreshTime         string `json:"refresh_time"`
-	SheetLanguage       string `json:"sheet_language"` // "en" (default) or "ko"
+	Name           string `json:"name"`
+	CustomerID     string `json:"customer_id"`
+	APIKey         string `json:"api_key"`
+	SecretKey      string `json:"secret_key"`
+	SpreadsheetID  string `json:"spreadsheet_id"`
+	SheetTab       string `json:"sheet_tab"`
+	Level          string `json:"level"`
+	RefreshEnabled *bool  `json:"refresh_enabled"`
+	RefreshTime    string `json:"refresh_time"`
+	SheetLanguage  string `json:"sheet_language"` // "en" (default) or "ko"
+	// GoogleIdentity chooses the service account that writes the sheet, one of the pool's
+	// (GET /info); "" gives the least-loaded.
+	GoogleIdentity      string `json:"google_identity"`
 	ValidateCredentials bool   `json:"validate_credentials"`
 	// ConfirmSheetAccess saves the account even though naversync cannot edit its spreadsheet
 	// now (not shared, view-only, not found) or Google could not be asked; the answer warns.
@@ -97,6 +117,13 @@ type AccountInput struct {
 	// (values naversync did not write), recorded in the audit log; without it the first sync
 	// stops before replacing them and asks.
 	ReplaceTabData bool `json:"replace_tab_data"`
+	// HistoryDays: 1 to Naver's served window; nil keeps the served window.
+	HistoryDays *int `json:"history_days"`
+	// Tabs: the kinds of tab, each once; nil gives the performance tab.
+	Tabs []string `json:"tabs"`
+	// TabTitles: the titles of the tabs, kind -> title, for kinds in Tabs; a kind left out gets
+	// its default title, and the performance tab's, given or not, is SheetTab.
+	TabTitles map[string]string `json:"tab_titles"`
 }
 
 // AccountPatch changes some fields of an account; nil fields stay as they are.
@@ -110,6 +137,14 @@ type AccountPatch struct {
 	RefreshEnabled *bool   `json:"refresh_enabled"`
 	RefreshTime    *string `json:"refresh_time"`
 	SheetLanguage  *string `json:"sheet_language"`
+	// GoogleIdentity moves the account to another of the pool's identities (its sheet's access
+	// is checked with the new one, as for a new spreadsheet); "" keeps it.
+	GoogleIdentity *string   `json:"google_identity"`
+	HistoryDays    *int      `json:"history_days"`
+	Tabs           *[]string `json:"tabs"`
+	// TabTitles renames the tabs it names (kinds of the account's tabs after the change); the
+	// others keep their titles (a kind added without one gets its default title).
+	TabTitles *map[string]string `json:"tab_titles"`
 	// ValidateCredentials checks the account's credentials after the change with Naver first.
 	ValidateCredentials bool `json:"validate_credentials"`
 	// ConfirmSheetAccess: as in AccountInput, when the spreadsheet or the tab changes.
@@ -128,6 +163,7 @@ type SyncRequest struct {
 	Trigger        string `json:"-"`
 	IdempotencyKey string `json:"-"`
 	ScheduledFor   string `json:"-"`
+	PlanRank       int64  `json:"-"` // the sync's place in its refresh's plan (store.Sync.PlanRank); 0 unplanned
 	// Full re-fetches every day of the range; otherwise days older than the settle window are
 	// reused from files the service already holds.
 	Full bool `json:"full,omitempty"`
@@ -160,6 +196,9 @@ type Timings struct {
 type SyncError struct {
 	Kind    ErrorKind `json:"kind"`
 	Message string    `json:"message"`
+	// Code names the error for a client to say it in its own language: one code per kind,
+	// stored as the kind (Message, Naver's or Google's own words, has the details).
+	Code MessageCode `json:"code"`
 }
 
 // Sync is one account's data over one date range, on its way to the sheet.
@@ -181,6 +220,9 @@ type Sync struct {
 	// NextAttemptAt is when a sync that met a passing failure (Naver or Google busy, a quota)
 	// and waits in the queue is tried again; absent otherwise.
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// Warnings, in the answer of POST /syncs only, say how the request's range was changed
+	// (clipped to the account's history_days).
+	Warnings []FieldError `json:"warnings,omitempty"`
 }
 
 // Terminal reports whether the sync has finished for good.
@@ -216,6 +258,8 @@ type SchedulerStatus struct {
 	Timezone string      `json:"timezone"`
 	NextRuns []time.Time `json:"next_runs"`
 	LastRuns []RunView   `json:"last_runs"`
+	// Morning is the progress of the day's scheduled syncs and their expected end.
+	Morning MorningProgress `json:"morning"`
 }
 
 // RunView is one refresh run.
@@ -225,10 +269,8 @@ type RunView struct {
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	Outcome    string     `json:"outcome"`
+	// OutcomeCode and OutcomeParams name Outcome for a client to say it in its own language
+	// (absent for runs recorded before codes existed, and for runs not finished).
+	OutcomeCode   MessageCode   `json:"outcome_code,omitempty"`
+	OutcomeParams MessageParams `json:"outcome_params,omitempty"`
 }
-
-// The Naver stat reports a sync fetches per day.
-const (
-	reportAD         = "AD"
-	reportConversion = "AD_CONVERSION"
-)

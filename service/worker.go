@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/naver"
 	"github.com/naversync/naversync/store"
 )
@@ -55,9 +56,15 @@ type work struct {
 // the store refuses its writes, and it says so in the log.
 func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimedAt time.Time, w work) {
 	log := s.log.With("sync_id", sy.ID, "customer_id", sy.CustomerID, "owner", c.Owner, "claim", string(c.Kind), "token", c.Token)
+	busy := s.met.busy.WithLabelValues(string(c.Kind))
+	busy.Inc()
+	defer busy.Dec()
 	g := s.newGuard(c, claimedAt, log)
 	wctx, stop := g.start(ctx)
 	err := w.do(wctx, g)
+	// A sheet write that ended waiting for Google's quota (whatever ended it: the claim's
+	// deadline, a shutdown) uses no attempt of the sync.
+	quota := errors.Is(err, google.ErrQuota)
 	if cause := context.Cause(wctx); errors.Is(cause, errLeaseLost) || errors.Is(cause, errCancelRequest) || err == nil && cause != nil {
 		// A call aborted by a lost claim or a cancel failed because of that, not on its own.
 		err = cause
@@ -92,7 +99,7 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		cut := g.drain(dctx)
 		undrain()
 		log.Warn("claim lost; stopped", "err", err, "calls_cut", cut)
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: string(f.Kind), Message: "stopped: " + err.Error(), KeepLease: cut > 0})
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: string(f.Kind), Message: "stopped: " + err.Error(), KeepLease: cut > 0, NoAttempt: quota})
 	case f.Outcome == OutcomeCanceled:
 		if werr = s.store.CancelClaimed(bg, c); werr == nil {
 			s.met.syncsDone.WithLabelValues(StatusCanceled).Inc()
@@ -102,10 +109,16 @@ func (s *Service) run(ctx context.Context, sy store.Sync, c store.Claim, claimed
 		var full *naverJobsFull
 		errors.As(err, &full)
 		werr = s.waitNaverJobs(bg, sy, c, full, log)
+	case f.Outcome == OutcomeWaitQuota:
+		// Google's quota refills every minute; the writer already waited as long as the claim
+		// allowed. Back to the queue, after RetryBase, without using an attempt.
+		log.Warn("sheet write ended waiting for Google's quota; sync requeued, no attempt used", "err", err)
+		werr = s.store.RequeueSync(bg, c, store.Requeue{RunAfter: s.now().Add(s.cfg.RetryBase), Kind: string(f.Kind),
+			Message: "waiting for Google's quota: " + err.Error(), NoAttempt: true})
 	case f.Outcome == OutcomeRefetch:
 		werr = s.store.RequeueSync(bg, c, store.Requeue{Refetch: true, Kind: string(f.Kind), Message: err.Error() + "; fetching them again"})
 	case ctx.Err() != nil:
-		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: string(KindShutdown), Message: w.shutdownMessage})
+		werr = s.store.RequeueSync(bg, c, store.Requeue{Kind: string(KindShutdown), Message: w.shutdownMessage, NoAttempt: quota})
 		log.Info("shutdown; sync requeued, claim given back")
 	default:
 		werr = s.failOrRetry(bg, sy, c, err, f, log)
@@ -138,7 +151,7 @@ func (s *Service) failOrRetry(ctx context.Context, sy store.Sync, c store.Claim,
 	// MaxAttempts tries.
 	attempts := sy.Attempts
 	if c.Kind == store.ClaimProcess {
-		attempts = int(c.Token)
+		attempts = int(c.Token - sy.FreeClaims) // claims that waited for Google's quota are free
 	}
 	if f.Outcome == OutcomeRetry && attempts < sy.MaxAttempts {
 		delay := retryDelay(s.cfg.RetryBase, attempts)

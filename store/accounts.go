@@ -23,15 +23,29 @@ type Account struct {
 	RefreshEnabled bool
 	RefreshTime    string // "" = the global schedule; "HH:MM" = the account's own time
 	SheetLanguage  string // the sheet's headers and labels: "en" or "ko"; "" reads as "en"
-	LastError      string
+	// HistoryDays is how many days (up to yesterday) the account's tab keeps; 0 (the value of
+	// accounts stored before it existed) means Naver's whole served window.
+	HistoryDays int
+	LastError   string
 	// ConsentNeeded names the tab a sync found holding data naversync did not write, and stopped
 	// before replacing ("<spreadsheet id>/<sheetId>"; "" for none). ConsentGiven names the tab
 	// a person consented to replace, in the same form: a sync writes over such a tab only when
 	// the two match.
 	ConsentNeeded, ConsentGiven string
-	CreatedAt                   time.Time
-	UpdatedAt                   time.Time
-	DeletedAt                   *time.Time // set by DeleteAccount
+	// GoogleIdentity is the service account (its e-mail, lower case) whose writer writes the
+	// account's sheet: the address the sheet is shared with. "" only in a database stored
+	// before identities existed, until the service's start fills it (BackfillGoogleIdentity).
+	GoogleIdentity string
+	// Tabs are the kinds of tab the account's sheet gets, comma-separated (package report's
+	// kinds); "" (the value of accounts stored before tabs existed) reads as the performance tab.
+	Tabs string
+	// TabTitles are the titles in the spreadsheet of the account's tabs other than the
+	// performance tab (whose title is SheetTab): a JSON object, kind -> title; "" (the value of
+	// accounts stored before it existed) or a kind it lacks reads as that kind's default title.
+	TabTitles string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	DeletedAt *time.Time // set by DeleteAccount
 }
 
 // AccountFilter selects accounts for ListAccounts.
@@ -39,14 +53,15 @@ type AccountFilter struct {
 	Limit          int    // 0 = 100; at most 1000
 	After          string // id cursor: only accounts with a greater id
 	RefreshEnabled *bool  // nil = both
+	SpreadsheetID  string // "" = any
 }
 
 func accountToRow(a *Account) accountRow {
 	return accountRow{
 		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
 		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, SheetTabKey: foldKey(a.SheetTab), Level: a.Level,
-		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, SheetLanguage: a.SheetLanguage, LastError: a.LastError,
-		ConsentNeeded: a.ConsentNeeded, ConsentGiven: a.ConsentGiven,
+		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, SheetLanguage: a.SheetLanguage, HistoryDays: a.HistoryDays, LastError: a.LastError,
+		ConsentNeeded: a.ConsentNeeded, ConsentGiven: a.ConsentGiven, GoogleIdentity: a.GoogleIdentity, Tabs: a.Tabs, TabTitles: a.TabTitles,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
 	}
 }
@@ -55,8 +70,8 @@ func (r accountRow) toAccount() Account {
 	return Account{
 		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey, SecretEnc: r.SecretEnc,
 		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
-		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: r.SheetLanguage, LastError: r.LastError,
-		ConsentNeeded: r.ConsentNeeded, ConsentGiven: r.ConsentGiven,
+		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: r.SheetLanguage, HistoryDays: r.HistoryDays, LastError: r.LastError,
+		ConsentNeeded: r.ConsentNeeded, ConsentGiven: r.ConsentGiven, GoogleIdentity: r.GoogleIdentity, Tabs: r.Tabs, TabTitles: r.TabTitles,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
 	}
 }
@@ -96,8 +111,9 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 // a new name) do not undo each other.
 type AccountUpdate struct {
 	Name, APIKey, SpreadsheetID, SheetTab, Level, RefreshTime, LastError, SheetLanguage *string
-	ConsentNeeded, ConsentGiven                                                         *string
+	ConsentNeeded, ConsentGiven, GoogleIdentity, Tabs, TabTitles                        *string
 	RefreshEnabled                                                                      *bool
+	HistoryDays                                                                         *int
 	// SecretEnc replaces the encrypted secret when set.
 	SecretEnc *[]byte
 	// IfSecretEnc, when set, makes the update happen only while the stored secret is still
@@ -127,8 +143,14 @@ func (u AccountUpdate) columns() map[string]any {
 	set("sheet_language", u.SheetLanguage)
 	set("consent_needed", u.ConsentNeeded)
 	set("consent_given", u.ConsentGiven)
+	set("google_identity", u.GoogleIdentity)
+	set("tabs", u.Tabs)
+	set("tab_titles", u.TabTitles)
 	if u.RefreshEnabled != nil {
 		m["refresh_enabled"] = *u.RefreshEnabled
+	}
+	if u.HistoryDays != nil {
+		m["history_days"] = *u.HistoryDays
 	}
 	if u.SecretEnc != nil {
 		m["secret_enc"] = *u.SecretEnc
@@ -195,6 +217,9 @@ func (s *Store) ListAccounts(ctx context.Context, f AccountFilter) ([]Account, e
 	if f.RefreshEnabled != nil {
 		q = q.Where("refresh_enabled = ?", *f.RefreshEnabled)
 	}
+	if f.SpreadsheetID != "" {
+		q = q.Where("spreadsheet_id = ?", f.SpreadsheetID)
+	}
 	var rows []accountRow
 	if err := q.Order("id").Limit(clampLimit(f.Limit, 100, 1000)).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list accounts: %w", mapErr(err))
@@ -228,4 +253,32 @@ func clampLimit(n, def, maxN int) int {
 		return maxN
 	}
 	return n
+}
+
+// BackfillGoogleIdentity binds every account (deleted ones too: their staging tabs may still be
+// removed) stored without a Google identity, as before identities existed, to identity, and
+// returns how many it bound.
+func (s *Store) BackfillGoogleIdentity(ctx context.Context, identity string) (int64, error) {
+	res := s.conn(ctx).Model(&accountRow{}).Where("google_identity = ''").Update("google_identity", identity)
+	if res.Error != nil {
+		return 0, fmt.Errorf("backfill google identity: %w", mapErr(res.Error))
+	}
+	return res.RowsAffected, nil
+}
+
+// AccountsPerIdentity counts the live accounts bound to each Google identity.
+func (s *Store) AccountsPerIdentity(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		GoogleIdentity string
+		N              int
+	}
+	if err := s.conn(ctx).Model(&accountRow{}).Select("google_identity, COUNT(*) AS n").
+		Where("deleted_at IS NULL").Group("google_identity").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("accounts per identity: %w", mapErr(err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.GoogleIdentity] = r.N
+	}
+	return out, nil
 }

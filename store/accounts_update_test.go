@@ -83,7 +83,8 @@ func TestMigrationBackfillsTabKeys(t *testing.T) {
 		// The schema as it was: a case-sensitive key, and no sheet_tab_key values.
 		must(t, e.s.ExecForTest(ctx, `DROP INDEX accounts_live_sheet_key`))
 		must(t, e.s.ExecForTest(ctx, `UPDATE accounts SET sheet_tab = name, sheet_tab_key = ''`))
-		e.open(t) // migrates
+		must(t, e.s.MigrateDownForTest(ctx, 1, true)) // as release 10e4a02 left it
+		e.open(t)                                     // adopts it
 		list, err := e.s.ListAccounts(ctx, store.AccountFilter{})
 		must(t, err)
 		if len(list) != 2 {
@@ -91,5 +92,40 @@ func TestMigrationBackfillsTabKeys(t *testing.T) {
 		}
 		x := &store.Account{Name: "x", CustomerID: "1", SpreadsheetID: "s1", SheetTab: "DATA", Level: "campaign"}
 		wantErr(t, e.s.CreateAccount(ctx, x), store.ErrDuplicate)
+	})
+}
+
+// TestMigrationAddsGoogleIdentity: a database stored before Google identities gets the column
+// when the schema is migrated, its accounts without an identity; BackfillGoogleIdentity binds
+// them (deleted ones too) to the default, and leaves bound ones alone. AccountsPerIdentity
+// counts live accounts only.
+func TestMigrationAddsGoogleIdentity(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		for i := range 3 {
+			a := &store.Account{Name: fmt.Sprint("a", i), CustomerID: "1", SpreadsheetID: "s1", SheetTab: fmt.Sprint("tab", i), Level: "campaign"}
+			must(t, e.s.CreateAccount(ctx, a))
+			if i == 2 {
+				must(t, e.s.DeleteAccount(ctx, a.ID))
+			}
+		}
+		// The schema as it was (version 1): no google_identity column.
+		must(t, e.s.MigrateDownForTest(ctx, 1, false))
+		e.open(t) // migrates
+		bound := &store.Account{Name: "b", CustomerID: "1", SpreadsheetID: "s1", SheetTab: "tabB", Level: "campaign", GoogleIdentity: "two@p.iam.gserviceaccount.com"}
+		must(t, e.s.CreateAccount(ctx, bound))
+		n, err := e.s.BackfillGoogleIdentity(ctx, "one@p.iam.gserviceaccount.com")
+		must(t, err)
+		if n != 3 {
+			t.Fatalf("backfilled %d accounts, want 3 (two live, one deleted)", n)
+		}
+		counts, err := e.s.AccountsPerIdentity(ctx)
+		must(t, err)
+		if len(counts) != 2 || counts["one@p.iam.gserviceaccount.com"] != 2 || counts["two@p.iam.gserviceaccount.com"] != 1 {
+			t.Fatalf("accounts per identity = %v", counts)
+		}
+		if n, err := e.s.BackfillGoogleIdentity(ctx, "one@p.iam.gserviceaccount.com"); err != nil || n != 0 {
+			t.Fatalf("second backfill: %d, %v; want nothing left", n, err)
+		}
 	})
 }

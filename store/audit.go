@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // AuditEntry records one change a person made through the API: who (the token's role and a
@@ -24,6 +23,10 @@ type AuditEntry struct {
 	SyncID    string
 	Fields    []string // the fields the change set (names only)
 	Detail    string   // a sentence for people; never a secret value
+	// DetailCode and DetailParams (a JSON object of strings, "" for none) name Detail for the
+	// console to render in the viewer's language ("" for entries recorded before them).
+	DetailCode   string
+	DetailParams string
 }
 
 // AuditFilter selects audit entries, newest first.
@@ -35,7 +38,7 @@ type AuditFilter struct {
 
 type auditRow struct {
 	ID        string    `gorm:"primaryKey"`
-	At        time.Time `gorm:"not null"`
+	At        time.Time `gorm:"not null;index:audit_at"` // retention deletes by age
 	Actor     string    `gorm:"not null"`
 	Role      string    `gorm:"not null"`
 	Action    string    `gorm:"not null"`
@@ -43,19 +46,12 @@ type auditRow struct {
 	SyncID    string    `gorm:"not null"`
 	Fields    string    `gorm:"not null"` // comma-separated names
 	Detail    string    `gorm:"not null"`
+	// DetailCode and DetailParams: AuditEntry's.
+	DetailCode   string `gorm:"not null;default:''"`
+	DetailParams string `gorm:"not null;default:''"`
 }
 
 func (auditRow) TableName() string { return "audit_entries" }
-
-// migrateAudit creates the audit table and its index (idempotent, run with the API's schema).
-func migrateAudit(tx *gorm.DB) error {
-	if err := tx.Session(&gorm.Session{NewDB: true}).AutoMigrate(&auditRow{}); err != nil {
-		return fmt.Errorf("auto migrate audit: %w", err)
-	}
-	// An account's entries newest first, and the whole log newest first (the primary key).
-	return tx.Session(&gorm.Session{NewDB: true}).
-		Exec(`CREATE INDEX IF NOT EXISTS audit_account_id ON audit_entries (account_id, id)`).Error
-}
 
 // AddAudit stores e, setting its ID and, when zero, its time (the database's clock).
 func (s *Store) AddAudit(ctx context.Context, e *AuditEntry) error {
@@ -68,7 +64,8 @@ func (s *Store) AddAudit(ctx context.Context, e *AuditEntry) error {
 		e.At = s.now()
 	}
 	row := auditRow{ID: e.ID, At: utc(e.At), Actor: e.Actor, Role: e.Role, Action: e.Action,
-		AccountID: e.AccountID, SyncID: e.SyncID, Fields: strings.Join(e.Fields, ","), Detail: e.Detail}
+		AccountID: e.AccountID, SyncID: e.SyncID, Fields: strings.Join(e.Fields, ","), Detail: e.Detail,
+		DetailCode: e.DetailCode, DetailParams: e.DetailParams}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("add audit: %w", mapErr(err))
 	}
@@ -101,7 +98,21 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (entries []AuditEn
 			fields = strings.Split(r.Fields, ",")
 		}
 		out[i] = AuditEntry{ID: r.ID, At: r.At.UTC(), Actor: r.Actor, Role: r.Role, Action: r.Action,
-			AccountID: r.AccountID, SyncID: r.SyncID, Fields: fields, Detail: r.Detail}
+			AccountID: r.AccountID, SyncID: r.SyncID, Fields: fields, Detail: r.Detail,
+			DetailCode: r.DetailCode, DetailParams: r.DetailParams}
 	}
 	return out, next, nil
+}
+
+// DeleteAuditBefore deletes one batch (at most batch, 0 = 1000) of the audit entries recorded
+// before cutoff, oldest first, in one statement, and returns how many it deleted; call it until
+// it returns fewer than the batch.
+func (s *Store) DeleteAuditBefore(ctx context.Context, cutoff time.Time, batch int) (int, error) {
+	batch = clampLimit(batch, 1000, 10000)
+	res := s.conn(ctx).Exec(`DELETE FROM audit_entries WHERE id IN (
+  SELECT id FROM audit_entries WHERE at < ? ORDER BY at LIMIT ?)`, utc(cutoff), batch)
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete audit entries: %w", mapErr(res.Error))
+	}
+	return int(res.RowsAffected), nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/naversync/naversync/store"
 )
@@ -59,6 +60,42 @@ func TestAuditLog(t *testing.T) {
 		must(t, err)
 		if got.SheetLanguage != "en" || got.Name != "A" {
 			t.Errorf("after update: %+v", got)
+		}
+	})
+}
+
+// TestAuditRetention: DeleteAuditBefore deletes, batch by batch, the entries recorded before the
+// cutoff and none after it.
+func TestAuditRetention(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		add := func(action string) store.AuditEntry {
+			a := store.AuditEntry{Actor: "admin token 0a1b2c3d", Role: "admin", Action: action, AccountID: "acc-1", Detail: action}
+			must(t, e.s.AddAudit(ctx, &a))
+			return a
+		}
+		for range 5 {
+			add("account.update")
+		}
+		e.clock.Advance(10 * 24 * time.Hour)
+		kept := []store.AuditEntry{add("sync.create"), add("sync.cancel")}
+		cutoff := e.clock.Now().Add(-5 * 24 * time.Hour)
+		total, calls := 0, 0
+		for {
+			n, err := e.s.DeleteAuditBefore(ctx, cutoff, 2)
+			must(t, err)
+			total, calls = total+n, calls+1
+			if n < 2 {
+				break
+			}
+		}
+		if total != 5 || calls != 3 {
+			t.Errorf("deleted %d entries in %d calls, want 5 in 3 (batches of 2)", total, calls)
+		}
+		left, _, err := e.s.ListAudit(ctx, store.AuditFilter{})
+		must(t, err)
+		if len(left) != 2 || left[0].ID != kept[1].ID || left[1].ID != kept[0].ID {
+			t.Errorf("left %+v, want the two recent entries", left)
 		}
 	})
 }

@@ -185,11 +185,15 @@ func (s *Store) FinishFetch(ctx context.Context, c Claim) error {
 }
 
 // CompleteSync marks the sync of a processing claim succeeded (phase done) with its row count,
-// clearing any error, and records what its write left in the sheet (rec). ErrLeaseLost when c
-// no longer holds it (nothing is recorded).
-func (s *Store) CompleteSync(ctx context.Context, c Claim, rows int64, rec SheetRecord) error {
+// clearing any error, and records what its writes left in the sheet (recs: one per tab written
+// and not yet recorded by RecordSheetWrite; an empty AccountID records nothing). ErrLeaseLost
+// when c no longer holds it (nothing is recorded).
+func (s *Store) CompleteSync(ctx context.Context, c Claim, rows int64, recs ...SheetRecord) error {
 	return s.transition(ctx, "complete sync", c, true, func(tx *gorm.DB, _ syncRow, now time.Time) error {
-		if rec.AccountID != "" {
+		for _, rec := range recs {
+			if rec.AccountID == "" {
+				continue
+			}
 			if err := recordSheet(tx, rec, now); err != nil {
 				return err
 			}
@@ -235,6 +239,10 @@ type Requeue struct {
 	// Refetch sends a processing sync back to the fetch queue (its stored files must be
 	// fetched again).
 	Refetch bool
+	// NoAttempt: the claim uses up no attempt (it ended waiting for Google's quota, which is
+	// not a failure of the sync): a fetch claim's attempt is given back, a processing claim is
+	// counted in FreeClaims.
+	NoAttempt bool
 	// KeepLease leaves a fetch claim's customer lease to run to its expiry instead of ending
 	// it now: a holder that lost its claim while Naver calls were in flight does not free the
 	// customer before they could have ended.
@@ -280,6 +288,14 @@ func (s *Store) RequeueSync(ctx context.Context, c Claim, r Requeue) error {
 		upd := map[string]any{
 			"run_after": runAfter, "error_kind": r.Kind, "error_message": r.Message,
 			"worker": "", "locked_until": nil, "updated_at": now,
+		}
+		if r.NoAttempt {
+			switch c.Kind {
+			case ClaimFetch:
+				upd["attempts"] = gorm.Expr("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END")
+			case ClaimProcess:
+				upd["free_claims"] = gorm.Expr("free_claims + 1")
+			}
 		}
 		switch c.Kind {
 		case ClaimFetch:

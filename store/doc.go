@@ -7,6 +7,9 @@
 // gorm models and gorm errors never leave the package: callers branch on
 // ErrNotFound, ErrLeaseLost, ErrConflict and ErrDuplicate.
 //
+// The schema is versioned: Open applies the numbered SQL steps of migrations/ (goose) and
+// refuses a database a newer release migrated (SchemaVersionError); see migrations/README.md.
+//
 // Every method takes "now" from Options.Now, so tests expire leases by
 // advancing an injected clock. Times are stored in UTC with microsecond
 // precision (PostgreSQL's timestamptz resolution), on SQLite as text that sorts

@@ -208,3 +208,29 @@ func TestRuns(t *testing.T) {
 		}
 	})
 }
+
+// TestRunRetention: the scheduler's runs grew by one or two rows a day forever; DeleteRunsBefore
+// deletes those started before the cutoff, and none after.
+func TestRunRetention(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		for _, k := range []string{"refresh:2026-03-01", "own-time refresh:2026-03-01"} {
+			won, err := e.s.ClaimRun(ctx, k, "r1")
+			must(t, err)
+			if !won {
+				t.Fatalf("run %s not won", k)
+			}
+		}
+		e.clock.Advance(100 * 24 * time.Hour)
+		if _, err := e.s.ClaimRun(ctx, "refresh:2026-06-09", "r1"); err != nil {
+			t.Fatal(err)
+		}
+		n, err := e.s.DeleteRunsBefore(ctx, e.clock.Now().Add(-90*24*time.Hour))
+		must(t, err)
+		runs, err := e.s.LastRuns(ctx, 10)
+		must(t, err)
+		if n != 2 || len(runs) != 1 || runs[0].Key != "refresh:2026-06-09" {
+			t.Errorf("deleted %d, left %+v; want the two old runs deleted and today's kept", n, runs)
+		}
+	})
+}

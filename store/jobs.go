@@ -154,31 +154,3 @@ func (s *Store) NaverJobs(ctx context.Context, customerID string) ([]NaverJob, e
 	}
 	return out, nil
 }
-
-// legacyJournalTable is the journal of earlier versions: one row per customer, report type and
-// day, overwritten by each create (job_id 0 while the answer was unknown).
-const legacyJournalTable = "naver_report_jobs"
-
-// migrateJournal moves the rows of the earlier journal into naver_jobs (a known job id as
-// JobMade, an unknown one as JobSent with its time, which the service resolves as any
-// uncertain create) and drops that table, in one transaction.
-func migrateJournal(conn *gorm.DB) error {
-	db := conn.Session(&gorm.Session{NewDB: true})
-	if !db.Migrator().HasTable(legacyJournalTable) {
-		return nil
-	}
-	return db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO naver_jobs (customer_id, kind, report_type, stat_date, job_id, state, sent_at, sync_id, delete_attempts)
-			SELECT customer_id, ?, report_type, stat_date,
-				CASE WHEN job_id = 0 THEN '' ELSE CAST(job_id AS TEXT) END,
-				CASE WHEN job_id = 0 THEN ? ELSE ? END,
-				sent_at, sync_id, 0
-			FROM `+legacyJournalTable, string(JobStat), string(JobSent), string(JobMade)).Error; err != nil {
-			return fmt.Errorf("copy %s: %w", legacyJournalTable, err)
-		}
-		if err := tx.Exec(`DROP TABLE ` + legacyJournalTable).Error; err != nil {
-			return fmt.Errorf("drop %s: %w", legacyJournalTable, err)
-		}
-		return nil
-	})
-}

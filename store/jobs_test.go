@@ -59,7 +59,8 @@ func TestJournalMigratesTheEarlierTable(t *testing.T) {
 		must(t, e.s.ExecForTest(ctx, `CREATE TABLE naver_report_jobs (customer_id text, report_type text, stat_date text,
 			job_id bigint NOT NULL, sent_at timestamp, sync_id text NOT NULL, PRIMARY KEY (customer_id, report_type, stat_date))`))
 		must(t, e.s.ExecForTest(ctx, `INSERT INTO naver_report_jobs VALUES ('A', 'AD', '2026-02-01', 1102136, ?, 's1'), ('A', 'AD_CONVERSION', '2026-02-01', 0, ?, 's1')`, sent, sent))
-		s2 := e.open(t) // a replica of the new version starts
+		must(t, e.s.MigrateDownForTest(ctx, 1, true)) // as release 10e4a02 left it
+		s2 := e.open(t)                               // a replica of the new version starts and adopts it
 		jobs, err := s2.NaverJobs(ctx, "A")
 		must(t, err)
 		if len(jobs) != 2 {

@@ -45,8 +45,9 @@ const upsertLeaseSQL = `INSERT INTO customer_leases
  WHERE customer_leases.expires_at <= ?
  RETURNING token`
 
-// ClaimFetch claims the oldest runnable queued sync whose customer is free
-// and takes that customer's lease for ttl. It returns nil, nil, nil when
+// ClaimFetch claims the first runnable queued sync in plan order (PlanRank, then the oldest)
+// whose customer is free, and takes that customer's lease for ttl: a busy customer is skipped,
+// so a worker never idles behind it. It returns nil, nil, nil when
 // nothing is runnable. Each attempt is one transaction (candidate row locked
 // with FOR UPDATE SKIP LOCKED on PostgreSQL, the lease upserted, the sync moved
 // to fetching), its time read from the database; when another claimer won the
@@ -73,7 +74,7 @@ func (s *Store) ClaimFetch(ctx context.Context, owner string, ttl time.Duration)
 				q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 			}
 			var rows []syncRow
-			if err := q.Order("created_at, id").Limit(1).Find(&rows).Error; err != nil {
+			if err := q.Order("plan_rank, created_at, id").Limit(1).Find(&rows).Error; err != nil {
 				return err
 			}
 			if len(rows) == 0 {
@@ -170,7 +171,23 @@ func releaseTx(tx *gorm.DB, customerID string, token int64, now time.Time) error
 // the workers when any did. Processing syncs with an expired claim need no
 // rescue: ClaimProcess takes them.
 func (s *Store) Rescue(ctx context.Context) (int, error) {
-	var n int64
+	r, err := s.RescueCount(ctx)
+	return r.Total, err
+}
+
+// Rescued is what one Rescue changed.
+type Rescued struct {
+	// Total is every sync the rescue changed.
+	Total int
+	// LeaseExpired is the fetching syncs among them whose customer lease expired without being
+	// released: their worker died or stalled past the lease.
+	LeaseExpired int
+}
+
+// RescueCount is Rescue, telling how many of the syncs it changed had a lease that expired
+// without being released.
+func (s *Store) RescueCount(ctx context.Context) (Rescued, error) {
+	var n, expired int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now, err := s.dbNow(tx)
 		if err != nil {
@@ -192,6 +209,7 @@ func (s *Store) Rescue(ctx context.Context) (int, error) {
 			return res.Error
 		}
 		n += res.RowsAffected
+		expired = n
 		res = tx.Model(&syncRow{}).
 			Where("status = ? AND cancel_requested = ? AND (locked_until IS NULL OR locked_until < ?)", StatusProcessing, true, now).
 			Updates(map[string]any{"status": StatusCanceled, "worker": "", "locked_until": nil, "finished_at": now, "updated_at": now})
@@ -202,12 +220,12 @@ func (s *Store) Rescue(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("rescue: %w", mapErr(err))
+		return Rescued{}, fmt.Errorf("rescue: %w", mapErr(err))
 	}
 	if n > 0 {
 		s.notify(ctx)
 	}
-	return int(n), nil
+	return Rescued{Total: int(n), LeaseExpired: int(expired)}, nil
 }
 
 // Leases returns the live leases (ExpiresAt > the store's time), by customer id.

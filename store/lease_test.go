@@ -252,6 +252,9 @@ func TestRequeueAndFail(t *testing.T) {
 			t.Fatalf("waiting = %+v, want the wait's attempt given back (1)", got)
 		}
 		since := *got.WaitingSince
+		if rw, err := e.s.RoomWaits(ctx); err != nil || rw.Syncs != 1 || rw.Oldest == nil || !rw.Oldest.Equal(since) {
+			t.Fatalf("room waits = %+v %v, want 1 since %v", rw, err, since)
+		}
 		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
 		e.clock.Advance(10 * time.Second)
@@ -275,6 +278,9 @@ func TestRequeueAndFail(t *testing.T) {
 		got, _ = e.s.GetSync(ctx, q.ID)
 		if got.WaitingSince != nil || got.Phase != store.PhaseQueued || got.Attempts != 2 {
 			t.Fatalf("a retry: %+v, want the wait ended and the attempt counted", got)
+		}
+		if rw, err := e.s.RoomWaits(ctx); err != nil || rw.Syncs != 0 || rw.Oldest != nil {
+			t.Fatalf("room waits after the wait ended = %+v %v, want none", rw, err)
 		}
 		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
 		must(t, err)
@@ -434,6 +440,37 @@ func TestDriftingHostClocksNeverShareACustomer(t *testing.T) {
 		// Both tell the same time, whatever their hosts say.
 		if d := ahead.Now().Sub(e.s.Now()); d > slack || d < -slack {
 			t.Fatalf("the replicas' times differ by %s", d)
+		}
+	})
+}
+
+// A claim requeued with NoAttempt (it waited for Google's quota) uses no attempt: a fetch
+// claim's attempt is given back, a processing claim is counted free.
+func TestRequeueNoAttempt(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		q := mustEnqueue(t, e.s, store.Sync{CustomerID: "A"})
+		_, c, err := e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.RequeueSync(ctx, *c, store.Requeue{Kind: "quota", Message: "429", NoAttempt: true}))
+		got, _ := e.s.GetSync(ctx, q.ID)
+		if got.Status != store.StatusQueued || got.Attempts != 0 {
+			t.Fatalf("fetch requeued without an attempt = %+v, want queued, 0 attempts", got)
+		}
+		_, c, err = e.s.ClaimFetch(ctx, "w", ttl)
+		must(t, err)
+		must(t, e.s.FinishFetch(ctx, *c))
+		for range 3 {
+			_, pc, err := e.s.ClaimProcess(ctx, "p", ttl)
+			must(t, err)
+			must(t, e.s.RequeueSync(ctx, *pc, store.Requeue{Kind: "quota", Message: "429", NoAttempt: true}))
+		}
+		_, pc, err := e.s.ClaimProcess(ctx, "p", ttl)
+		must(t, err)
+		must(t, e.s.RequeueSync(ctx, *pc, store.Requeue{Kind: "sheet", Message: "503"}))
+		got, _ = e.s.GetSync(ctx, q.ID)
+		if got.Attempts != 1 || got.ClaimToken != 4 || got.FreeClaims != 3 || got.Phase != store.PhaseAwaitingProcessing {
+			t.Fatalf("after 3 free processing claims and a retry: %+v, want 1 fetch attempt, 4 claims of which 3 free", got)
 		}
 	})
 }

@@ -1,11 +1,7 @@
 package store
 
 import (
-	"context"
-	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // gorm models: unexported, converted to the plain exported types at the edge.
@@ -23,9 +19,13 @@ type accountRow struct {
 	RefreshEnabled bool   `gorm:"not null"`
 	RefreshTime    string `gorm:"not null"`
 	SheetLanguage  string `gorm:"not null;default:''"` // "" or "en": English; "ko": Korean
+	HistoryDays    int    `gorm:"not null;default:0"`  // days the tab keeps; 0: Naver's served window
 	LastError      string `gorm:"not null"`
 	ConsentNeeded  string `gorm:"not null;default:''"` // Account.ConsentNeeded
 	ConsentGiven   string `gorm:"not null;default:''"` // Account.ConsentGiven
+	GoogleIdentity string `gorm:"not null;default:''"` // Account.GoogleIdentity
+	Tabs           string `gorm:"not null;default:''"` // Account.Tabs
+	TabTitles      string `gorm:"not null;default:''"` // Account.TabTitles
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	DeletedAt      *time.Time
@@ -42,10 +42,11 @@ type syncRow struct {
 	ReuseBefore         string    `gorm:"not null"`
 	FreshAfter          time.Time `gorm:"not null"`
 	TriggerKind         string    `gorm:"column:trigger_kind;not null"`
-	Status              string    `gorm:"not null;index:syncs_status_created_id,priority:1;index:syncs_customer_status,priority:2"`
+	Status              string    `gorm:"not null;index:syncs_status_created_id,priority:1;index:syncs_customer_status,priority:2;index:syncs_claim_order,priority:1"`
 	Phase               string    `gorm:"not null"`
 	IdempotencyKey      string    `gorm:"not null"`
 	ScheduledFor        string    `gorm:"not null"`
+	PlanRank            int64     `gorm:"not null;default:0;index:syncs_claim_order,priority:2"` // Sync.PlanRank
 	RetryOf             string    `gorm:"not null"`
 	Attempts            int       `gorm:"not null"`
 	MaxAttempts         int       `gorm:"not null"`
@@ -59,9 +60,10 @@ type syncRow struct {
 	Worker              string    `gorm:"not null"`
 	LeaseToken          int64     `gorm:"not null"`
 	ClaimToken          int64     `gorm:"not null;default:0"`
+	FreeClaims          int64     `gorm:"not null;default:0"`
 	LockedUntil         *time.Time
 	WaitingSince        *time.Time
-	CreatedAt           time.Time `gorm:"index:syncs_status_created_id,priority:2;index:syncs_account_created_id,priority:2"`
+	CreatedAt           time.Time `gorm:"index:syncs_status_created_id,priority:2;index:syncs_account_created_id,priority:2;index:syncs_claim_order,priority:3"`
 	UpdatedAt           time.Time
 	FetchStartedAt      *time.Time
 	LockAcquiredAt      *time.Time
@@ -132,53 +134,13 @@ type masterStateRow struct {
 func (masterStateRow) TableName() string { return "master_states" }
 
 type runRow struct {
-	Key        string `gorm:"column:run_key;primaryKey"`
-	Owner      string `gorm:"not null"`
-	StartedAt  time.Time
-	FinishedAt *time.Time
-	Outcome    string `gorm:"not null"`
+	Key           string `gorm:"column:run_key;primaryKey"`
+	Owner         string `gorm:"not null"`
+	StartedAt     time.Time
+	FinishedAt    *time.Time
+	Outcome       string `gorm:"not null"`
+	OutcomeCode   string `gorm:"not null;default:''"` // Run.OutcomeCode
+	OutcomeParams string `gorm:"not null;default:''"` // Run.OutcomeParams
 }
 
 func (runRow) TableName() string { return "scheduler_runs" }
-
-// partialIndexes are the unique keys gorm tags cannot express. Both dialects
-// accept this syntax.
-var partialIndexes = []string{
-	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_idempotency ON syncs (idempotency_key) WHERE idempotency_key <> ''`,
-	`CREATE UNIQUE INDEX IF NOT EXISTS syncs_scheduled ON syncs (account_id, scheduled_for) WHERE scheduled_for <> ''`,
-	`CREATE INDEX IF NOT EXISTS runs_started ON scheduler_runs (started_at)`,
-}
-
-// migrateLockKey is the PostgreSQL advisory lock that serializes migrations
-// of replicas starting at the same time.
-const migrateLockKey = 7241873301
-
-func (s *Store) migrate(ctx context.Context) error {
-	run := func(tx *gorm.DB) error {
-		if err := tx.AutoMigrate(&accountRow{}, &syncRow{}, &leaseRow{}, &reportFileRow{},
-			&masterEntityRow{}, &masterStateRow{}, &runRow{}, &naverJobRow{}, &supersededRow{},
-			&sheetStateRow{}, &sheetDayRow{}, &accountRangeRow{}, &sheetLockRow{}, &customerRateRow{}); err != nil {
-			return fmt.Errorf("auto migrate: %w", err)
-		}
-		for _, q := range partialIndexes {
-			if err := tx.Exec(q).Error; err != nil {
-				return fmt.Errorf("index: %w", err)
-			}
-		}
-		if err := migrateJournal(tx); err != nil {
-			return fmt.Errorf("job journal: %w", err)
-		}
-		return s.migrateAPI(tx)
-	}
-	if s.dialect != DialectPostgres {
-		return run(s.conn(ctx))
-	}
-	// One session holds the advisory lock for the whole migration.
-	return s.conn(ctx).Connection(func(c *gorm.DB) error {
-		if err := c.Exec("SELECT pg_advisory_lock(?)", migrateLockKey).Error; err != nil {
-			return fmt.Errorf("advisory lock: %w", err)
-		}
-		defer c.Exec("SELECT pg_advisory_unlock(?)", migrateLockKey)
-		return run(c)
-	})
-}

@@ -125,7 +125,7 @@ func TestSheetLock(t *testing.T) {
 func TestSheetRecord(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := ctxT(t)
-		st, err := e.s.SheetState(ctx, "acc-A")
+		st, err := e.s.SheetState(ctx, "acc-A", store.TabPerformance)
 		must(t, err)
 		if st.Layout != nil || st.Dirty || len(st.Days) != 0 {
 			t.Fatalf("state of a new account = %+v", st)
@@ -141,14 +141,14 @@ func TestSheetRecord(t *testing.T) {
 			return *p
 		}
 		p := process()
-		must(t, e.s.BeginSheetWrite(ctx, p, "acc-A", "sheet", "data"))
-		if st, _ := e.s.SheetState(ctx, "acc-A"); !st.Dirty {
+		must(t, e.s.BeginSheetWrite(ctx, p, "acc-A", store.TabPerformance, "sheet", "data"))
+		if st, _ := e.s.SheetState(ctx, "acc-A", store.TabPerformance); !st.Dirty {
 			t.Fatal("not dirty during a write")
 		}
 		days := []store.SheetDay{{StatDate: "2026-02-03", Digest: "d3", Version: 3, Rows: 5}, {StatDate: "2026-02-01", Digest: "d1", Version: 1, Rows: 0}}
 		must(t, e.s.CompleteSync(ctx, p, 5, store.SheetRecord{AccountID: "acc-A", SpreadsheetID: "sheet", Tab: "data",
 			Layout: []byte(`{"v":1}`), Days: days, Range: store.DayRange{From: "2026-02-01", To: "2026-02-03"}}))
-		st, err = e.s.SheetState(ctx, "acc-A")
+		st, err = e.s.SheetState(ctx, "acc-A", store.TabPerformance)
 		must(t, err)
 		if st.Dirty || string(st.Layout) != `{"v":1}` || !reflect.DeepEqual(st.Days, days) || st.Tab != "data" {
 			t.Fatalf("recorded state = %+v", st)
@@ -174,4 +174,124 @@ func TestMergeRanges(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("MergeRanges = %v, want %v", got, want)
 	}
+}
+
+// Two tabs of one account keep separate states: each its own layout, dirtiness and days; a
+// write of one neither marks the other dirty nor replaces its days. The performance tab's state
+// is where releases before tab kinds read it (sheet_states), and GET /accounts, deletion and
+// retention see every tab.
+func TestSheetStatePerTab(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		const other = "search_terms"
+		must(t, e.s.CreateAccount(ctx, &store.Account{ID: "acc-A", Name: "A", CustomerID: "A", SpreadsheetID: "sheet", SheetTab: "data", Level: "campaign"}))
+		process := func() store.Claim {
+			t.Helper()
+			mustEnqueue(t, e.s, store.Sync{CustomerID: "A", AccountID: "acc-A", From: "2026-02-01", To: "2026-02-03"})
+			_, f, err := e.s.ClaimFetch(ctx, "f", ttl)
+			must(t, err)
+			must(t, e.s.FinishFetch(ctx, *f))
+			_, p, err := e.s.ClaimProcess(ctx, "p", ttl)
+			must(t, err)
+			return *p
+		}
+		perfDays := []store.SheetDay{{StatDate: "2026-02-03", Digest: "p3", Version: 3, Rows: 5}, {StatDate: "2026-02-01", Digest: "p1", Version: 1, Rows: 2}}
+		otherDays := []store.SheetDay{{StatDate: "2026-02-02", Digest: "o2", Version: 2, Rows: 7}}
+		p := process()
+		must(t, e.s.BeginSheetWrite(ctx, p, "acc-A", store.TabPerformance, "sheet", "data"))
+		must(t, e.s.CompleteSync(ctx, p, 5, store.SheetRecord{AccountID: "acc-A", TabKind: store.TabPerformance, SpreadsheetID: "sheet", Tab: "data",
+			Layout: []byte(`{"perf":1}`), Days: perfDays, Range: store.DayRange{From: "2026-02-01", To: "2026-02-03"}}))
+
+		p = process()
+		must(t, e.s.BeginSheetWrite(ctx, p, "acc-A", other, "sheet", "terms"))
+		if st, _ := e.s.SheetState(ctx, "acc-A", store.TabPerformance); st.Dirty {
+			t.Fatal("the performance tab is dirty while another tab of the account is written")
+		}
+		if st, _ := e.s.SheetState(ctx, "acc-A", other); !st.Dirty || st.Layout != nil || len(st.Days) != 0 {
+			t.Fatalf("the other tab during its first write = %+v, want dirty, no layout, no days", st)
+		}
+		must(t, e.s.CompleteSync(ctx, p, 7, store.SheetRecord{AccountID: "acc-A", TabKind: other, SpreadsheetID: "sheet", Tab: "terms",
+			Layout: []byte(`{"other":1}`), Days: otherDays, Range: store.DayRange{From: "2026-02-01", To: "2026-02-03"}}))
+
+		perf, err := e.s.SheetState(ctx, "acc-A", store.TabPerformance)
+		must(t, err)
+		if perf.Dirty || perf.Tab != "data" || string(perf.Layout) != `{"perf":1}` || !reflect.DeepEqual(perf.Days, perfDays) || perf.TabKind != store.TabPerformance {
+			t.Fatalf("performance state = %+v", perf)
+		}
+		oth, err := e.s.SheetState(ctx, "acc-A", other)
+		must(t, err)
+		if oth.Dirty || oth.Tab != "terms" || string(oth.Layout) != `{"other":1}` || !reflect.DeepEqual(oth.Days, otherDays) || oth.TabKind != other {
+			t.Fatalf("other tab's state = %+v", oth)
+		}
+		if st, _ := e.s.SheetState(ctx, "acc-A", ""); !reflect.DeepEqual(st.Days, perfDays) {
+			t.Fatalf("state of kind \"\" = %+v, want the performance tab's", st)
+		}
+
+		// The performance tab's state is where an older release reads it: sheet_states and
+		// sheet_days, one row per account; the other tab's is not there.
+		n, err := e.s.CountForTest(ctx, `SELECT COUNT(*) FROM sheet_days WHERE account_id = 'acc-A'`)
+		must(t, err)
+		if n != int64(len(perfDays)) {
+			t.Fatalf("sheet_days holds %d rows of the account, want the performance tab's %d", n, len(perfDays))
+		}
+
+		tabs, err := e.s.SheetTabs(ctx, []string{"acc-A"})
+		must(t, err)
+		if got := tabs["acc-A"]; got[store.TabPerformance].Tab != "data" || got[other].Tab != "terms" || len(got) != 2 {
+			t.Fatalf("sheet tabs = %+v", got)
+		}
+
+		must(t, e.s.DeleteAccount(ctx, "acc-A"))
+		left, err := e.s.DeletedAccountSheets(ctx, 10)
+		must(t, err)
+		if len(left) != 2 {
+			t.Fatalf("deleted account sheets = %+v, want both tabs", left)
+		}
+		must(t, e.s.ForgetSheet(ctx, "acc-A"))
+		for _, k := range []string{store.TabPerformance, other} {
+			if st, _ := e.s.SheetState(ctx, "acc-A", k); st.Layout != nil || len(st.Days) != 0 {
+				t.Fatalf("state of %s after ForgetSheet = %+v", k, st)
+			}
+		}
+	})
+}
+
+// A processing writes the account's tabs one after the other and records each as it is written
+// (RecordSheetWrite, fenced): the record is there before the sync completes, a stale claim
+// records nothing, and CompleteSync takes any number of records (or none).
+func TestRecordSheetWritePerTab(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := ctxT(t)
+		const other = "search_terms"
+		must(t, e.s.CreateAccount(ctx, &store.Account{ID: "acc-R", Name: "R", CustomerID: "R", SpreadsheetID: "sheet", SheetTab: "data", Level: "campaign"}))
+		mustEnqueue(t, e.s, store.Sync{CustomerID: "R", AccountID: "acc-R", From: "2026-02-01", To: "2026-02-02"})
+		_, f, err := e.s.ClaimFetch(ctx, "f", ttl)
+		must(t, err)
+		must(t, e.s.FinishFetch(ctx, *f))
+		_, p, err := e.s.ClaimProcess(ctx, "p", ttl)
+		must(t, err)
+		days := []store.SheetDay{{StatDate: "2026-02-02", Digest: "d2", Version: 2, Rows: 3}}
+		must(t, e.s.BeginSheetWrite(ctx, *p, "acc-R", store.TabPerformance, "sheet", "data"))
+		must(t, e.s.RecordSheetWrite(ctx, *p, store.SheetRecord{AccountID: "acc-R", TabKind: store.TabPerformance, SpreadsheetID: "sheet", Tab: "data",
+			Layout: []byte(`{"perf":1}`), Days: days, Range: store.DayRange{From: "2026-02-01", To: "2026-02-02"}}))
+		must(t, e.s.BeginSheetWrite(ctx, *p, "acc-R", other, "sheet", "terms"))
+		if st, _ := e.s.SheetState(ctx, "acc-R", store.TabPerformance); st.Dirty || string(st.Layout) != `{"perf":1}` || !reflect.DeepEqual(st.Days, days) {
+			t.Fatalf("the performance tab, recorded before the next tab's write = %+v", st)
+		}
+		if got, err := e.s.AccountDays(ctx, "acc-R"); err != nil || !reflect.DeepEqual(got, []store.DayRange{{From: "2026-02-01", To: "2026-02-02"}}) {
+			t.Fatalf("account days after the first tab's record = %v, %v; want the sync's range (the tab shows it)", got, err)
+		}
+		stale := *p
+		stale.Token++
+		wantErr(t, e.s.RecordSheetWrite(ctx, stale, store.SheetRecord{AccountID: "acc-R", TabKind: other, SpreadsheetID: "sheet", Tab: "terms",
+			Layout: []byte(`{"stale":1}`), Days: days}), store.ErrLeaseLost)
+		if st, _ := e.s.SheetState(ctx, "acc-R", other); !st.Dirty || st.Layout != nil {
+			t.Fatalf("a stale claim's record of the other tab was kept: %+v", st)
+		}
+		must(t, e.s.CompleteSync(ctx, *p, 9, store.SheetRecord{AccountID: "acc-R", TabKind: other, SpreadsheetID: "sheet", Tab: "terms",
+			Layout: []byte(`{"other":1}`), Days: days}, store.SheetRecord{}))
+		if st, _ := e.s.SheetState(ctx, "acc-R", other); st.Dirty || string(st.Layout) != `{"other":1}` {
+			t.Fatalf("the other tab recorded with the sync's completion = %+v", st)
+		}
+	})
 }

@@ -17,12 +17,19 @@ type SheetTab struct {
 	Usage []byte
 }
 
-// SheetTabs returns, for each of the accounts that has one, where its table was last written:
-// one query whatever the number of accounts (GET /accounts links each sheet to its tab).
-func (s *Store) SheetTabs(ctx context.Context, accountIDs []string) (map[string]SheetTab, error) {
-	out := make(map[string]SheetTab, len(accountIDs))
+// SheetTabs returns, for each of the accounts that has one, where each kind of its tabs was last
+// written (account id -> tab kind -> tab): two queries whatever the number of accounts (GET
+// /accounts links each sheet to its tab).
+func (s *Store) SheetTabs(ctx context.Context, accountIDs []string) (map[string]map[string]SheetTab, error) {
+	out := make(map[string]map[string]SheetTab, len(accountIDs))
 	if len(accountIDs) == 0 {
 		return out, nil
+	}
+	add := func(accountID, kind string, t SheetTab) {
+		if out[accountID] == nil {
+			out[accountID] = map[string]SheetTab{}
+		}
+		out[accountID][kind] = t
 	}
 	var rows []sheetStateRow
 	if err := s.conn(ctx).Select("account_id, spreadsheet_id, tab, layout, cell_usage").
@@ -30,38 +37,50 @@ func (s *Store) SheetTabs(ctx context.Context, accountIDs []string) (map[string]
 		return nil, fmt.Errorf("sheet tabs: %w", mapErr(err))
 	}
 	for _, r := range rows {
-		out[r.AccountID] = SheetTab{SpreadsheetID: r.SpreadsheetID, Tab: r.Tab, Layout: r.Layout, Usage: r.CellUsage}
+		add(r.AccountID, TabPerformance, SheetTab{SpreadsheetID: r.SpreadsheetID, Tab: r.Tab, Layout: r.Layout, Usage: r.CellUsage})
+	}
+	var others []sheetTabStateRow
+	if err := s.conn(ctx).Select("account_id, tab_kind, spreadsheet_id, tab, layout, cell_usage").
+		Where("account_id IN ? AND dirty = ?", accountIDs, false).Find(&others).Error; err != nil {
+		return nil, fmt.Errorf("sheet tabs: %w", mapErr(err))
+	}
+	for _, r := range others {
+		add(r.AccountID, r.TabKind, SheetTab{SpreadsheetID: r.SpreadsheetID, Tab: r.Tab, Layout: r.Layout, Usage: r.CellUsage})
 	}
 	return out, nil
 }
 
-// DeletedAccountSheet is where a deleted account's table was last written (or was being
-// written): what is left to clean up there.
+// DeletedAccountSheet is where a deleted account's tab of one kind was last written (or was
+// being written): what is left to clean up there.
 type DeletedAccountSheet struct {
-	AccountID, SpreadsheetID, Tab string
+	AccountID, TabKind, SpreadsheetID, Tab string
 }
 
-// DeletedAccountSheets returns up to limit deleted accounts that still have a recorded tab
-// state, the oldest deletions first.
+// DeletedAccountSheets returns the recorded tab states of up to limit deleted accounts (every
+// kind of tab of each), the oldest deletions first.
 func (s *Store) DeletedAccountSheets(ctx context.Context, limit int) ([]DeletedAccountSheet, error) {
-	var rows []sheetStateRow
-	err := s.conn(ctx).Table("sheet_states").
-		Select("sheet_states.account_id, sheet_states.spreadsheet_id, sheet_states.tab").
-		Joins("JOIN accounts ON accounts.id = sheet_states.account_id").
-		Where("accounts.deleted_at IS NOT NULL").
-		Order("accounts.deleted_at, sheet_states.account_id").Limit(clampLimit(limit, 100, 1000)).Find(&rows).Error
+	var rows []struct {
+		AccountID, TabKind, SpreadsheetID, Tab string
+	}
+	err := s.conn(ctx).Raw(`SELECT t.account_id, t.tab_kind, t.spreadsheet_id, t.tab FROM (
+			SELECT account_id, CAST(? AS text) AS tab_kind, spreadsheet_id, tab FROM sheet_states
+			UNION ALL SELECT account_id, tab_kind, spreadsheet_id, tab FROM sheet_tab_states) t
+		JOIN (SELECT id, deleted_at FROM accounts WHERE deleted_at IS NOT NULL
+			AND (id IN (SELECT account_id FROM sheet_states) OR id IN (SELECT account_id FROM sheet_tab_states))
+			ORDER BY deleted_at, id LIMIT ?) a ON a.id = t.account_id
+		ORDER BY a.deleted_at, t.account_id, t.tab_kind`, TabPerformance, clampLimit(limit, 100, 1000)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("deleted account sheets: %w", mapErr(err))
 	}
 	out := make([]DeletedAccountSheet, len(rows))
 	for i, r := range rows {
-		out[i] = DeletedAccountSheet{AccountID: r.AccountID, SpreadsheetID: r.SpreadsheetID, Tab: r.Tab}
+		out[i] = DeletedAccountSheet{AccountID: r.AccountID, TabKind: r.TabKind, SpreadsheetID: r.SpreadsheetID, Tab: r.Tab}
 	}
 	return out, nil
 }
 
-// ForgetSheet deletes the recorded tab state (and days) of a deleted account, once nothing is
-// left to clean up in its spreadsheet; a live account's state is kept (ErrNotFound).
+// ForgetSheet deletes the recorded state (and days) of every tab of a deleted account, once
+// nothing is left to clean up in its spreadsheet; a live account's state is kept (ErrNotFound).
 func (s *Store) ForgetSheet(ctx context.Context, accountID string) error {
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
@@ -71,10 +90,12 @@ func (s *Store) ForgetSheet(ctx context.Context, accountID string) error {
 		if n == 0 {
 			return ErrNotFound
 		}
-		if err := tx.Where("account_id = ?", accountID).Delete(&sheetDayRow{}).Error; err != nil {
-			return err
+		for _, m := range []any{&sheetDayRow{}, &sheetStateRow{}, &sheetTabDayRow{}, &sheetTabStateRow{}} {
+			if err := tx.Where("account_id = ?", accountID).Delete(m).Error; err != nil {
+				return err
+			}
 		}
-		return tx.Where("account_id = ?", accountID).Delete(&sheetStateRow{}).Error
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("forget sheet of %s: %w", accountID, mapErr(err))

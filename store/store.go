@@ -40,6 +40,16 @@ type Options struct {
 	// busy handler, which starves under contention. An in-memory SQLite
 	// database always uses 1.
 	MaxOpenConns int
+	// NoMigrate: Open applies no migration and fails with a *SchemaVersionError unless the
+	// database is exactly at this binary's schema version (operators who migrate separately,
+	// with `naversync migrate up`). Without it Open migrates under the advisory lock. A
+	// database ahead of the binary is refused either way.
+	NoMigrate bool
+}
+
+// IsPostgresURL reports whether a database URL names PostgreSQL (else it is a SQLite file).
+func IsPostgresURL(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
 }
 
 // Store is the database handle. It is safe for concurrent use by many
@@ -49,10 +59,13 @@ type Store struct {
 	dialect string
 	dsn     string // PostgreSQL URL, for the LISTEN connection
 	schema  string // PostgreSQL current_schema(), the NOTIFY payload
-	hostNow func() time.Time
-	clock   *Clock
-	skew    atomic.Int64 // the database's clock minus the host's, as last measured
-	log     *slog.Logger
+	// sqlitePath is the SQLite database file ("" in memory); its migrations are serialized by
+	// a lock on <path>.migrate-lock.
+	sqlitePath string
+	hostNow    func() time.Time
+	clock      *Clock
+	skew       atomic.Int64 // the database's clock minus the host's, as last measured
+	log        *slog.Logger
 
 	ctx    context.Context // canceled by Close; bounds background goroutines
 	cancel context.CancelFunc
@@ -64,11 +77,31 @@ type Store struct {
 	closed   bool
 }
 
-// Open connects to databaseURL and migrates the schema. URLs starting with
+// Open connects to databaseURL and migrates the schema (see Options.NoMigrate). URLs starting with
 // "postgres://" or "postgresql://" select PostgreSQL; "sqlite://<path>",
 // "file:<path>" or a plain path select SQLite, opened in WAL mode with
 // busy_timeout=10000, foreign keys on and BEGIN IMMEDIATE transactions.
 func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	s, err := open(ctx, databaseURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx, !opts.NoMigrate); err != nil {
+		s.closeDB()
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	if s.dialect == DialectPostgres {
+		if err := s.conn(ctx).Raw("SELECT current_schema()").Scan(&s.schema).Error; err != nil {
+			s.closeDB()
+			return nil, fmt.Errorf("store: open: current schema: %w", err)
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// open connects and checks that the database answers; it migrates nothing.
+func open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
 	s := &Store{
 		hostNow:  opts.Now,
 		clock:    opts.Clock,
@@ -83,7 +116,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	maxConns := opts.MaxOpenConns
 	var dialector gorm.Dialector
-	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+	if IsPostgresURL(databaseURL) {
 		s.dialect = DialectPostgres
 		s.dsn = databaseURL
 		dialector = postgres.Open(databaseURL)
@@ -95,6 +128,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		dsn, memory, err := sqliteDSN(databaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		if !memory {
+			s.sqlitePath = strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
 		}
 		dialector = sqlite.Open(dsn)
 		if memory {
@@ -123,18 +159,14 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("store: migrate: %w", err)
-	}
-	if s.dialect == DialectPostgres {
-		if err := db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&s.schema).Error; err != nil {
-			_ = sqlDB.Close()
-			return nil, fmt.Errorf("store: open: current schema: %w", err)
-		}
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// closeDB closes the pool of a Store that Open did not finish.
+func (s *Store) closeDB() {
+	if sqlDB, err := s.db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
 }
 
 // sqliteDSN turns "sqlite://<path>", "file:<path>" or a plain path into a
@@ -206,12 +238,33 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// conn returns the gorm handle bound to ctx.
-func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+// txKey carries, in a context, the transaction of InTx of one Store.
+type txKey struct{ s *Store }
 
-// tx runs fn in one transaction (BEGIN IMMEDIATE on SQLite).
+// conn returns the gorm handle bound to ctx: the transaction of InTx when ctx carries one.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{s}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return s.db.WithContext(ctx)
+}
+
+// tx runs fn in one transaction (BEGIN IMMEDIATE on SQLite); within InTx, in a savepoint of
+// InTx's transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	return s.conn(ctx).Transaction(fn)
+}
+
+// InTx runs fn in one transaction: every call of this Store made with the context fn receives
+// (or one derived from it) is part of it, and is committed when fn returns nil, rolled back
+// when it returns an error (which InTx returns). Within another InTx it is a savepoint of the
+// outer transaction. The service records a change and its audit entry this way, so that
+// neither is kept without the other. fn must not use this Store with another context meanwhile
+// (on SQLite the transaction holds the only connection).
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{s}, tx))
+	})
 }
 
 // utc normalizes a time for storage.

@@ -70,6 +70,7 @@ type Sync struct {
 	Worker                    string     // owner of the current claim ("" = none)
 	LeaseToken                int64      // token of the customer lease of the last fetch claim
 	ClaimToken                int64      // token of the last processing claim (grows by one per claim)
+	FreeClaims                int64      // processing claims that used no attempt (Requeue.NoAttempt)
 	LockedUntil               *time.Time // processing claim expiry
 	WaitingSince              *time.Time // when the sync began to wait for room among the customer's Naver jobs
 	CreatedAt, UpdatedAt      time.Time
@@ -82,6 +83,10 @@ type Sync struct {
 	// LockWait sums, over claims, the time the sync was runnable (created or
 	// run_after reached) before a worker got its customer lease.
 	LockWait time.Duration
+	// PlanRank is the sync's place in the plan of the refresh that queued it (1 first); 0 for
+	// a sync no plan queued (a person's, a retry), which goes before every planned one. The
+	// fetch queue is claimed in (PlanRank, CreatedAt, ID) order, skipping busy customers.
+	PlanRank int64
 }
 
 // SyncFilter selects syncs for ListSyncs. Zero fields do not filter.
@@ -98,11 +103,11 @@ func (r syncRow) toSync() Sync {
 	return Sync{
 		ID: r.ID, AccountID: r.AccountID, CustomerID: r.CustomerID, From: r.FromDay, To: r.ToDay,
 		ReuseBefore: r.ReuseBefore, FreshAfter: r.FreshAfter.UTC(), Trigger: r.TriggerKind,
-		Status: r.Status, Phase: r.Phase, IdempotencyKey: r.IdempotencyKey, ScheduledFor: r.ScheduledFor,
+		Status: r.Status, Phase: r.Phase, IdempotencyKey: r.IdempotencyKey, ScheduledFor: r.ScheduledFor, PlanRank: r.PlanRank,
 		RetryOf: r.RetryOf, Attempts: r.Attempts, MaxAttempts: r.MaxAttempts, RunAfter: r.RunAfter.UTC(),
 		ReportsTotal: r.ReportsTotal, ReportsFetched: r.ReportsFetched, RowsProcessed: r.RowsProcessed,
 		Error: r.ErrorMessage, ErrorKind: r.ErrorKind, CancelRequested: r.CancelRequested,
-		Worker: r.Worker, LeaseToken: r.LeaseToken, ClaimToken: r.ClaimToken, LockedUntil: utcPtr(r.LockedUntil),
+		Worker: r.Worker, LeaseToken: r.LeaseToken, ClaimToken: r.ClaimToken, FreeClaims: r.FreeClaims, LockedUntil: utcPtr(r.LockedUntil),
 		WaitingSince: utcPtr(r.WaitingSince),
 		CreatedAt:    r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FetchStartedAt: utcPtr(r.FetchStartedAt), LockAcquiredAt: utcPtr(r.LockAcquiredAt),
@@ -116,11 +121,11 @@ func syncToRow(s *Sync) syncRow {
 	return syncRow{
 		ID: s.ID, AccountID: s.AccountID, CustomerID: s.CustomerID, FromDay: s.From, ToDay: s.To,
 		ReuseBefore: s.ReuseBefore, FreshAfter: utc(s.FreshAfter), TriggerKind: s.Trigger,
-		Status: s.Status, Phase: s.Phase, IdempotencyKey: s.IdempotencyKey, ScheduledFor: s.ScheduledFor,
+		Status: s.Status, Phase: s.Phase, IdempotencyKey: s.IdempotencyKey, ScheduledFor: s.ScheduledFor, PlanRank: s.PlanRank,
 		RetryOf: s.RetryOf, Attempts: s.Attempts, MaxAttempts: s.MaxAttempts, RunAfter: utc(s.RunAfter),
 		ReportsTotal: s.ReportsTotal, ReportsFetched: s.ReportsFetched, RowsProcessed: s.RowsProcessed,
 		ErrorMessage: s.Error, ErrorKind: s.ErrorKind, CancelRequested: s.CancelRequested,
-		Worker: s.Worker, LeaseToken: s.LeaseToken, ClaimToken: s.ClaimToken, LockedUntil: utcPtr(s.LockedUntil),
+		Worker: s.Worker, LeaseToken: s.LeaseToken, ClaimToken: s.ClaimToken, FreeClaims: s.FreeClaims, LockedUntil: utcPtr(s.LockedUntil),
 		WaitingSince: utcPtr(s.WaitingSince),
 		CreatedAt:    utc(s.CreatedAt), UpdatedAt: utc(s.UpdatedAt),
 		FetchStartedAt: utcPtr(s.FetchStartedAt), LockAcquiredAt: utcPtr(s.LockAcquiredAt),
@@ -433,6 +438,58 @@ func (s *Store) QueuedBehind(ctx context.Context, customerID string) ([]Sync, er
 	out := make([]Sync, len(rows))
 	for i, r := range rows {
 		out[i] = r.toSync()
+	}
+	return out, nil
+}
+
+// ScheduledTally counts the scheduled syncs queued since a time, for the morning's progress.
+type ScheduledTally struct {
+	// ByStatus counts them per status.
+	ByStatus map[string]int
+	// FirstStarted is when the first of them began fetching (nil: none has).
+	FirstStarted *time.Time
+}
+
+// CountScheduled tallies the syncs of trigger scheduled created at or after since (a range read
+// of the syncs_created index: that day's syncs only).
+func (s *Store) CountScheduled(ctx context.Context, since time.Time) (ScheduledTally, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	out := ScheduledTally{ByStatus: map[string]int{}}
+	conn := s.conn(ctx)
+	q := func() *gorm.DB {
+		return conn.Model(&syncRow{}).Where("created_at >= ? AND trigger_kind = ?", utc(since), TriggerScheduled)
+	}
+	if err := q().Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+		return out, fmt.Errorf("count scheduled syncs: %w", mapErr(err))
+	}
+	for _, r := range rows {
+		out.ByStatus[r.Status] = r.N
+	}
+	var first []syncRow
+	if err := q().Select("fetch_started_at").Where("fetch_started_at IS NOT NULL").
+		Order("fetch_started_at").Limit(1).Find(&first).Error; err != nil {
+		return out, fmt.Errorf("count scheduled syncs: %w", mapErr(err))
+	}
+	if len(first) == 1 {
+		out.FirstStarted = utcPtr(first[0].FetchStartedAt)
+	}
+	return out, nil
+}
+
+// ScheduledAccounts returns the accounts that already have the scheduled sync of day
+// (ScheduledFor), among the syncs created at or after since (a range read of syncs_created).
+func (s *Store) ScheduledAccounts(ctx context.Context, day string, since time.Time) (map[string]bool, error) {
+	var ids []string
+	if err := s.conn(ctx).Model(&syncRow{}).Where("created_at >= ? AND scheduled_for = ?", utc(since), day).
+		Pluck("account_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("scheduled accounts: %w", mapErr(err))
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
 	}
 	return out, nil
 }

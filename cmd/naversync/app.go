@@ -43,7 +43,6 @@ type app struct {
 type appOptions struct {
 	naverRate  float64 // per-customer Naver calls per second; 0 = the client's default (10/s)
 	naverPoll  time.Duration
-	sheetWPM   int // Sheets writes per minute; 0 = Google's per-user quota (60)
 	uiHandler  http.Handler
 	sheetsHTTP *http.Client
 	// sheetsEmail is the identity a Sheets stand-in sees (the demo's), shown as the address to
@@ -60,12 +59,41 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// sheetWriters builds one Sheets writer per Google identity: per key of the configuration, in
+// order (the first is the default identity), or a single one without a key.
+func sheetWriters(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time, budget google.Budget, o appOptions) ([]service.SheetWriter, error) {
+	base := google.Config{Endpoint: cfg.SheetsEndpoint, Logger: log, Now: now, HTTPClient: o.sheetsHTTP, Budget: budget,
+		ServiceAccountEmail: o.sheetsEmail, ScrubDays: cfg.SheetsScrubDays}
+	files := cfg.GoogleCredentialsFiles
+	if len(files) == 0 {
+		files = []string{""}
+	}
+	var out []service.SheetWriter
+	for _, f := range files {
+		c := base
+		c.CredentialsFile = f
+		w, err := google.NewWriter(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("google sheets: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
 // newApp builds every part from the configuration. Nothing runs until start.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptions) (*app, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	sopts := store.Options{Logger: log, NoMigrate: !cfg.Migrate}
+	if store.IsPostgresURL(cfg.DatabaseURL) {
+		// A connection for every worker that may be in a transaction at once, and a few for the
+		// API, the heartbeats, the scheduler and the maintenance: with the fleet defaults (16
+		// fetch workers) the store's own default of 10 would queue the workers' transactions.
+		sopts.MaxOpenConns = cfg.FetchWorkers + cfg.ProcessWorkers + 8
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, sopts)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -80,11 +108,16 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		_ = st.Close()
 		return nil, fmt.Errorf("naver client: %w", err)
 	}
-	sheets, err := google.NewWriter(ctx, google.Config{Endpoint: cfg.SheetsEndpoint, CredentialsFile: cfg.GoogleCredentialsFile, Logger: log, Now: st.Now, HTTPClient: o.sheetsHTTP, WritesPerMinute: o.sheetWPM,
-		ServiceAccountEmail: o.sheetsEmail, ScrubDays: cfg.SheetsScrubDays})
+	// Every replica on this database paces its Sheets requests through one budget per identity
+	// and project (docs/design.md, "Google's quota as a shared budget").
+	budget := service.NewSharedBudget(st, service.QuotaConfig{
+		User:         google.Quota{Reads: cfg.SheetsReadsPerMinute, Writes: cfg.SheetsWritesPerMinute},
+		ProjectReads: cfg.SheetsProjectReadsPerMinute, ProjectWrites: cfg.SheetsProjectWritesPerMinute,
+	})
+	sheets, err := sheetWriters(ctx, cfg, log, st.Now, budget, o)
 	if err != nil {
 		_ = st.Close()
-		return nil, fmt.Errorf("google sheets: %w", err)
+		return nil, err
 	}
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
@@ -98,6 +131,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 	svc, err := service.New(service.Config{
 		FetchWorkers:   cfg.FetchWorkers,
 		ProcessWorkers: cfg.ProcessWorkers,
+		BuildWorkers:   cfg.BuildWorkers,
 		LeaseTTL:       cfg.LeaseTTL,
 		ReportWindow:   cfg.ReportWindow,
 		NaverJobMargin: cfg.NaverJobMargin,
@@ -106,14 +140,17 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, o appOptio
 		SettleDays:       cfg.SettleDays,
 		FileRetention:    cfg.FileRetention,
 		SyncRetention:    cfg.SyncRetention,
-		Scheduler:        sched,
-		Location:         loc,
-		SecretKey:        cfg.SecretKey,
-		OldSecretKeys:    cfg.OldSecretKeys,
-		DataDir:          cfg.DataDir,
-		Files:            files,
-		Logger:           log,
-	}, st, nv, sheets)
+		AuditRetention:   cfg.AuditRetention,
+		Notify: service.NotifyConfig{Language: cfg.Language, BaseURL: cfg.PublicURL, StaleAt: cfg.NotifyStaleAt,
+			RoomWaitAlert: cfg.NotifyRoomWait, Retention: cfg.NotifyRetention},
+		Scheduler:     sched,
+		Location:      loc,
+		SecretKey:     cfg.SecretKey,
+		OldSecretKeys: cfg.OldSecretKeys,
+		DataDir:       cfg.DataDir,
+		Files:         files,
+		Logger:        log,
+	}, st, nv, sheets...)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -232,7 +269,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	log.Info("naversync serving", "addr", addr, "database", redactURL(cfg.DatabaseURL), "files", cfg.FilesURL,
-		"naver", cfg.NaverBaseURL, "service_account", a.svc.ServiceAccountEmail())
+		"naver", cfg.NaverBaseURL, "service_account", a.svc.ServiceAccountEmail(), "google_identities", max(1, len(cfg.GoogleCredentialsFiles)))
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: draining requests, then stopping the workers", "timeout", cfg.ShutdownTimeout)

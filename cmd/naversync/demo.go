@@ -11,7 +11,9 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +22,7 @@ import (
 	"github.com/naversync/naversync/config"
 	"github.com/naversync/naversync/google/sheetstest"
 	"github.com/naversync/naversync/naver/navertest"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/service"
 )
 
@@ -30,6 +33,8 @@ const demoTrySheet = "1TryItSheet-shared-with-naversync"
 // demoAccount is one advertiser of the demo.
 type demoAccount struct {
 	name, customer, sheet string
+	// tabs are the kinds of tab of the account's sheet (nil: the performance tab alone).
+	tabs []string
 }
 
 // demo runs the real service on SQLite against the built-in simulators and shows the core
@@ -68,7 +73,8 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	accounts := []demoAccount{
 		{name: "Acme Shoes", customer: "1001", sheet: "acme-shoes-sheet"},
 		{name: "Acme Bags", customer: "1001", sheet: "acme-bags-sheet"},
-		{name: "Blue Cafe", customer: "2002", sheet: "blue-cafe-sheet"},
+		// Blue Cafe also gets the search terms tab: what people searched for when its ads showed.
+		{name: "Blue Cafe", customer: "2002", sheet: "blue-cafe-sheet", tabs: []string{string(report.KindPerformance), string(report.KindSearchTerms)}},
 	}
 	keys := map[string][2]string{}
 	for i, c := range []string{"1001", "2002"} {
@@ -87,24 +93,38 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	defer stopSheets()
-	for _, a := range accounts {
-		ssim.CreateSpreadsheet(a.sheet, sheetstest.DefaultCaller)
+	// Two Google identities, as an agency past one identity's quota has: service-account keys
+	// whose token_uri is the stand-in's, which knows each request's caller by its token. New
+	// accounts go to the least-loaded; the demo's spreadsheets are shared with both.
+	keyDir := filepath.Join(dir, "google-keys")
+	if err := writeDemoKeys(keyDir, sheetsURL+"/token", demoIdentities); err != nil {
+		return err
 	}
-	ssim.CreateSpreadsheet(demoTrySheet, sheetstest.DefaultCaller) // for the console's account form
+	for _, a := range accounts {
+		ssim.CreateSpreadsheet(a.sheet, demoIdentities...)
+	}
+	ssim.CreateSpreadsheet(demoTrySheet, demoIdentities...) // for the console's account form
 
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}
 	env := map[string]string{
-		"NAVERSYNC_DATA_DIR":        dir,
-		"NAVERSYNC_NAVER_BASE_URL":  naverURL,
-		"NAVERSYNC_SHEETS_ENDPOINT": sheetsURL,
-		"NAVERSYNC_SECRET_KEY":      hex.EncodeToString(secret),
-		"NAVERSYNC_FETCH_WORKERS":   "2",
-		"NAVERSYNC_PROCESS_WORKERS": "3",
-		"NAVERSYNC_LEASE_TTL":       "10s",
-		"NAVERSYNC_LOG_LEVEL":       "info",
+		"NAVERSYNC_DATA_DIR":               dir,
+		"NAVERSYNC_NAVER_BASE_URL":         naverURL,
+		"NAVERSYNC_SHEETS_ENDPOINT":        sheetsURL,
+		"NAVERSYNC_GOOGLE_CREDENTIALS_DIR": keyDir,
+		"NAVERSYNC_SECRET_KEY":             hex.EncodeToString(secret),
+		"NAVERSYNC_FETCH_WORKERS":          "2",
+		"NAVERSYNC_PROCESS_WORKERS":        "3",
+		"NAVERSYNC_LEASE_TTL":              "10s",
+		"NAVERSYNC_LOG_LEVEL":              "info",
+		// The stand-in answers at once: a quota 100 times Google's keeps the demo brisk while
+		// its requests still go through the shared budget.
+		"NAVERSYNC_SHEETS_READS_PER_MINUTE":          "6000",
+		"NAVERSYNC_SHEETS_WRITES_PER_MINUTE":         "6000",
+		"NAVERSYNC_SHEETS_PROJECT_READS_PER_MINUTE":  "30000",
+		"NAVERSYNC_SHEETS_PROJECT_WRITES_PER_MINUTE": "30000",
 	}
 	cfg, err := config.Load(func(k string) string {
 		if v, ok := env[k]; ok {
@@ -121,8 +141,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	log := newLogger(logOut, cfg.LogLevel)
 	// The simulator's latencies are scaled down, and so is Naver's per-customer rate limit.
-	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, sheetWPM: 6000, uiHandler: newConsole(), noAuth: true,
-		sheetsEmail: sheetstest.DefaultCaller})
+	a, err := newApp(ctx, cfg, log, appOptions{naverRate: 400, naverPoll: 50 * time.Millisecond, uiHandler: newConsole(), noAuth: true})
 	if err != nil {
 		return err
 	}
@@ -139,14 +158,16 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 
 	t0 := time.Now()
 	var ids []string
+	var created []service.Account
 	names := map[string]string{}
 	for _, d := range accounts {
 		kp := keys[d.customer]
 		acct, err := a.svc.CreateAccount(ctx, service.AccountInput{Name: d.name, CustomerID: d.customer, APIKey: kp[0], SecretKey: kp[1],
-			SpreadsheetID: d.sheet, SheetTab: "naver_ads", Level: service.LevelKeyword, ValidateCredentials: true})
+			SpreadsheetID: d.sheet, SheetTab: "naver_ads", Level: service.LevelKeyword, Tabs: d.tabs, ValidateCredentials: true})
 		if err != nil {
 			return fmt.Errorf("create account %s: %w", d.name, err)
 		}
+		created = append(created, acct)
 		// Full: each backfill asks Naver for every report itself, even where the other account
 		// of the same customer id already downloaded it, so both syncs need the lease.
 		sy, _, err := a.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: acct.ID, Days: *days, Trigger: service.TriggerBackfill, Full: true})
@@ -155,7 +176,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		ids = append(ids, sy.ID)
 		names[sy.ID] = d.name
-		fmt.Fprintf(stdout, "queued %s  %-10s customer %s  %s..%s\n", short(sy.ID), d.name, d.customer, sy.From, sy.To)
+		fmt.Fprintf(stdout, "queued %s  %-10s customer %s  %s..%s  written by %s\n", short(sy.ID), d.name, d.customer, sy.From, sy.To, acct.GoogleIdentity)
 	}
 	fmt.Fprintln(stdout)
 
@@ -164,7 +185,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	printSummary(stdout, final, names, accounts, t0)
-	printSheets(stdout, ssim, sheetsURL, accounts)
+	printSheets(stdout, ssim, sheetsURL, created)
 	printNext(stdout, bound)
 	fmt.Fprintf(stdout, "\nconsole: http://%s/ui/\n", bound)
 	if *keep {
@@ -276,26 +297,36 @@ func orderedIDs(m map[string]service.Sync) []string {
 	return ids
 }
 
-func printSheets(w io.Writer, ssim *sheetstest.Server, sheetsURL string, accounts []demoAccount) {
-	fmt.Fprintln(w, "\nThe sheets (first rows; the whole table is readable from the stand-in):")
+// printSheets prints the first rows of every tab of each account, naming the tab and its kind.
+func printSheets(w io.Writer, ssim *sheetstest.Server, sheetsURL string, accounts []service.Account) {
+	fmt.Fprintln(w, "\nThe sheets (first rows of each tab; the whole table is readable from the stand-in):")
 	for _, a := range accounts {
-		vals := ssim.Values(a.sheet, "naver_ads")
-		fmt.Fprintf(w, "\n%s: %d rows  %sv4/spreadsheets/%s/values/naver_ads\n", a.name, max(len(vals)-1, 0), sheetsURL, a.sheet)
-		if len(vals) == 0 {
-			continue
+		for _, kind := range a.Tabs {
+			printTab(w, ssim, sheetsURL, a, kind)
 		}
-		var table [][]string
-		for i, row := range vals[:min(len(vals), 5)] {
-			cells := make([]string, len(vals[0]))
-			for j := range cells {
-				if j < len(row) {
-					cells[j] = cellText(row[j], vals[0][j], i == 0)
-				}
-			}
-			table = append(table, cells)
-		}
-		printAligned(w, table)
 	}
+}
+
+// printTab prints the first rows of an account's tab of a kind.
+func printTab(w io.Writer, ssim *sheetstest.Server, sheetsURL string, a service.Account, kind string) {
+	title := a.TabTitles[kind]
+	vals := ssim.Values(a.SpreadsheetID, title)
+	fmt.Fprintf(w, "\n%s: tab %q (%s), %d rows  %sv4/spreadsheets/%s/values/%s\n", a.Name, title, strings.ReplaceAll(kind, "_", " "),
+		max(len(vals)-1, 0), sheetsURL, a.SpreadsheetID, url.PathEscape(title))
+	if len(vals) == 0 {
+		return
+	}
+	var table [][]string
+	for i, row := range vals[:min(len(vals), 5)] {
+		cells := make([]string, len(vals[0]))
+		for j := range cells {
+			if j < len(row) {
+				cells[j] = cellText(row[j], vals[0][j], i == 0)
+			}
+		}
+		table = append(table, cells)
+	}
+	printAligned(w, table)
 }
 
 // printAligned prints rows in columns two spaces apart, measuring Korean (wide) characters as
@@ -384,10 +415,12 @@ Next: add an advertiser of your own.
     1001 (API key demo-license-1001, secret key demo-secret-1001) with the spreadsheet
     %[2]s; "Check credentials" and "Check sheet access" answer as Naver and Google would.
   For real: in Naver's Search Ad system (searchad.naver.com, Tools > API manager) copy the API
-    key, the secret key and the customer id; share the spreadsheet with the service account's
-    e-mail as an editor; run "naversync serve" with NAVERSYNC_SECRET_KEY, NAVERSYNC_API_TOKENS
-    and NAVERSYNC_GOOGLE_CREDENTIALS_FILE (README, "Running it"); then add the account in the
-    console at /ui/ (paste the spreadsheet's address), or with POST /accounts.
+    key, the secret key and the customer id; share the spreadsheet as an editor with the
+    address the console's account form shows (the account's Google identity); run "naversync
+    serve" with NAVERSYNC_SECRET_KEY, NAVERSYNC_API_TOKENS and NAVERSYNC_GOOGLE_CREDENTIALS_FILE
+    (several keys, or NAVERSYNC_GOOGLE_CREDENTIALS_DIR: README, "More than one Google
+    identity"); then add the account in the console at /ui/ (paste the spreadsheet's address),
+    or with POST /accounts.
 `, bound, demoTrySheet)
 }
 
@@ -426,4 +459,24 @@ func slowHandler(h http.Handler, d time.Duration) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// demoIdentities are the demo's Google identities (service accounts of one project).
+var demoIdentities = []string{"naversync@demo-project.iam.gserviceaccount.com", "naversync-2@demo-project.iam.gserviceaccount.com"}
+
+// writeDemoKeys writes a service-account key per identity into dir, their token_uri tokenURL.
+func writeDemoKeys(dir, tokenURL string, identities []string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo keys: %w", err)
+	}
+	for i, email := range identities {
+		key, err := sheetstest.ServiceAccountKey(email, tokenURL)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("identity-%d.json", i+1)), key, 0o600); err != nil {
+			return fmt.Errorf("demo keys: %w", err)
+		}
+	}
+	return nil
 }

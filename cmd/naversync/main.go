@@ -3,6 +3,7 @@
 //	naversync serve   run the service (configured from NAVERSYNC_* environment variables)
 //	naversync demo    run the whole service on SQLite against built-in Naver and Sheets simulators
 //	naversync bench   measure the engine (see docs/benchmarks.md)
+//	naversync migrate up|status   apply the schema's migrations, or print the schema version
 package main
 
 import (
@@ -35,6 +36,8 @@ Usage:
   naversync serve            run the service (configuration: NAVERSYNC_* environment variables, see README)
   naversync demo [flags]     run the service on SQLite with built-in Naver and Sheets simulators
   naversync bench [flags]    measure lock scope, idle workers, hand-off, processing and calls
+  naversync migrate up       apply the database schema's pending migrations (NAVERSYNC_DATABASE_URL), then exit
+  naversync migrate status   print the database's schema version and this binary's
   naversync rotate-secrets   encrypt every stored Naver secret with NAVERSYNC_SECRET_KEY (after a key rotation)
   naversync version
 
@@ -54,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demo(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "rotate-secrets":
 		return rotateSecrets(ctx, getenv, stdout, stderr)
 	case "version":

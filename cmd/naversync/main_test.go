@@ -19,7 +19,9 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if err := run(ctx, args, func(string) string { return "" }, &out, &errs); err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errs.String())
 	}
-	for _, want := range []string{"console: http://", "When each customer's Naver lease was held", "released customer 1001's lease", "Acme Shoes:", "Blue Cafe:"} {
+	// Each tab's rows are named: Blue Cafe's search terms tab besides its performance tab.
+	for _, want := range []string{"console: http://", "When each customer's Naver lease was held", "released customer 1001's lease", "Acme Shoes:",
+		`Blue Cafe: tab "naver_ads" (performance)`, `Blue Cafe: tab "naver_search_terms" (search terms)`, "Search term", "Match type"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -37,6 +39,12 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\d,\d{3},\d{3}|\d+\.\d{2}%`).MatchString(out.String()) {
 		t.Errorf("demo output shows no figure in full (grouped, or a percentage):\n%s", out.String())
+	}
+	// Two identities from keys the stand-in's /token honours: the accounts are spread over them.
+	for _, id := range demoIdentities {
+		if !strings.Contains(out.String(), "written by "+id) {
+			t.Errorf("demo output shows no account written by %s:\n%s", id, out.String())
+		}
 	}
 	if strings.Count(out.String(), "succeeded") < 3 {
 		t.Errorf("not every demo sync succeeded:\n%s", out.String())

@@ -25,7 +25,7 @@ func rotateSecrets(ctx context.Context, getenv func(string) string, stdout, stde
 		return errors.New("NAVERSYNC_SECRET_KEY is required: the new key")
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log, NoMigrate: !cfg.Migrate})
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
@@ -55,6 +55,12 @@ func rotateSecrets(ctx context.Context, getenv func(string) string, stdout, stde
 			fmt.Fprintf(stdout, "  account %s: set its secret_key again (PATCH /accounts/%s)\n", id, id)
 		}
 		return fmt.Errorf("%d secrets cannot be decrypted with the configured keys", len(res.Undecryptable))
+	}
+	if len(res.UndecryptableWebhooks) > 0 {
+		for _, id := range res.UndecryptableWebhooks {
+			fmt.Fprintf(stdout, "  webhook %s: set its url again (PATCH /webhooks/%s)\n", id, id)
+		}
+		return fmt.Errorf("%d webhook URLs cannot be decrypted with the configured keys", len(res.UndecryptableWebhooks))
 	}
 	fmt.Fprintln(stdout, "every stored secret is encrypted with NAVERSYNC_SECRET_KEY: NAVERSYNC_SECRET_KEYS_OLD can be removed")
 	return nil

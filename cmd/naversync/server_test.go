@@ -295,10 +295,12 @@ func TestShutdownDrainsAPost(t *testing.T) {
 
 	// An event stream, open at the signal.
 	streamEnd := make(chan string, 1)
+	streamOpen := make(chan struct{})
 	go func() {
 		req, _ := http.NewRequest("GET", base+"/syncs/events", nil)
 		req.Header.Set("Authorization", "Bearer "+testToken)
 		resp, err := http.DefaultClient.Do(req)
+		close(streamOpen)
 		if err != nil {
 			streamEnd <- err.Error()
 			return
@@ -313,6 +315,10 @@ func TestShutdownDrainsAPost(t *testing.T) {
 		}
 		streamEnd <- last
 	}()
+
+	// The stream is open before the signal (on a loaded machine its dial could otherwise come
+	// after the listener closed).
+	<-streamOpen
 
 	// The POST sends its headers, waits for 100 Continue (its handler is reading the body)...
 	payload := fmt.Sprintf(`{"account_id":%q,"days":3}`, acct.ID)

@@ -2,22 +2,54 @@
 // Field errors come from the API's problem+json `errors` and are shown beside their fields.
 import { ApiError, request } from "./api.js";
 import { el } from "./format.js";
-import { t } from "./i18n.js";
+import { t, lang, message, fieldName } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
+
+/** tabKinds are the kinds of tab an account may get (report.Tabs()), in the order a sync writes them. */
+export const tabKinds = ["performance", "search_terms", "shopping_terms"];
+
+// The title a tab of a kind gets unless the operator gives another (the service's defaults).
+const defaultTitles = { search_terms: "naver_search_terms", shopping_terms: "naver_shopping_terms" };
+
+/** accountTabs are the kinds of tab an account gets (the performance tab alone by default). */
+export function accountTabs(account) {
+  return account && account.tabs && account.tabs.length ? account.tabs : ["performance"];
+}
+
+/** tabTitle is the title of an account's tab of a kind: the performance tab's is sheet_tab. */
+export function tabTitle(account, kind) {
+  if (kind === "performance") return account.sheet_tab || "";
+  return (account.tab_titles || {})[kind] || defaultTitles[kind] || "";
+}
 
 // The form's fields, by the API's field names; spreadsheet_id is typed as an address or an id.
 const fieldIDs = {
   name: "acc-name", customer_id: "acc-customer_id", api_key: "acc-api_key", secret_key: "acc-secret_key",
   spreadsheet: "acc-spreadsheet", sheet_tab: "acc-sheet_tab", level: "acc-level", sheet_language: "acc-sheet_language",
-  refresh_time: "acc-refresh_time",
+  history_days: "acc-history_days", refresh_time: "acc-refresh_time", google_identity: "acc-google_identity",
+  tabs: "acc-tab-performance", "tab_title-search_terms": "acc-tab_title-search_terms",
+  "tab_title-shopping_terms": "acc-tab_title-shopping_terms",
 };
 // Where an API field's error is shown.
 const errorOf = {
   name: "name", customer_id: "customer_id", api_key: "api_key", secret_key: "secret_key",
   spreadsheet_id: "spreadsheet", spreadsheet: "spreadsheet", sheet_tab: "sheet_tab", level: "level",
-  sheet_language: "sheet_language", refresh_time: "refresh_time", refresh_enabled: "refresh_time",
+  sheet_language: "sheet_language", history_days: "history_days", refresh_time: "refresh_time", refresh_enabled: "refresh_time",
+  google_identity: "google_identity", tabs: "tabs", "tab_titles.performance": "sheet_tab",
+  "tab_titles.search_terms": "tab_title-search_terms", "tab_titles.shopping_terms": "tab_title-shopping_terms",
 };
+
+/**
+ * errorField is where an API field error is shown: a tab title's beside the title of the kind
+ * it names (params.kind), or of the one tab with a title of its own when it names none.
+ */
+function errorField(f) {
+  if (f.field !== "tab_titles") return errorOf[f.field];
+  const titled = Object.keys(chosenTitles());
+  const kind = (f.params || {}).kind || (titled.length === 1 ? titled[0] : "");
+  return errorOf["tab_titles." + kind] || "tabs";
+}
 
 const form = {
   ctx: null,
@@ -83,11 +115,12 @@ function showProblem(err) {
   const rest = [];
   let first = null;
   for (const f of p.errors || []) {
-    const field = errorOf[f.field];
-    if (field && setFieldError(field, f.reason)) {
+    const field = errorField(f);
+    const reason = message(f.code, f.params, f.reason);
+    if (field && setFieldError(field, reason)) {
       first = first || $(fieldIDs[field]);
     } else {
-      rest.push(`${f.field}: ${f.reason}`);
+      rest.push(`${fieldName(f.field)}: ${reason}`);
     }
   }
   if (!(p.errors || []).length) rest.push(ctx.problemText(err));
@@ -117,7 +150,8 @@ export function openAccountForm(ctx, account) {
   $("acc-confirm-access").checked = false;
   $("af-title").textContent = account ? t("af.edit", { name: account.name }) : t("af.add");
   const a = account || { name: "", customer_id: "", api_key: "", spreadsheet_id: "", sheet_tab: "naver_ads", level: "adgroup",
-    sheet_language: "en", refresh_enabled: true, refresh_time: "" };
+    // A new account's sheet speaks the console's language: a Korean marketer gets Korean headers.
+    sheet_language: lang(), history_days: 365, refresh_enabled: true, refresh_time: "" };
   $("acc-name").value = a.name;
   $("acc-customer_id").value = a.customer_id;
   $("acc-customer_id").readOnly = !!account; // a customer id is the account's identity at Naver
@@ -128,8 +162,16 @@ export function openAccountForm(ctx, account) {
   $("acc-spreadsheet").value = a.spreadsheet_id;
   $("hint-spreadsheet").textContent = t("af.spreadsheetHint");
   $("acc-sheet_tab").value = a.sheet_tab;
+  const tabs = accountTabs(account);
+  for (const k of tabKinds) {
+    $("acc-tab-" + k).checked = tabs.includes(k);
+    if (k !== "performance") $("acc-tab_title-" + k).value = account ? tabTitle(account, k) : defaultTitles[k];
+  }
+  showTabTitles();
   $("acc-level").value = a.level;
   $("acc-sheet_language").value = a.sheet_language || "en";
+  fillIdentities(ctx, account);
+  $("acc-history_days").value = String(a.history_days || 365);
   const sched = ctx.schedule();
   $("lbl-refresh-schedule").textContent = sched ? t("af.refreshScheduleAt", { schedule: sched }) : t("af.refreshSchedule");
   $(!a.refresh_enabled ? "acc-refresh-off" : a.refresh_time ? "acc-refresh-own" : "acc-refresh-schedule").checked = true;
@@ -144,6 +186,26 @@ export function openAccountForm(ctx, account) {
 function closeForm() {
   const d = $("account-dialog");
   if (d.open) d.close();
+}
+
+/** chosenTabs are the kinds of tab ticked in the form, in tabKinds' order. */
+function chosenTabs() {
+  return tabKinds.filter((k) => $("acc-tab-" + k).checked);
+}
+
+/** chosenTitles are the titles of the chosen tabs besides the performance tab (sheet_tab). */
+function chosenTitles() {
+  const out = {};
+  for (const k of chosenTabs()) if (k !== "performance") out[k] = $("acc-tab_title-" + k).value.trim();
+  return out;
+}
+
+/** showTabTitles shows the title field of each chosen tab but the performance tab (the Tab field). */
+function showTabTitles() {
+  for (const k of tabKinds) {
+    const box = $("tab-title-" + k);
+    if (box) box.hidden = !$("acc-tab-" + k).checked;
+  }
 }
 
 /** credentialsBody is what Check credentials sends: only the fields given (an edit keeps the rest). */
@@ -180,7 +242,54 @@ async function checkCredentials() {
 
 function sheetKey() {
   const ref = parseSpreadsheet($("acc-spreadsheet").value);
-  return ref ? ref.id + "\u0000" + $("acc-sheet_tab").value.trim().toLowerCase() : "";
+  return ref ? ref.id + "\u0000" + $("acc-sheet_tab").value.trim().toLowerCase() + "\u0000" + identity() : "";
+}
+
+/** identity is the Google identity chosen in the form: the address to share the sheet with. */
+function identity() {
+  return $("acc-google_identity").value || "";
+}
+
+/**
+ * fillIdentities offers the deployment's Google identities (GET /info): a new account gets the
+ * least-loaded unless another is chosen; an edited account shows its own, and choosing another
+ * moves it (the sheet must then be shared with the new address). With one identity there is
+ * nothing to choose: its address is shown.
+ */
+function fillIdentities(ctx, account) {
+  fillIdentitiesFrom(ctx.info() || {}, account);
+  // The counts (and so the least-loaded identity) move as accounts are added: ask again.
+  request("GET", "/info").then((info) => {
+    if (form.account === account && $("account-dialog").open && !$("acc-google_identity").dataset.picked) fillIdentitiesFrom(info, account);
+  }).catch(() => {});
+}
+
+function fillIdentitiesFrom(info, account) {
+  const pool = info.google_identities || [];
+  const sel = $("acc-google_identity");
+  const current = account ? account.google_identity || "" : info.service_account_email || "";
+  const emails = pool.map((p) => p.email);
+  if (current && !emails.includes(current)) emails.push(current); // an identity whose key is gone
+  sel.replaceChildren(...emails.map((e) => {
+    const p = pool.find((x) => x.email === e);
+    return el("option", { value: e, text: p ? t("af.identityOption", { email: e, n: p.accounts }) : e });
+  }));
+  sel.value = current;
+  sel.dataset.current = account ? current : "";
+  sel.dataset.picked = "";
+  sel.hidden = emails.length < 2;
+  $("identity-field").hidden = emails.length === 0 || (emails.length === 1 && !emails[0]);
+  showIdentity();
+}
+
+/** showIdentity shows the chosen identity's address and, when it moves the account, what to do. */
+function showIdentity() {
+  const sel = $("acc-google_identity");
+  $("identity-email").replaceChildren(identity() ? emailBox(identity()) : "");
+  const moving = !!form.account && identity() !== sel.dataset.current;
+  $("hint-identity").textContent = moving ? t("af.identityMove", { email: identity() })
+    : sel.hidden ? t("af.identityOne") : t("af.identityHint");
+  $("hint-identity").classList.toggle("warn", moving);
 }
 
 /** checkSheet asks what naversync may do with the spreadsheet and shows it; returns the result. */
@@ -203,6 +312,7 @@ async function checkSheet() {
     const body = { spreadsheet: $("acc-spreadsheet").value.trim() };
     const tab = $("acc-sheet_tab").value.trim();
     if (tab) body.sheet_tab = tab;
+    if (identity()) body.google_identity = identity();
     const res = await request("POST", "/checks/sheet", { body });
     form.sheetCheck = { key, res };
     showSheetResult(res);
@@ -309,20 +419,31 @@ function body() {
     sheet_tab: $("acc-sheet_tab").value.trim(),
     level: $("acc-level").value,
     sheet_language: $("acc-sheet_language").value,
+    history_days: Number($("acc-history_days").value),
     refresh_enabled: mode !== "off",
     refresh_time: mode === "own" ? $("acc-refresh_time").value : "",
+    google_identity: identity(),
+    tabs: chosenTabs(),
   };
+  const titles = chosenTitles();
   const a = form.account;
   if (!a) {
     const out = { ...v, validate_credentials: true };
+    if (Object.keys(titles).length) out.tab_titles = titles;
     if (!out.refresh_time) delete out.refresh_time;
+    // Unless the operator chose one, the service picks the least-loaded identity when saving.
+    if (!out.google_identity || !$("acc-google_identity").dataset.picked) delete out.google_identity;
     return out;
   }
   const out = {};
-  for (const k of ["name", "api_key", "spreadsheet_id", "sheet_tab", "level", "sheet_language", "refresh_enabled"]) {
+  for (const k of ["name", "api_key", "spreadsheet_id", "sheet_tab", "level", "sheet_language", "history_days", "refresh_enabled", "google_identity"]) {
     if (v[k] !== a[k]) out[k] = v[k];
   }
   if (v.refresh_time !== (a.refresh_time || "") && (mode === "own" || a.refresh_time)) out.refresh_time = v.refresh_time;
+  const tabsChanged = v.tabs.join(",") !== accountTabs(a).join(",");
+  if (tabsChanged) out.tabs = v.tabs;
+  const titlesChanged = Object.entries(titles).some(([k, title]) => title !== tabTitle(a, k));
+  if (Object.keys(titles).length && (tabsChanged || titlesChanged)) out.tab_titles = titles;
   if (v.secret_key) out.secret_key = v.secret_key; // empty keeps the stored one
   if (out.api_key !== undefined || out.secret_key !== undefined) out.validate_credentials = true;
   return out;
@@ -357,7 +478,7 @@ async function save(ev) {
     // A tab that holds someone's data is replaced only with the operator's consent: check the
     // chosen tab unless it was checked as it is now.
     const tabChanged = !a || b.spreadsheet_id !== undefined || b.sheet_tab !== undefined;
-    if (tabChanged) {
+    if (tabChanged || b.google_identity !== undefined) {
       let res = form.sheetCheck && form.sheetCheck.key === sheetKey() ? form.sheetCheck.res : null;
       if (!res) res = await checkSheet();
       if (res && res.tab && res.tab.has_data && !$("acc-overwrite").checked) {
@@ -375,8 +496,11 @@ async function save(ev) {
       ? await request("PATCH", `/accounts/${encodeURIComponent(a.id)}`, { body: b })
       : await request("POST", "/accounts", { body: b });
     closeForm();
-    const warnings = (saved.warnings || []).map((w) => w.reason).join(" ");
-    ctx.say(warnings ? t("af.savedWarn", { name: saved.name, warnings }) : t("af.saved", { name: saved.name }));
+    const warnings = (saved.warnings || []).map((w) => message(w.code, w.params, w.reason)).join(" ");
+    let msg = warnings ? t("af.savedWarn", { name: saved.name, warnings }) : t("af.saved", { name: saved.name });
+    // A move: the sheet must be shared with the new address (checked now; said again).
+    if (a && b.google_identity !== undefined) msg += " " + t("af.moved", { name: saved.name, email: saved.google_identity });
+    ctx.say(msg);
     ctx.changed();
   } catch (err) {
     if (err instanceof ApiError && (err.problem || {}).type === "https://naversync.dev/problems/sheet-not-editable") {
@@ -399,13 +523,20 @@ export function openDeleteDialog(ctx, account) {
   $("del-title").textContent = t("del.title", { name: account.name });
   $("del-text").replaceChildren(el("ul", {},
     el("li", { text: t("del.syncs") }),
-    el("li", { text: t("del.sheet", { tab: account.sheet_tab }) }),
+    el("li", { text: tabsText(account) }),
     el("li", { text: t("del.files", { customer: account.customer_id }) }),
     el("li", { text: t("del.secret") })));
   $("del-error").hidden = true;
   $("del-confirm").disabled = false;
   if (!d.open) d.showModal();
   $("del-cancel").focus();
+}
+
+/** tabsText says what happens to a deleted account's tabs: they are left as they are. */
+function tabsText(account) {
+  const titles = accountTabs(account).map((k) => tabTitle(account, k));
+  if (titles.length < 2) return t("del.sheet", { tab: titles[0] || account.sheet_tab });
+  return t("del.sheets", { tabs: titles.map((x) => `“${x}”`).join(", ") });
 }
 
 async function confirmDelete() {
@@ -450,6 +581,22 @@ export function initAccountForms(ctx) {
     if ($("acc-overwrite").checked) setFieldError("sheet_tab", "");
   });
   $("acc-refresh_time").addEventListener("input", () => { $("acc-refresh-own").checked = true; });
+  for (const k of tabKinds) {
+    $("acc-tab-" + k).addEventListener("change", () => {
+      setFieldError("tabs", "");
+      const title = $("acc-tab_title-" + k);
+      if (title && $("acc-tab-" + k).checked && !title.value.trim()) title.value = defaultTitles[k];
+      showTabTitles();
+    });
+    if (k !== "performance") $("acc-tab_title-" + k).addEventListener("input", () => setFieldError("tab_title-" + k, ""));
+  }
+  $("acc-google_identity").addEventListener("change", () => {
+    $("acc-google_identity").dataset.picked = "1";
+    setFieldError("google_identity", "");
+    $("access-confirm").hidden = true;
+    $("sheet-result").replaceChildren();
+    showIdentity();
+  });
   $("del-confirm").addEventListener("click", confirmDelete);
   $("del-cancel").addEventListener("click", () => $("delete-dialog").close());
 }

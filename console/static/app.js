@@ -6,9 +6,10 @@
 import { ApiError, request, follow, followList, getToken, setToken, newKey, now as serverNow } from "./api.js";
 import { duration, ago, until, clock, minute, time, short, num, el, sheetURL } from "./format.js";
 import { render as renderTimeline } from "./timeline.js";
-import { t, lang, setLang, translatePage } from "./i18n.js";
-import { initAccountForms, openAccountForm, openDeleteDialog } from "./accounts.js";
+import { t, lang, setLang, translatePage, message, fieldName, tabName } from "./i18n.js";
+import { initAccountForms, openAccountForm, openDeleteDialog, accountTabs, tabTitle } from "./accounts.js";
 import { showSyncPage, hideSyncPage, syncPageUpsert } from "./syncpage.js";
+import { initNotify, refreshNotify, render as renderNotify } from "./notify.js";
 
 const pollMs = 1500;
 const slowEveryMs = 10000; // accounts, scheduler and audit log
@@ -52,8 +53,10 @@ function showError(text) {
 function problemText(err) {
   if (err instanceof ApiError) {
     const p = err.problem || {};
-    const fields = (p.errors || []).map((f) => `${f.field}: ${f.reason}`).join("; ");
-    return [p.title || `HTTP ${err.status}`, p.detail, fields].filter(Boolean).join(" — ");
+    const fields = (p.errors || []).map((f) => `${fieldName(f.field)}: ${message(f.code, f.params, f.reason)}`).join("; ");
+    // The title is English: in another language a detail said by its code stands alone.
+    const title = lang() !== "en" && p.code ? "" : p.title || `HTTP ${err.status}`;
+    return [title, message(p.code, p.params, p.detail), fields].filter(Boolean).join(" — ");
   }
   return t("msg.unreachable", { e: err && err.message ? err.message : err });
 }
@@ -145,6 +148,7 @@ async function boot() {
     if (!$(id).value) $(id).value = info.served_to;
   }
   state.slowAt = 0;
+  refreshNotify();
   route();
   const gen = ++state.loop;
   tick(gen);
@@ -154,12 +158,14 @@ function renderInfo() {
   const info = state.info;
   if (!info) return;
   const parts = [t("info.version", { v: info.version })];
-  if (info.service_account_email) parts.push(t("info.share", { email: info.service_account_email }));
+  const pool = info.google_identities || [];
+  if (pool.length > 1) parts.push(t("info.identities", { n: pool.length, list: pool.map((p) => `${p.email} (${p.accounts})`).join(", ") }));
+  else if (info.service_account_email) parts.push(t("info.share", { email: info.service_account_email }));
   parts.push(t("info.served", { from: info.served_from, to: info.served_to }));
   $("info").textContent = parts.join(" · ");
   const r = $("role");
   const anonymous = info.actor.startsWith("anonymous");
-  r.textContent = anonymous ? t("role.anonymous") : `${t("role." + info.role)} · ${info.actor}`;
+  r.textContent = anonymous ? t("role.anonymous") : `${t("role." + info.role)} · ${actorText(info.actor)}`;
   r.classList.toggle("viewer", info.role === "viewer");
   r.hidden = false;
 }
@@ -475,9 +481,14 @@ function renderAccounts() {
       setCell(cust, a.customer_id, el("code", { text: a.customer_id }));
       const href = sheetURL(a.spreadsheet_id, a.sheet_gid);
       const full = nearLimitText(a.sheet_cells);
-      setCell(sheet, href + a.sheet_tab + full,
+      const shared = a.google_identity ? t("sheet.identity", { email: a.google_identity }) : "";
+      const kinds = accountTabs(a);
+      const tabs = t("sheet.tabs", { tabs: kinds.map((k) => `${tabName(k)} “${tabTitle(a, k)}”`).join(" · ") });
+      setCell(sheet, href + a.sheet_tab + tabs + full + shared,
         el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: t("sheet.opens") })),
-        full ? el("div", { class: "error-text sheet-full", text: full }) : null);
+        el("div", { class: "small tabs", "data-tabs": kinds.join(","), text: tabs }),
+        full ? el("div", { class: "error-text sheet-full", text: full }) : null,
+        shared ? el("div", { class: "small identity", "data-identity": a.google_identity, text: shared }) : null);
       const ls = time(a.last_success_at);
       const fresh = ls != null && now - ls < 26 * 3600e3;
       const lastText = ls == null ? t("badge.never") : `${clock(ls)} (${ago(ls, now)})`;
@@ -485,7 +496,7 @@ function renderAccounts() {
       setCell(last, lastText + (a.last_error || ""),
         el("span", { class: "badge " + cls, text: t("badge." + cls) }),
         " ", ls == null ? "" : lastText,
-        a.last_error ? el("div", { class: "error-text", text: a.last_error }) : null);
+        a.last_error ? el("div", { class: "error-text", title: a.last_error, text: message(a.last_error_code, null, a.last_error) }) : null);
       const through = state.lastGood.get(a.id);
       setCell(data, through || "", through ? t("data.through", { day: through }) : "–");
       const [when, detail] = nextRefreshText(a, now);
@@ -545,8 +556,11 @@ function renderSyncs() {
       const p = s.progress || {};
       setCell(prog, JSON.stringify(p) + s.status, ...progressCell(s));
       const tt = timingsText(s);
-      const errText = s.error ? `${s.error.kind}: ${s.error.message}` : "";
-      setCell(tim, tt + errText, el("div", { class: "small", text: tt }), errText ? el("div", { class: "error-text", text: errText }) : null);
+      // In English the kind and Naver's or Google's own words; in another language the kind's
+      // sentence, the words kept in the tooltip.
+      const errText = !s.error ? "" : lang() === "en" ? `${s.error.kind}: ${s.error.message}` : message(s.error.code, null, s.error.message);
+      setCell(tim, tt + errText, el("div", { class: "small", text: tt }),
+        errText ? el("div", { class: "error-text", title: s.error.message, text: errText }) : null);
       setCell(act, actionsSig(s), ...syncActions(s));
     });
 }
@@ -602,6 +616,7 @@ function renderScheduler() {
   $("sched-summary").textContent = sc.schedule
     ? t("sched.summary", { schedule: sc.schedule, tz: sc.timezone, next: next.length ? `${minute(next[0])} (${until(next[0], now)})` : "–" })
     : t("sched.off");
+  renderMorning(sc.morning, now);
   const runs = sc.last_runs || [];
   $("runs-empty").hidden = runs.length > 0;
   $("runs-table").tBodies[0].replaceChildren(...runs.map((r) => {
@@ -610,9 +625,38 @@ function renderScheduler() {
     key.append(el("code", { text: r.key }));
     started.append(clock(r.started_at));
     finished.append(r.finished_at ? clock(r.finished_at) : t("sched.running"));
-    outcome.append(r.outcome || "–");
+    outcome.append(r.outcome ? el("span", { title: r.outcome, text: message(r.outcome_code, r.outcome_params, r.outcome) }) : "–");
     return tr;
   }));
+}
+
+/** renderMorning shows the progress of the day's scheduled syncs and when they should be done. */
+function renderMorning(m, now) {
+  const bar = $("morning-bar");
+  if (!m || !m.planned) {
+    bar.hidden = true;
+    $("morning-text").textContent = t("morning.none");
+    return;
+  }
+  bar.hidden = false;
+  bar.max = m.planned;
+  bar.value = m.done + m.failed + m.canceled;
+  const parts = [t("morning.progress", { done: num(m.done), planned: num(m.planned), failed: num(m.failed), remaining: num(m.remaining) })];
+  const end = time(m.expected_end);
+  if (m.remaining === 0) parts.push(t("morning.finished"));
+  else if (end) parts.push(t("morning.expected", { at: minute(end), in: until(end, now) }));
+  else parts.push(t("morning.estimating"));
+  $("morning-text").textContent = parts.join(" ");
+}
+
+/** actorText names an audit entry's actor in the current language: "operator token 3f9a1c2b",
+ * the service itself ("naversync"), or anyone when authentication is off. */
+function actorText(actor) {
+  const m = /^(viewer|operator|admin) token ([0-9a-f]+)$/.exec(actor || "");
+  if (m) return t("actor.token", { role: t("actor." + m[1]), fp: m[2] });
+  if (actor === "naversync") return t("actor.service");
+  if (actor === "anonymous (authentication off)") return t("actor.anonymous");
+  return actor || "";
 }
 
 function renderAudit() {
@@ -623,11 +667,11 @@ function renderAudit() {
       tr.dataset.action = e.action;
       const [when, who, what, acc, fields, detail] = tr.cells;
       setCell(when, e.at, clock(e.at));
-      setCell(who, e.actor, el("code", { text: e.actor }));
+      setCell(who, e.actor, el("code", { title: e.actor, text: actorText(e.actor) }));
       setCell(what, e.action, t("audit." + e.action), e.sync_id ? el("div", { class: "small" }, el("a", { href: "#sync/" + e.sync_id, text: short(e.sync_id) })) : null);
       setCell(acc, e.account_id || "", e.account_id ? accountName(e.account_id) : "–");
-      setCell(fields, (e.fields || []).join(","), ...(e.fields || []).map((f) => el("code", { class: "chip", text: f })));
-      setCell(detail, e.detail || "", el("span", { class: "small", text: e.detail || "" }));
+      setCell(fields, (e.fields || []).join(","), ...(e.fields || []).map((f) => el("code", { class: "chip", title: f, text: fieldName(f) })));
+      setCell(detail, e.detail || "", el("span", { class: "small", title: e.detail || null, text: message(e.detail_code, e.detail_params, e.detail || "") }));
     });
 }
 
@@ -764,9 +808,11 @@ $("lang-switch").addEventListener("click", () => {
   // Rows carry their column names for phone widths: rebuild them in the new language.
   for (const id of ["accounts-table", "syncs-table", "audit-table"]) $(id).tBodies[0].replaceChildren();
   if (state.info) renderAll();
+  renderNotify();
   route();
 });
 
 translatePage();
 initAccountForms(ctx);
+initNotify(ctx);
 boot();

@@ -6,7 +6,7 @@ export function duration(ms) {
   if (ms == null || !isFinite(ms)) return "–";
   const ko = lang() === "ko";
   ms = Math.max(0, ms);
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 1000) return ko ? `${Math.round(ms)}밀리초` : `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 60) return ko ? `${s.toFixed(1)}초` : `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);

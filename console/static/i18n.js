@@ -3,6 +3,8 @@
 // localStorage. Static text carries data-i18n="key" (and data-i18n-aria-label, -placeholder,
 // -title for attributes); dynamic text calls t(key, {params}).
 
+import { messages } from "./messages.js";
+
 const storeKey = "naversync.lang";
 
 const en = {
@@ -26,6 +28,7 @@ const en = {
   "auth.refused": "The token was refused (401 Unauthorized). Check it and enter it again.",
   "info.version": "version {v}",
   "info.share": "share sheets with {email}",
+  "info.identities": "{n} Google identities: {list}",
   "info.served": "Naver serves {from} to {to}",
   "role.viewer": "Read only: this token is a viewer's; it cannot change anything.",
   "role.operator": "Operator",
@@ -159,6 +162,12 @@ const en = {
   "sched.noRuns": "No refresh has run yet.",
   "sched.queued": "Refresh queued {n} syncs.",
   "sched.running": "running",
+  "morning.title": "Today's refresh",
+  "morning.none": "No scheduled sync has been queued today yet.",
+  "morning.progress": "{done} of {planned} syncs done, {failed} failed, {remaining} to go.",
+  "morning.finished": "All finished.",
+  "morning.expected": "Expected end {at} ({in}), at the pace so far.",
+  "morning.estimating": "The expected end is shown once the first sync has finished.",
 
   "audit.title": "Audit log",
   "audit.hint": "Every account change and every sync request: who, when, which fields. Secret values are never recorded.",
@@ -171,6 +180,12 @@ const en = {
   "audit.sync.cancel": "sync canceled",
   "audit.sync.retry": "sync retried",
   "audit.refresh.run": "refresh run",
+  "actor.token": "{role} token {fp}",
+  "actor.viewer": "viewer",
+  "actor.operator": "operator",
+  "actor.admin": "admin",
+  "actor.service": "naversync",
+  "actor.anonymous": "anonymous (authentication off)",
 
   "sp.back": "← All syncs",
   "sp.title": "Sync {id} · {account}",
@@ -245,6 +260,13 @@ const en = {
   "af.sheetNotFound": "Google knows no spreadsheet with this id: copy the address again from the browser.",
   "af.tabNew": "The tab “{tab}” will be created.",
   "af.tabOurs": "The tab “{tab}” holds naversync's table.",
+  "af.identity": "Share the spreadsheet with (as an editor)",
+  "af.identityOption": "{email} · accounts: {n}",
+  "af.identityHint": "The Google service account that writes this sheet. Share the spreadsheet with this address as an editor; choosing another moves the account.",
+  "af.identityOne": "The Google service account that writes this sheet: share the spreadsheet with this address as an editor.",
+  "af.identityMove": "Moving the account: share the spreadsheet with {email} as an editor, then save. From now on syncs write with this address.",
+  "af.moved": "{name} now writes with {email}: the spreadsheet must stay shared with this address as an editor.",
+  "sheet.identity": "shared with {email}",
   "af.copy": "Copy",
   "af.copied": "Copied",
   "af.copyLabel": "Copy the e-mail address",
@@ -254,7 +276,11 @@ const en = {
   "level.adgroup": "ad group",
   "level.keyword": "keyword",
   "af.language": "Sheet language",
+  "af.languageEn": "English",
+  "af.languageKo": "한국어 (Korean)",
   "af.languageHint": "Headers and labels of the sheet; a change rewrites the table at the next sync.",
+  "af.history": "Days kept in the tab",
+  "af.historyHint": "The last days up to yesterday, 1 to 365 (what Naver serves). Lowering it removes older days at the next sync; raising it fetches the added days.",
   "af.refresh": "Scheduled refresh",
   "af.refreshSchedule": "On the service's schedule",
   "af.refreshScheduleAt": "On the service's schedule ({schedule})",
@@ -271,6 +297,18 @@ const en = {
   "af.accessConfirmBox": "Save anyway: I will share it before the first sync",
   "af.nothing": "Nothing changed.",
   "af.fix": "Some fields need a change: see the messages beside them.",
+  "af.tabs": "Tabs of the sheet",
+  "af.tabsHint": "Each tab chosen is a tab of its own in the spreadsheet, written at every sync.",
+  "af.tabPerformanceHint": "Impressions, clicks, cost and conversions per campaign, ad group or keyword and device (Naver's AD and AD_CONVERSION reports). Its tab is the Tab above.",
+  "af.tabSearchTermsHint": "What people searched for when a Powerlink ad showed, per ad group and match type (Naver's EXPKEYWORD report: search media only, so its sums differ from the performance tab's).",
+  "af.tabShoppingTermsHint": "What people searched for when a shopping ad showed, with its conversions (Naver's SHOPPINGKEYWORD_DETAIL report, 180 days; conversions only for the last 45 days).",
+  "af.tabTitle": "Its tab",
+  "tab.performance": "Performance",
+  "tab.search_terms": "Search terms",
+  "tab.shopping_terms": "Shopping search terms",
+  "sheet.tabs": "tabs: {tabs}",
+  "del.sheets": "The tabs {tabs} of its spreadsheet are left as they are, with the data they hold: delete them in Google Sheets if they are no longer needed.",
+  "report.not_served": "not served",
 
   "del.title": "Delete {name}?",
   "del.syncs": "Its queued syncs are canceled; a sync already running finishes.",
@@ -295,6 +333,52 @@ const en = {
   "in.min": "in {n} min",
   "in.h": "in {n} h",
   "in.now": "now",
+  // Notifications (notify.js).
+  "nav.notifications": "Notifications",
+  "notify.title": "Notifications",
+  "notify.hint": "Slack, Google Chat or any webhook is told when a sync fails for good, an account is stale, and when it recovers. Webhook addresses are secrets: only their host is shown.",
+  "notify.add": "Add webhook",
+  "notify.empty": "No webhook yet.",
+  "notify.col.name": "Name",
+  "notify.col.kind": "Kind",
+  "notify.col.host": "Host",
+  "notify.col.events": "Events",
+  "notify.col.enabled": "On",
+  "notify.on": "on",
+  "notify.off": "off",
+  "notify.test": "Send test message",
+  "notify.testing": "Sending…",
+  "notify.testOK": "Delivered.",
+  "notify.testFailed": "Not delivered: {why}",
+  "notify.edit": "Edit",
+  "notify.delete": "Delete",
+  "notify.confirmDelete": "Delete the webhook “{name}”? Messages not yet sent to it are dropped.",
+  "notify.addTitle": "Add webhook",
+  "notify.editTitle": "Edit webhook “{name}”",
+  "notify.name": "Name",
+  "notify.kind": "Kind",
+  "notify.kind.slack": "Slack",
+  "notify.kind.google_chat": "Google Chat",
+  "notify.kind.generic": "Generic JSON",
+  "notify.url": "Webhook URL",
+  "notify.urlHint": "The incoming webhook address from Slack or Google Chat. It is stored encrypted and never shown again.",
+  "notify.urlKept": "Kept as it is ({host}) unless you type a new one.",
+  "notify.events": "Events",
+  "notify.event.sync_failed": "A sync failed for good",
+  "notify.event.credentials_refused": "Naver refused the credentials",
+  "notify.event.sheet_access_lost": "Sheet access lost",
+  "notify.event.stale": "Data not refreshed by the set time",
+  "notify.event.naver_jobs_wait": "Waiting long for Naver's report jobs",
+  "notify.event.recovered": "Recovered",
+  "notify.event.test": "Test message",
+  "notify.enabled": "Enabled",
+  "notify.saved": "Webhook saved.",
+  "audit.webhook.create": "webhook added",
+  "audit.webhook.update": "webhook changed",
+  "audit.webhook.delete": "webhook deleted",
+  "audit.webhook.test": "test message sent",
+  "audit.notify.delivered": "notification delivered",
+  "audit.notify.failed": "notification failed",
 };
 
 const ko = {
@@ -318,6 +402,7 @@ const ko = {
   "auth.refused": "토큰이 거부되었습니다(401 Unauthorized). 확인 후 다시 입력하세요.",
   "info.version": "버전 {v}",
   "info.share": "시트 공유 대상: {email}",
+  "info.identities": "Google 계정 {n}개: {list}",
   "info.served": "네이버 제공 기간 {from} ~ {to}",
   "role.viewer": "읽기 전용: 조회자 토큰이라 아무것도 변경할 수 없습니다.",
   "role.operator": "운영자",
@@ -451,6 +536,12 @@ const ko = {
   "sched.noRuns": "아직 실행된 새로고침이 없습니다.",
   "sched.queued": "새로고침으로 동기화 {n}건을 대기열에 넣었습니다.",
   "sched.running": "실행 중",
+  "morning.title": "오늘의 새로고침",
+  "morning.none": "오늘은 아직 대기열에 들어간 예약 동기화가 없습니다.",
+  "morning.progress": "동기화 {planned}건 중 {done}건 완료, {failed}건 실패, {remaining}건 남음.",
+  "morning.finished": "모두 끝났습니다.",
+  "morning.expected": "지금까지의 속도로 {at}({in})에 끝날 예정입니다.",
+  "morning.estimating": "첫 동기화가 끝나면 예상 종료 시각을 보여 줍니다.",
 
   "audit.title": "변경 기록",
   "audit.hint": "모든 계정 변경과 동기화 요청: 누가, 언제, 어떤 항목을. 비밀 값은 기록하지 않습니다.",
@@ -463,6 +554,12 @@ const ko = {
   "audit.sync.cancel": "동기화 취소",
   "audit.sync.retry": "동기화 재시도",
   "audit.refresh.run": "새로고침 실행",
+  "actor.token": "{role} 토큰 {fp}",
+  "actor.viewer": "조회자",
+  "actor.operator": "운영자",
+  "actor.admin": "관리자",
+  "actor.service": "naversync",
+  "actor.anonymous": "누구나(인증 꺼짐)",
 
   "sp.back": "← 전체 동기화",
   "sp.title": "동기화 {id} · {account}",
@@ -491,7 +588,7 @@ const ko = {
   "report.missing": "없음",
   "report.recheck": "다시 요청",
   "err.title": "무슨 일이 있었나요",
-  "err.auth": "네이버가 계정의 인증 정보(API 키, 비밀 키 또는 고객 ID)를 거부했습니다.",
+  "err.auth": "네이버가 계정의 인증 정보(API 키, 비밀키 또는 고객 ID)를 거부했습니다.",
   "err.authFix": "계정 인증 정보 고치기",
   "err.notShared": "스프레드시트가 서비스 계정과 공유되어 있지 않습니다. 이 주소에 편집자로 공유한 뒤 재시도하세요:",
   "err.consent": "“{tab}” 탭에 naversync가 쓰지 않은 데이터가 있어 아무것도 쓰지 않았습니다. 보고서 표로 바꿀까요? (또는 계정에 다른 탭을 지정하세요.)",
@@ -504,7 +601,7 @@ const ko = {
   "err.retryAt": "{t}({in})에 자동으로 다시 시도합니다.",
   "err.quota": "할당량을 다 썼습니다(Google 스프레드시트는 분당 쓰기 60회, 네이버는 고객별 호출 수를 제한합니다).",
   "err.other": "동기화가 실패했습니다:",
-  "err.detail": "자세히: {kind}: {message}",
+  "err.detail": "자세히: {message}",
 
   "af.add": "계정 추가",
   "af.edit": "{name} 수정",
@@ -512,10 +609,10 @@ const ko = {
   "af.name": "이름",
   "af.customer": "네이버 고객 ID",
   "af.customerHint": "숫자; 네이버 검색광고 시스템 오른쪽 위에 표시됩니다.",
-  "af.apiKey": "API 키(액세스 라이선스)",
-  "af.secretKey": "비밀 키",
+  "af.apiKey": "API 키(액세스라이선스)",
+  "af.secretKey": "비밀키",
   "af.secretNew": "네이버 검색광고 시스템의 도구 > API 사용 관리에서 복사하세요. 암호화해 저장하며 다시 보여 주지 않습니다.",
-  "af.secretKeep": "비워 두면 저장된 비밀 키를 유지합니다(비밀 키는 표시되지 않습니다).",
+  "af.secretKeep": "비워 두면 저장된 비밀키를 유지합니다(비밀키는 표시되지 않습니다).",
   "af.checkCredentials": "인증 정보 확인",
   "af.credOK": "✓ 네이버가 이 인증 정보를 받아들입니다.",
   "af.credRefused": "네이버가 인증 정보를 거부했습니다. 표시된 항목을 확인하세요.",
@@ -537,6 +634,13 @@ const ko = {
   "af.sheetNotFound": "이 ID의 스프레드시트가 Google에 없습니다. 브라우저에서 주소를 다시 복사하세요.",
   "af.tabNew": "“{tab}” 탭을 새로 만듭니다.",
   "af.tabOurs": "“{tab}” 탭에는 naversync의 표가 있습니다.",
+  "af.identity": "스프레드시트 공유 대상 (편집자)",
+  "af.identityOption": "{email} · 계정 {n}개",
+  "af.identityHint": "이 시트를 쓰는 Google 서비스 계정입니다. 스프레드시트를 이 주소에 편집자로 공유하세요. 다른 주소를 고르면 계정이 옮겨집니다.",
+  "af.identityOne": "이 시트를 쓰는 Google 서비스 계정입니다. 스프레드시트를 이 주소에 편집자로 공유하세요.",
+  "af.identityMove": "계정을 옮깁니다. 스프레드시트를 {email}에 편집자로 공유한 뒤 저장하세요. 이후 동기화는 이 주소로 씁니다.",
+  "af.moved": "{name} 계정은 이제 {email}(으)로 씁니다. 스프레드시트가 이 주소에 편집자로 공유되어 있어야 합니다.",
+  "sheet.identity": "공유 대상 {email}",
   "af.copy": "복사",
   "af.copied": "복사됨",
   "af.copyLabel": "이메일 주소 복사",
@@ -546,7 +650,11 @@ const ko = {
   "level.adgroup": "광고그룹",
   "level.keyword": "키워드",
   "af.language": "시트 언어",
+  "af.languageEn": "영어",
+  "af.languageKo": "한국어",
   "af.languageHint": "시트의 머리글과 표시 문구; 바꾸면 다음 동기화 때 표를 다시 씁니다.",
+  "af.history": "탭에 보관할 일수",
+  "af.historyHint": "어제까지의 최근 일수, 1~365일(네이버가 제공하는 기간). 줄이면 다음 동기화 때 오래된 날이 지워지고, 늘리면 늘어난 날을 가져옵니다.",
   "af.refresh": "예약 새로고침",
   "af.refreshSchedule": "서비스 일정에 따라",
   "af.refreshScheduleAt": "서비스 일정에 따라 ({schedule})",
@@ -563,10 +671,22 @@ const ko = {
   "af.accessConfirmBox": "그래도 저장: 첫 동기화 전에 공유하겠습니다",
   "af.nothing": "바뀐 것이 없습니다.",
   "af.fix": "고쳐야 할 항목이 있습니다. 항목 옆 안내를 보세요.",
+  "af.tabs": "시트의 탭",
+  "af.tabsHint": "고른 탭마다 스프레드시트에 탭이 하나씩 생기며, 동기화 때마다 씁니다.",
+  "af.tabPerformanceHint": "캠페인, 광고그룹 또는 키워드와 기기별 노출수, 클릭수, 비용, 전환(네이버 AD, AD_CONVERSION 보고서). 탭 이름은 위의 탭 항목입니다.",
+  "af.tabSearchTermsHint": "파워링크 광고가 노출된 검색어를 광고그룹과 일치 유형별로 보여 줍니다(네이버 EXPKEYWORD 보고서: 검색 매체만 포함하므로 합계가 성과 탭과 다릅니다).",
+  "af.tabShoppingTermsHint": "쇼핑검색 광고가 노출된 검색어와 그 전환을 보여 줍니다(네이버 SHOPPINGKEYWORD_DETAIL 보고서, 180일; 전환은 최근 45일만).",
+  "af.tabTitle": "탭 이름",
+  "tab.performance": "성과",
+  "tab.search_terms": "검색어",
+  "tab.shopping_terms": "쇼핑 검색어",
+  "sheet.tabs": "탭: {tabs}",
+  "del.sheets": "스프레드시트의 {tabs} 탭과 그 데이터는 그대로 남습니다. 필요 없으면 Google 스프레드시트에서 지우세요.",
+  "report.not_served": "제공 기간 밖",
 
   "del.title": "{name} 계정을 삭제할까요?",
   "del.syncs": "대기 중인 동기화는 취소되고, 이미 실행 중인 동기화는 끝까지 진행됩니다.",
-  "del.secret": "비밀 키는 데이터베이스에서 지워지며, 삭제 사실은 변경 기록에 남습니다.",
+  "del.secret": "비밀키는 데이터베이스에서 지워지며, 삭제 사실은 변경 기록에 남습니다.",
   "del.sheet": "스프레드시트의 “{tab}” 탭과 그 데이터는 그대로 남습니다. 필요 없으면 Google 스프레드시트에서 지우세요.",
   "del.files": "고객 {customer}에 대해 내려받은 보고서는 저장된 채로 남습니다(같은 고객 ID의 다른 계정이 다시 씁니다).",
   "del.confirm": "계정 삭제",
@@ -587,6 +707,52 @@ const ko = {
   "in.min": "{n}분 후",
   "in.h": "{n}시간 후",
   "in.now": "곧",
+  // 알림 (notify.js).
+  "nav.notifications": "알림",
+  "notify.title": "알림",
+  "notify.hint": "동기화가 최종 실패하거나 데이터가 최신이 아닐 때, 그리고 복구되었을 때 Slack, Google Chat 또는 웹훅으로 알립니다. 웹훅 주소는 비밀 정보라서 호스트만 표시합니다.",
+  "notify.add": "웹훅 추가",
+  "notify.empty": "아직 웹훅이 없습니다.",
+  "notify.col.name": "이름",
+  "notify.col.kind": "종류",
+  "notify.col.host": "호스트",
+  "notify.col.events": "이벤트",
+  "notify.col.enabled": "사용",
+  "notify.on": "사용",
+  "notify.off": "사용 안 함",
+  "notify.test": "테스트 메시지 보내기",
+  "notify.testing": "보내는 중…",
+  "notify.testOK": "전달되었습니다.",
+  "notify.testFailed": "전달되지 않았습니다: {why}",
+  "notify.edit": "수정",
+  "notify.delete": "삭제",
+  "notify.confirmDelete": "웹훅 “{name}”을(를) 삭제할까요? 아직 보내지 않은 메시지는 버려집니다.",
+  "notify.addTitle": "웹훅 추가",
+  "notify.editTitle": "웹훅 “{name}” 수정",
+  "notify.name": "이름",
+  "notify.kind": "종류",
+  "notify.kind.slack": "Slack",
+  "notify.kind.google_chat": "Google Chat",
+  "notify.kind.generic": "일반 JSON",
+  "notify.url": "웹훅 주소",
+  "notify.urlHint": "Slack 또는 Google Chat의 수신 웹훅 주소입니다. 암호화해 저장하며 다시 표시하지 않습니다.",
+  "notify.urlKept": "새 주소를 입력하지 않으면 그대로 유지합니다 ({host}).",
+  "notify.events": "이벤트",
+  "notify.event.sync_failed": "동기화 최종 실패",
+  "notify.event.credentials_refused": "네이버가 인증 정보를 거부함",
+  "notify.event.sheet_access_lost": "시트 접근 권한 없음",
+  "notify.event.stale": "정한 시각까지 데이터 미갱신",
+  "notify.event.naver_jobs_wait": "네이버 보고서 작업 자리 장시간 대기",
+  "notify.event.recovered": "복구",
+  "notify.event.test": "테스트 메시지",
+  "notify.enabled": "사용",
+  "notify.saved": "웹훅을 저장했습니다.",
+  "audit.webhook.create": "웹훅 추가",
+  "audit.webhook.update": "웹훅 변경",
+  "audit.webhook.delete": "웹훅 삭제",
+  "audit.webhook.test": "테스트 메시지 전송",
+  "audit.notify.delivered": "알림 전달",
+  "audit.notify.failed": "알림 실패",
 };
 
 const dictionaries = { en, ko };
@@ -636,6 +802,97 @@ export function t(key, params) {
     s = s.replace(/\{(\w+)\}/g, (m, p) => (params[p] != null ? String(params[p]) : m));
   }
   return s;
+}
+
+/**
+ * message says a sentence the server sent by its code (service.MessageCode) in the current
+ * language, with params filled in: text, the server's English, in English (exactly as sent) and
+ * for a code the catalogue does not know.
+ */
+export function message(code, params, text) {
+  if (current === "en" && text) return text;
+  const s = code ? (messages[current] || {})[code] ?? messages.en[code] : undefined;
+  if (s == null) return text || "";
+  const p = { ...(params || {}) };
+  if (p.fields) p.fields = String(p.fields).split(/,\s*/).map(fieldName).join(", ");
+  if (code === "problem.webhook_failed" || code.startsWith("audit.webhook_") || code.startsWith("audit.notify_")) {
+    // A webhook's kind and events by their names, its failure by its code (webhook_error.*).
+    const named = (prefix, v) => (has(prefix + v) ? t(prefix + v) : v);
+    if (p.kind) p.kind = named("notify.kind.", p.kind);
+    if (p.event) p.event = named("notify.event.", p.event);
+    if (p.events) p.events = list(p.events).map((e) => named("notify.event.", e)).join(", ");
+    if (p.error_code) p.error = message(p.error_code, params, p.error);
+  }
+  if (code.startsWith("field.tab")) {
+    // The kinds of tab by their names (search_terms: "Search terms").
+    for (const k of ["kind", "other"]) if (p[k]) p[k] = tabName(p[k]);
+    for (const k of ["kinds", "tabs"]) if (p[k]) p[k] = list(p[k]).map(tabName).join(", ");
+  }
+  if (code === "audit.account_update") {
+    // Each change with its values ("field: before → after"); an entry without them, its fields.
+    p.changes = p.changes ? list(p.changes).map((c) => change(c, params)).join("; ") : p.fields || "";
+    p.warnings = p.warnings ? changeText("warnings", { warnings: list(p.warnings).map((w) => message(w, params, "")).join("; ") }) : "";
+  }
+  return fill(s, p);
+}
+
+/** fill puts params into the {names} of s (a name without a value stays as it is). */
+function fill(s, p) {
+  return s.replace(/\{(\w+)\}/g, (m, k) => (p[k] != null ? String(p[k]) : m));
+}
+
+/** list splits a parameter that lists codes or fields ("name, sheet_tab"). */
+function list(v) {
+  return String(v).split(/,\s*/).filter(Boolean);
+}
+
+/** changeText is a part of an account update's detail in the current language (messages.changes). */
+function changeText(key, params) {
+  const s = (messages.changes[current] || {})[key] ?? messages.changes.en[key];
+  return s == null ? "" : fill(s, params || {});
+}
+
+/**
+ * change says one change of an account update: the field with its value before and after
+ * (<c>_from, <c>_to in the entry's params), or that a credential changed (never its value).
+ */
+function change(c, params) {
+  const from = params[c + "_from"];
+  const to = params[c + "_to"];
+  if (from == null || to == null) return changeText(c) || fieldName(c);
+  return changeText("change", { field: fieldName(c), from: changeValue(c, from), to: changeValue(c, to) });
+}
+
+/** changeValue says a value of an account update as data (a name, an id) or from its code. */
+function changeValue(c, v) {
+  switch (c) {
+    case "name":
+    case "sheet_tab":
+      return changeText("quoted", { value: v });
+    case "refresh":
+      return v === "off" || v === "schedule" ? changeText("refresh." + v) : changeText("refresh.at", { time: v });
+    case "level":
+    case "sheet_language":
+      return changeText(c + "." + v) || v;
+    case "history_days":
+      return v === "0" ? changeText("history_days.served") : changeText("history_days.days", { days: v });
+    case "tabs":
+      return list(v).map(tabName).join(", ");
+    case "tab_titles":
+      // Kind "title" pairs: each kind by its name.
+      return v.replace(/(^|, )([a-z_]+) "/g, (m, sep, k) => `${sep}${tabName(k)} "`);
+  }
+  return v;
+}
+
+/** tabName is the name of a kind of tab (search_terms: "Search terms"), or the kind itself. */
+export function tabName(kind) {
+  return has("tab." + kind) ? t("tab." + kind) : kind;
+}
+
+/** fieldName is the name of an API field (customer_id, secret_key, ...) in the current language. */
+export function fieldName(f) {
+  return (messages.fields[current] || {})[f] ?? f;
 }
 
 /** has reports whether key has a text (for values such as statuses that may be new). */

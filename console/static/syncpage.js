@@ -1,11 +1,11 @@
 // A sync's own page (#sync/<id>): its summary, live; what went wrong and what to do about it;
 // cancel and retry; a link that opens the sheet at its tab; its timeline; and each day of its
-// range with its state and why (GET /syncs/{id}/days).
+// range with its state and why (GET /syncs/{id}/days), its reports grouped by the tab they feed.
 import { ApiError, request, follow, now as serverNow } from "./api.js";
 import { clock, until, time, short, num, el, sheetURL } from "./format.js";
 import { render as renderTimeline } from "./timeline.js";
-import { t, lang } from "./i18n.js";
-import { emailBox } from "./accounts.js";
+import { t, lang, message, has, tabName } from "./i18n.js";
+import { emailBox, tabKinds, tabTitle } from "./accounts.js";
 
 const $ = (id) => document.getElementById(id);
 const terminal = new Set(["succeeded", "failed", "canceled"]);
@@ -166,7 +166,7 @@ function renderProblem(s) {
       fixBtn = fix("err.authFix");
       break;
     case "not_shared":
-      parts.push(el("p", { text: t("err.notShared") }), emailBox((ctx.info() || {}).service_account_email || ""));
+      parts.push(el("p", { text: t("err.notShared") }), emailBox((page.account || {}).google_identity || (ctx.info() || {}).service_account_email || ""));
       break;
     case "spreadsheet_not_found":
       parts.push(el("p", { text: t("err.notFound") }));
@@ -199,7 +199,9 @@ function renderProblem(s) {
     fixBtn.addEventListener("click", () => ctx.editAccount(s.account_id));
     parts.push(fixBtn);
   }
-  parts.push(el("p", { class: "small error-text", text: t("err.detail", { kind: e.kind, message: e.message }) }));
+  // Naver's or Google's own words are English: in another language they stay in the tooltip.
+  const said = lang() === "en" ? e.message : message(e.code, null, e.message);
+  parts.push(el("p", { class: "small error-text", title: e.message, text: t("err.detail", { kind: e.kind, message: said }) }));
   box.dataset.kind = e.kind;
   box.replaceChildren(...parts);
   box.hidden = false;
@@ -227,18 +229,44 @@ async function consent(s, btn) {
   }
 }
 
+/** reportLine says one report of a day: its state, and why when Naver does not serve it that day. */
+function reportLine(r) {
+  const why = r.state === "not_served" ? message(r.code, r.params, r.reason || "") : "";
+  return el("div", { class: `small report-${r.state}`, "data-report": r.report_type, "data-state": r.state },
+    el("code", { text: r.report_type }), " ", has("report." + r.state) ? t("report." + r.state) : r.state,
+    r.recheck ? ` · ${t("report.recheck")}` : "", r.fetched_at ? ` · ${clock(r.fetched_at)}` : "", why ? ` · ${why}` : "");
+}
+
+/**
+ * dayReports shows a day's reports under each tab they feed (a report's `tabs`), in the order a
+ * sync writes the tabs; a report feeding two tabs is shown under both. Reports without `tabs`
+ * (an older service) are listed as they come.
+ */
+function dayReports(d) {
+  if (!d.reports.some((r) => Array.isArray(r.tabs))) return d.reports.map(reportLine);
+  const kinds = [...new Set(d.reports.flatMap((r) => r.tabs || []))];
+  kinds.sort((x, y) => rank(x) - rank(y));
+  const a = page.account;
+  return kinds.map((k) => el("div", { class: "day-tab", "data-tab": k },
+    el("div", { class: "small day-tab-name", text: tabName(k) + (a ? ` “${tabTitle(a, k)}”` : "") }),
+    ...d.reports.filter((r) => (r.tabs || []).includes(k)).map(reportLine)));
+}
+
+/** rank orders tab kinds as a sync writes them; kinds this page does not know go last. */
+function rank(kind) {
+  const i = tabKinds.indexOf(kind);
+  return i < 0 ? tabKinds.length : i;
+}
+
 function renderDays(days) {
   const tbody = $("sp-days").tBodies[0];
   tbody.replaceChildren(...days.map((d) => {
     const tr = el("tr", { "data-day": d.day, "data-state": d.state });
-    const reports = d.reports.map((r) => el("div", { class: "small" },
-      el("code", { text: r.report_type }), " ", t("report." + r.state), r.recheck ? ` · ${t("report.recheck")}` : "",
-      r.fetched_at ? ` · ${clock(r.fetched_at)}` : ""));
     tr.append(
       el("td", { "data-label": t("sp.day") }, el("span", { class: "nw", text: d.day })),
       el("td", { "data-label": t("sp.state") }, el("span", { class: `badge day-${d.state}`, text: t("day." + d.state) })),
-      el("td", { "data-label": t("sp.why"), class: "small" }, d.reason || ""),
-      el("td", { "data-label": t("sp.reports") }, ...reports));
+      el("td", { "data-label": t("sp.why"), class: "small" }, message(d.code, d.params, d.reason || "")),
+      el("td", { "data-label": t("sp.reports") }, ...dayReports(d)));
     return tr;
   }));
   $("sync-page").dataset.days = String(days.length);

@@ -28,6 +28,12 @@
 // key whose token_uri points at the server works end to end), the
 // X-Sheetstest-Caller header, or Options.Caller.
 //
+// Options.Quota enforces Google's per-minute request quota, reads and writes
+// apart, per caller and per project (the e-mail's project), over a rolling
+// window: over it, 429 RESOURCE_EXHAUSTED with Google's message and a
+// Retry-After header. QuotaUsage counts requests, 429s and the most requests
+// in any window, per caller and per project, with or without a quota.
+//
 // A batchUpdate costs what it carries and touches, not the spreadsheet's
 // size: cell rows are decoded by a fast path (falling back to strict
 // decoding with the sheets/v4 types for anything unusual), and the

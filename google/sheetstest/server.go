@@ -33,6 +33,9 @@ type Options struct {
 	// Caller is the e-mail assumed for requests without a token or
 	// CallerHeader; default DefaultCaller.
 	Caller string
+	// Quota is Google's per-minute request quota, per caller and per project; the zero value
+	// enforces none (see Quota). Server.QuotaUsage reports what was sent either way.
+	Quota Quota
 }
 
 // Server is the stand-in Sheets API. It is an http.Handler serving
@@ -55,6 +58,7 @@ type Server struct {
 	// gzip.
 	sentRaw, sentWire int64
 	tokenSerial       int
+	quota             *quotaState
 }
 
 type injected struct {
@@ -70,6 +74,7 @@ func NewServer(opts Options) *Server {
 		caller:   opts.Caller,
 		books:    map[string]*spreadsheet{},
 		tokens:   map[string]string{},
+		quota:    newQuotaState(opts.Quota),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -112,14 +117,20 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 		s.requests++
 		id := r.PathValue("id")
 		isBatch := id == ""
+		handle := h
 		if isBatch {
 			var verb string
 			id, verb, _ = strings.Cut(r.PathValue("idverb"), ":")
-			if verb != "batchUpdate" {
+			switch verb {
+			case "batchUpdate":
+				s.batchCalls++
+			case "getByDataFilter": // a read, served by handleGetByDataFilter
+				isBatch = false
+				handle = s.handleGetByDataFilter
+			default:
 				writeError(w, http.StatusNotFound, "NOT_FOUND", "Method not found.")
 				return
 			}
-			s.batchCalls++
 		}
 		if len(s.inject) > 0 {
 			e := s.inject[0]
@@ -142,12 +153,17 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 				"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
 			return
 		}
+		who = strings.ToLower(who)
+		if d := s.quota.admit(who, requestKind(r)); d != nil {
+			writeQuotaError(w, d)
+			return
+		}
 		book := s.books[id]
 		if book == nil {
 			writeError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.")
 			return
 		}
-		if who = strings.ToLower(who); !book.shared[who] && (isBatch || !book.readers[who]) {
+		if !book.shared[who] && (isBatch || !book.readers[who]) {
 			writeError(w, http.StatusForbidden, "PERMISSION_DENIED", "The caller does not have permission")
 			return
 		}
@@ -159,7 +175,7 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			injectedBatchError(w, fault)
 			return
 		}
-		code, out := h(r, book, body)
+		code, out := handle(r, book, body)
 		if ae, isErr := out.(apiError); isErr {
 			writeError(w, code, ae.status, ae.message)
 			return

@@ -18,7 +18,13 @@
 // customer have no data (the job ends NONE); some rows have keyword id "-";
 // devices are P and M; conversion rows exist for a subset of keywords;
 // costs are decimal VAT-excluded for days up to 2026-03-29 and integer
-// VAT-included from 2026-03-30. All master entities were registered on
+// VAT-included from 2026-03-30. The search term reports derive from the
+// same rows: EXPKEYWORD's match types are 0, 1, 2 and 5; traffic without a
+// keyword has at times an empty search term ("" or "-"); about one row in
+// four of EXPKEYWORD and SHOPPINGKEYWORD_DETAIL (and some conversion rows) is
+// split in two rows of one key. Each stat report type is served for its own
+// window (naver.ServedDays: shopping search terms 180 days, shopping
+// conversions 45), older days answering 10004. All master entities were registered on
 // 2024-01-01, so a delta master report (fromTime after that) lists only the
 // entities renamed since ([Server.Rename]), and is NONE when there are none.
 //

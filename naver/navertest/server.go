@@ -31,8 +31,10 @@ type Options struct {
 	// before that a create for yesterday answers 20007 ("not ready yet"). Naver usually needs
 	// 3–4 hours, at times until 6–10 AM. Zero: ready at midnight.
 	ReadyAfter time.Duration
-	// ServedDays is how far back stat reports are served; default 365.
-	// Today, the future and older days answer 400 code 10004.
+	// ServedDays is how far back stat reports are served; default 365. Each
+	// type is served for naver.ServedDays(type, ServedDays) days (AD 365 at
+	// most, SHOPPINGKEYWORD_DETAIL 180, SHOPPINGKEYWORD_CONVERSION_DETAIL
+	// 45). Today, the future and older days answer 400 code 10004.
 	ServedDays int
 	// MaxJobs per customer, default 100. The next stat create silently
 	// deletes the oldest stat job; a master create beyond it answers 400.

@@ -17,8 +17,11 @@ import (
 )
 
 // now is 2026-05-10 12:00 KST and advances with real time.
-func clock() func() time.Time {
-	start, epoch := time.Now(), time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC)
+func clock() func() time.Time { return clockAt(time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC)) }
+
+// clockAt starts at epoch and advances with real time.
+func clockAt(epoch time.Time) func() time.Time {
+	start := time.Now()
 	return func() time.Time { return epoch.Add(time.Since(start)) }
 }
 
@@ -36,8 +39,10 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts navertest.Options) *fixture {
 	t.Helper()
-	now := clock()
-	opts.Now = now
+	if opts.Now == nil {
+		opts.Now = clock()
+	}
+	now := opts.Now
 	sim := navertest.New(opts)
 	cred := naver.Credentials{CustomerID: "111", APIKey: "key-1", SecretKey: "secret-1"}
 	sim.AddCustomer(navertest.Customer{ID: cred.CustomerID, APIKey: cred.APIKey, SecretKey: cred.SecretKey, Seed: 7})
@@ -141,7 +146,8 @@ func TestCostVATRule(t *testing.T) {
 }
 
 func TestConversionTypesByDate(t *testing.T) {
-	f := newFixture(t, navertest.Options{InstantBuild: true, ServedDays: 1000})
+	// Within a year of 2024-07-03: AD_CONVERSION is served for 365 days.
+	f := newFixture(t, navertest.Options{InstantBuild: true, Now: clockAt(time.Date(2025, 1, 10, 3, 0, 0, 0, time.UTC))})
 	for _, tt := range []struct {
 		day   time.Time
 		codes bool

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func (w *World) Customer(id string, campaigns, adgroups, keywords int, noData ..
 // EngineOptions shape one engine; zero values are test-friendly defaults.
 type EngineOptions struct {
 	Replica                      string
-	FetchWorkers, ProcessWorkers int           // default 2 and 1
+	FetchWorkers, ProcessWorkers int           // default 2 and 1; below 0, the service's default
 	LeaseTTL                     time.Duration // default 10s
 	PollInterval                 time.Duration // default 200ms
 	ReportWindow                 int
@@ -133,8 +134,16 @@ type EngineOptions struct {
 	Scheduler *service.SchedulerConfig
 	// MaintenanceInterval and FileRetention: see service.Config; default the service's.
 	MaintenanceInterval, FileRetention time.Duration
+	// AuditRetention: see service.Config; default 0 (the whole audit log is kept).
+	AuditRetention time.Duration
+	// Notify tunes the notifications (service.Config.Notify); default the service's.
+	Notify service.NotifyConfig
 	// NoStart leaves the workers stopped; the caller starts them.
 	NoStart bool
+	// SecretKey replaces the world's key (World.Secret) for this engine, and OldSecretKeys
+	// still decrypt (service.Config's): a key rotation's engines.
+	SecretKey     []byte
+	OldSecretKeys [][]byte
 	// SheetsMaxRequestBytes caps the Sheets writer's requests (google.Config.MaxRequestBytes):
 	// small, a write goes through a staging tab. Default the writer's.
 	SheetsMaxRequestBytes int
@@ -142,6 +151,10 @@ type EngineOptions struct {
 	// days a write keeps at every write, so a figure a person typed over is found by the next
 	// sync. Default the writer's (DefaultScrubDays).
 	SheetsScrubDays int
+	// GoogleIdentities are Google identities (service-account e-mails) besides the default,
+	// sheetstest.DefaultCaller: each gets a writer built from a real service-account key whose
+	// token_uri is the stand-in's /token, so its requests are that caller's.
+	GoogleIdentities []string
 	// Log receives the engine's logs; default the test log. LogLevel defaults to info.
 	Log      io.Writer
 	LogLevel slog.Level
@@ -228,18 +241,40 @@ func (w *World) Engine(o EngineOptions) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, BackoffBase: time.Millisecond,
+	gw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, Logger: log, Now: st.Now, WritesPerMinute: 100000, ReadsPerMinute: 100000, BackoffBase: time.Millisecond,
 		ServiceAccountEmail: sheetstest.DefaultCaller, MaxRequestBytes: o.SheetsMaxRequestBytes, ScrubDays: o.SheetsScrubDays}) // the caller the stand-in sees
 	if err != nil {
 		t.Fatal(err)
 	}
+	writers := []service.SheetWriter{gw}
+	for _, email := range o.GoogleIdentities {
+		key, err := sheetstest.ServiceAccountKey(email, w.SheetsURL+"/token")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "key.json")
+		if err := os.WriteFile(path, key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		kw, err := google.NewWriter(context.Background(), google.Config{Endpoint: w.SheetsURL, CredentialsFile: path, Logger: log, Now: st.Now,
+			WritesPerMinute: 100000, ReadsPerMinute: 100000, BackoffBase: time.Millisecond, MaxRequestBytes: o.SheetsMaxRequestBytes, ScrubDays: o.SheetsScrubDays})
+		if err != nil {
+			t.Fatal(err)
+		}
+		writers = append(writers, kw)
+	}
+	secret := w.Secret
+	if o.SecretKey != nil {
+		secret = o.SecretKey
+	}
 	svc, err := service.New(service.Config{
 		ReplicaID: o.Replica, FetchWorkers: o.FetchWorkers, ProcessWorkers: o.ProcessWorkers,
 		LeaseTTL: o.LeaseTTL, PollInterval: o.PollInterval, ReportWindow: o.ReportWindow, MaxAttempts: o.MaxAttempts,
-		SecretKey: w.Secret, DataDir: o.DataDir, Files: files, Logger: log,
+		SecretKey: secret, OldSecretKeys: o.OldSecretKeys, DataDir: o.DataDir, Files: files, Logger: log,
 		RetryBase: 10 * time.Millisecond, NaverJobsRetry: o.NaverJobsRetry, NaverJobsMaxWait: o.NaverJobsMaxWait,
 		MaintenanceInterval: o.MaintenanceInterval, FileRetention: o.FileRetention, Scheduler: o.Scheduler,
-	}, st, nv, gw)
+		AuditRetention: o.AuditRetention, Notify: o.Notify,
+	}, st, nv, writers...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,18 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite", for Schema
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for Schema
 
 	"github.com/naversync/naversync/store"
 )
@@ -103,4 +107,50 @@ func Open(t testing.TB, db DB, opts store.Options) *store.Store {
 		}
 	})
 	return s
+}
+
+// Schema describes db's schema, one line per column and per index (PostgreSQL: from
+// information_schema and pg_indexes of the current schema; SQLite: the CREATE statements SQLite
+// keeps). Two databases with equal Schema have the same tables, columns, types, defaults,
+// nullability and indexes.
+func Schema(t testing.TB, db DB) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var q string
+	var sqlDB *sql.DB
+	var err error
+	if db.Name == store.DialectPostgres {
+		sqlDB, err = sql.Open("pgx", db.URL)
+		q = `SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' nullable=' || is_nullable || ' default=' || COALESCE(column_default, '')
+			FROM information_schema.columns WHERE table_schema = current_schema()
+			UNION ALL
+			SELECT 'index ' || tablename || '.' || indexname || ' ' || replace(indexdef, current_schema() || '.', '')
+			FROM pg_indexes WHERE schemaname = current_schema()
+			ORDER BY 1`
+	} else {
+		sqlDB, err = sql.Open("sqlite", strings.TrimPrefix(db.URL, "sqlite://"))
+		q = `SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`
+	}
+	if err != nil {
+		t.Fatalf("storetest: schema of %s: %v", db.Name, err)
+	}
+	defer sqlDB.Close()
+	rows, err := sqlDB.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("storetest: schema of %s: %v", db.Name, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatalf("storetest: schema of %s: %v", db.Name, err)
+		}
+		out = append(out, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("storetest: schema of %s: %v", db.Name, err)
+	}
+	return out
 }
