@@ -131,6 +131,15 @@ func open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		}
 		if !memory {
 			s.sqlitePath = strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
+			// The first connection to a new file turns it to WAL, which needs the file alone:
+			// SQLite answers SQLITE_BUSY at once, without waiting busy_timeout, to a second
+			// process connecting meanwhile (replicas started together). Connect one at a time
+			// under the migration lock; the pool's later connections find WAL already set.
+			unlock, err := lockFile(s.sqlitePath + ".migrate-lock")
+			if err != nil {
+				return nil, fmt.Errorf("store: open sqlite: lock: %w", err)
+			}
+			defer unlock()
 		}
 		dialector = sqlite.Open(dsn)
 		if memory {
