@@ -81,3 +81,39 @@ func TestConsoleSheetConsent(t *testing.T) {
 		t.Errorf("no consent by the operator in the audit log: %+v", entries)
 	}
 }
+
+// TestConsoleSheetConsentNamesTheTab: a sync that found a person's data in the account's
+// search terms tab asks on its page about that tab by its title, not the performance tab's;
+// the consent and retry write that tab.
+func TestConsoleSheetConsentNamesTheTab(t *testing.T) {
+	e := newEnvWith(t, envOptions{tokens: []string{"operator:" + operatorToken}})
+	a := e.account("Tea House", "5006", "sheet-5006")
+	a, err := e.svc.UpdateAccount(t.Context(), a.ID, service.AccountPatch{Tabs: &[]string{"performance", "search_terms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := a.TabTitles["search_terms"]
+	if terms == "" || strings.EqualFold(terms, a.SheetTab) {
+		t.Fatalf("tab titles %v, sheet_tab %q", a.TabTitles, a.SheetTab)
+	}
+	e.sheets.AddSheet("sheet-5006", terms, 20, 4)
+	e.sheets.SetValues("sheet-5006", terms, [][]any{{"our list of terms"}, {"green tea", "keep"}})
+	s := e.syncAndWait(a.ID, 1)
+	if s.Status != service.StatusFailed || s.Error == nil || s.Error.Kind != service.SyncErrorConsentNeeded {
+		t.Fatalf("sync into the person's search terms tab: %s %+v", s.Status, s.Error)
+	}
+
+	b := newBrowser(t)
+	b.login(e.srv.URL, operatorToken)
+	b.do("open the sync", chromedp.Navigate(e.srv.URL+"/ui/#sync/"+s.ID))
+	b.waitFor("the consent problem", `document.getElementById("sp-problem").dataset.kind === "consent_needed" && !document.getElementById("sp-problem").hidden`)
+	if text := b.text("#sp-problem"); !strings.Contains(text, "“"+terms+"”") || strings.Contains(text, "“"+a.SheetTab+"”") {
+		t.Errorf("the consent problem says %q; want it to name the tab %q, not %q", text, terms, a.SheetTab)
+	}
+	b.click("consent and retry", "#sp-consent")
+	b.waitFor("the retry's page succeeded", `document.getElementById("sync-page").dataset.sync !== `+jsString(s.ID)+
+		` && document.getElementById("sync-page").dataset.status === "succeeded"`)
+	if v := e.sheets.Values("sheet-5006", terms); len(v) < 2 || v[0][0] != "Date" {
+		t.Errorf("the search terms tab after consent: %v", v)
+	}
+}

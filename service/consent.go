@@ -88,6 +88,10 @@ type SheetConsent struct {
 	State string `json:"state"`
 	// SheetID is the sheetId of the tab found holding data naversync did not write.
 	SheetID int64 `json:"sheet_id"`
+	// Tab is that tab's title as the sync found it: one of the account's tabs, which a
+	// request for consent must name (empty when unknown: a consent given when the account was
+	// saved, which is for its performance tab, or a need recorded by an older release).
+	Tab string `json:"tab,omitempty"`
 }
 
 // consentKey names one tab of one spreadsheet for consent: its sheetId, not its title, so
@@ -110,13 +114,17 @@ func sheetConsent(r store.Account) *SheetConsent {
 		}
 		return &SheetConsent{State: state, SheetID: sheetID}
 	}
-	if r.ConsentNeeded != "" && r.ConsentNeeded != r.ConsentGiven {
-		return parse(r.ConsentNeeded, SheetConsentNeeded)
+	var c *SheetConsent
+	switch {
+	case r.ConsentNeeded != "" && r.ConsentNeeded != r.ConsentGiven:
+		c = parse(r.ConsentNeeded, SheetConsentNeeded)
+	case r.ConsentGiven != "":
+		c = parse(r.ConsentGiven, SheetConsentGiven)
 	}
-	if r.ConsentGiven != "" {
-		return parse(r.ConsentGiven, SheetConsentGiven)
+	if c != nil && (c.State == SheetConsentNeeded || r.ConsentGiven == r.ConsentNeeded) {
+		c.Tab = r.ConsentTab // the title found with the need, which the consent was given to
 	}
-	return nil
+	return c
 }
 
 // sheetSave is what checkSheetForSave found: the answer's warnings, and the consent the save
@@ -207,8 +215,8 @@ func (s *Service) guardForeignTab(ctx context.Context, acct store.Account, title
 		log.Info("replacing a tab that held data naversync did not write, as a person consented", "tab", tc.Title, "sheet_id", tc.SheetID)
 		return nil
 	}
-	if acct.ConsentNeeded != key {
-		if _, err := s.store.UpdateAccount(ctx, acct.ID, store.AccountUpdate{ConsentNeeded: &key}); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if acct.ConsentNeeded != key || acct.ConsentTab != tc.Title {
+		if _, err := s.store.UpdateAccount(ctx, acct.ID, store.AccountUpdate{ConsentNeeded: &key, ConsentTab: &tc.Title}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w: record that consent is needed: %v", errStorage, err)
 		}
 	}
@@ -230,6 +238,10 @@ func (s *Service) ConsentToReplaceTab(ctx context.Context, id string) (Account, 
 		return Account{}, &ConsentError{Reason: "no sync of this account is waiting for consent: naversync asks only after a sync found the account's tab holding data it did not write", Code: MsgNoConsentWaiting}
 	}
 	key := row.ConsentNeeded
+	tab := c.Tab
+	if tab == "" {
+		tab = row.SheetTab // a need recorded by an older release, which wrote the performance tab alone
+	}
 	var updated store.Account
 	err = s.audited(ctx, func(ctx context.Context) ([]auditNote, error) {
 		var err error
@@ -238,8 +250,8 @@ func (s *Service) ConsentToReplaceTab(ctx context.Context, id string) (Account, 
 		}
 		return []auditNote{{action: AuditAccountConsent, accountID: id, fields: []string{"sheet_tab"}, detail: Msg(MsgAuditConsent, fmt.Sprintf(
 			"%s: consented to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
-			updated.Name, updated.SheetTab, c.SheetID, updated.SpreadsheetID),
-			"name", updated.Name, "tab", updated.SheetTab, "spreadsheet_id", updated.SpreadsheetID)}}, nil
+			updated.Name, tab, c.SheetID, updated.SpreadsheetID),
+			"name", updated.Name, "tab", tab, "spreadsheet_id", updated.SpreadsheetID)}}, nil
 	})
 	if err != nil {
 		return Account{}, mapStoreErr("consent", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/naversync/naversync/google/sheetstest"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/service"
 	"github.com/naversync/naversync/store/storetest"
 )
@@ -79,8 +80,8 @@ func TestForeignTabNeedsConsent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(entries) == 0 || entries[0].Action != service.AuditAccountConsent || !strings.Contains(entries[0].Detail, `"data"`) {
-				t.Errorf("audit log after consent: %+v, want an %s entry first", entries, service.AuditAccountConsent)
+			if len(entries) == 0 || entries[0].Action != service.AuditAccountConsent || !strings.Contains(entries[0].Detail, `"Data"`) {
+				t.Errorf("audit log after consent: %+v, want an %s entry first, naming the tab as it is titled (\"Data\")", entries, service.AuditAccountConsent)
 			}
 			if got := sync(); got.Status != service.StatusSucceeded {
 				t.Fatalf("sync after consent: %s %+v", got.Status, got.Error)
@@ -218,5 +219,75 @@ func TestReplaceTabDataAtSave(t *testing.T) {
 	}
 	if v := w.sheets.Values(sheet, "Sheet1"); len(v) < 2 || v[0][0] != "Date" {
 		t.Errorf("the tab holds %v, want naversync's table", v)
+	}
+}
+
+// A person's data found in the search terms tab is asked about by that tab's title, not the
+// performance tab's: the account's consent names the tab the sync stopped at
+// (SheetConsent.Tab, which the console's prompt shows), the audit entry of the consent names it,
+// and after the consent the next sync writes that tab.
+func TestForeignSearchTermsTabConsentNamesItsTab(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			needSearchTerms(t)
+			ctx := t.Context()
+			w := newWorld(t, db, worldOptions{})
+			w.customer("2302", 1, 1, 1)
+			e := w.engine(engineOptions{})
+			a := withSearchTerms(t, e, w.account(e, "A", "2302", "sheet-terms", service.LevelAdgroup))
+			title := a.TabTitles[string(report.KindSearchTerms)]
+			if title == "" || title == a.SheetTab {
+				t.Fatalf("search terms tab title %q (performance %q)", title, a.SheetTab)
+			}
+			w.sheets.AddSheet("sheet-terms", title, 30, 6)
+			w.sheets.SetValues("sheet-terms", title, [][]any{{"Term", "Owner"}, {"coffee", "Lee"}})
+			person := w.sheets.Values("sheet-terms", title)
+			info, _ := w.sheets.Sheet("sheet-terms", title)
+
+			sync := func() service.Sync {
+				t.Helper()
+				s, _, err := e.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: a.ID, Days: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return waitTerminal(t, e.svc, s.ID)[s.ID]
+			}
+			got := sync()
+			if got.Status != service.StatusFailed || got.Error == nil || got.Error.Kind != service.SyncErrorConsentNeeded ||
+				!strings.Contains(got.Error.Message, `"`+title+`"`) {
+				t.Fatalf("sync into a person's search terms tab: %s %+v; want failed, kind %s, naming %q", got.Status, got.Error, service.SyncErrorConsentNeeded, title)
+			}
+			if now := w.sheets.Values("sheet-terms", title); !reflect.DeepEqual(now, person) {
+				t.Errorf("the person's tab changed without consent:\n got %v\nwant %v", now, person)
+			}
+			acct, err := e.svc.GetAccount(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := acct.SheetConsent; c == nil || c.State != service.SheetConsentNeeded || c.SheetID != info.SheetID || c.Tab != title {
+				t.Fatalf("account after the refused sync: consent %+v, want needed for tab %q (sheetId %d)", c, title, info.SheetID)
+			}
+			acct, err = e.svc.ConsentToReplaceTab(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := acct.SheetConsent; c == nil || c.State != service.SheetConsentGiven || c.Tab != title {
+				t.Errorf("after consent: %+v, want given for tab %q", c, title)
+			}
+			entries, _, err := e.svc.ListAudit(ctx, service.AuditFilter{AccountID: a.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) == 0 || entries[0].Action != service.AuditAccountConsent ||
+				!strings.Contains(entries[0].Detail, `"`+title+`"`) || strings.Contains(entries[0].Detail, `"`+a.SheetTab+`"`) {
+				t.Errorf("audit entry of the consent: %+v, want %s naming tab %q only", entries[0], service.AuditAccountConsent, title)
+			}
+			if got := sync(); got.Status != service.StatusSucceeded {
+				t.Fatalf("sync after consent: %s %+v", got.Status, got.Error)
+			}
+			if v := w.sheets.Values("sheet-terms", title); len(v) < 2 || v[0][0] != "Date" {
+				t.Errorf("after consent the search terms tab holds %v, want naversync's table", v)
+			}
+		})
 	}
 }

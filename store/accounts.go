@@ -32,6 +32,9 @@ type Account struct {
 	// a person consented to replace, in the same form: a sync writes over such a tab only when
 	// the two match.
 	ConsentNeeded, ConsentGiven string
+	// ConsentTab is the title of the tab ConsentNeeded names, as the sync that stopped found it
+	// ("" when unknown: none needed, or stored by an older release).
+	ConsentTab string
 	// GoogleIdentity is the service account (its e-mail, lower case) whose writer writes the
 	// account's sheet: the address the sheet is shared with. "" only in a database stored
 	// before identities existed, until the service's start fills it (BackfillGoogleIdentity).
@@ -61,7 +64,7 @@ func accountToRow(a *Account) accountRow {
 		ID: a.ID, Name: a.Name, CustomerID: a.CustomerID, APIKey: a.APIKey, SecretEnc: a.SecretEnc,
 		SpreadsheetID: a.SpreadsheetID, SheetTab: a.SheetTab, SheetTabKey: foldKey(a.SheetTab), Level: a.Level,
 		RefreshEnabled: a.RefreshEnabled, RefreshTime: a.RefreshTime, SheetLanguage: a.SheetLanguage, HistoryDays: a.HistoryDays, LastError: a.LastError,
-		ConsentNeeded: a.ConsentNeeded, ConsentGiven: a.ConsentGiven, GoogleIdentity: a.GoogleIdentity, Tabs: a.Tabs, TabTitles: a.TabTitles,
+		ConsentNeeded: a.ConsentNeeded, ConsentGiven: a.ConsentGiven, ConsentTab: a.ConsentTab, GoogleIdentity: a.GoogleIdentity, Tabs: a.Tabs, TabTitles: a.TabTitles,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt), DeletedAt: utcPtr(a.DeletedAt),
 	}
 }
@@ -71,7 +74,7 @@ func (r accountRow) toAccount() Account {
 		ID: r.ID, Name: r.Name, CustomerID: r.CustomerID, APIKey: r.APIKey, SecretEnc: r.SecretEnc,
 		SpreadsheetID: r.SpreadsheetID, SheetTab: r.SheetTab, Level: r.Level,
 		RefreshEnabled: r.RefreshEnabled, RefreshTime: r.RefreshTime, SheetLanguage: r.SheetLanguage, HistoryDays: r.HistoryDays, LastError: r.LastError,
-		ConsentNeeded: r.ConsentNeeded, ConsentGiven: r.ConsentGiven, GoogleIdentity: r.GoogleIdentity, Tabs: r.Tabs, TabTitles: r.TabTitles,
+		ConsentNeeded: r.ConsentNeeded, ConsentGiven: r.ConsentGiven, ConsentTab: r.ConsentTab, GoogleIdentity: r.GoogleIdentity, Tabs: r.Tabs, TabTitles: r.TabTitles,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
 	}
 }
@@ -111,7 +114,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 // a new name) do not undo each other.
 type AccountUpdate struct {
 	Name, APIKey, SpreadsheetID, SheetTab, Level, RefreshTime, LastError, SheetLanguage *string
-	ConsentNeeded, ConsentGiven, GoogleIdentity, Tabs, TabTitles                        *string
+	ConsentNeeded, ConsentGiven, ConsentTab, GoogleIdentity, Tabs, TabTitles            *string
 	RefreshEnabled                                                                      *bool
 	HistoryDays                                                                         *int
 	// SecretEnc replaces the encrypted secret when set.
@@ -143,6 +146,7 @@ func (u AccountUpdate) columns() map[string]any {
 	set("sheet_language", u.SheetLanguage)
 	set("consent_needed", u.ConsentNeeded)
 	set("consent_given", u.ConsentGiven)
+	set("consent_tab", u.ConsentTab)
 	set("google_identity", u.GoogleIdentity)
 	set("tabs", u.Tabs)
 	set("tab_titles", u.TabTitles)

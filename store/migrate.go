@@ -23,6 +23,7 @@ type accountRow struct {
 	LastError      string `gorm:"not null"`
 	ConsentNeeded  string `gorm:"not null;default:''"` // Account.ConsentNeeded
 	ConsentGiven   string `gorm:"not null;default:''"` // Account.ConsentGiven
+	ConsentTab     string `gorm:"not null;default:''"` // Account.ConsentTab
 	GoogleIdentity string `gorm:"not null;default:''"` // Account.GoogleIdentity
 	Tabs           string `gorm:"not null;default:''"` // Account.Tabs
 	TabTitles      string `gorm:"not null;default:''"` // Account.TabTitles

@@ -178,7 +178,7 @@ function renderProblem(s) {
       break;
     case "consent_needed": {
       // The tab holds someone's data: naversync replaces it only with a person's consent.
-      parts.push(el("p", { text: t("err.consent", { tab: a0().sheet_tab || "" }) }));
+      parts.push(el("p", { text: t("err.consent", { tab: consentTab() }) }));
       const btn = el("button", { type: "button", class: "primary", "data-needs": "change", id: "sp-consent" }, t("err.consentFix"));
       btn.addEventListener("click", () => consent(s, btn));
       parts.push(btn);
@@ -210,15 +210,20 @@ function renderProblem(s) {
 /** a0 is the sync's account as the page loaded it (an empty one when deleted). */
 function a0() { return page.account || {}; }
 
+/** consentTab is the title of the tab the sync found holding someone's data: any of the
+ * account's tabs (the service names it), else, from an older service, the performance tab. */
+function consentTab() { return (a0().sheet_consent || {}).tab || a0().sheet_tab || ""; }
+
 /** consent records the operator's consent to replace the tab's data (audited by the service),
  * then retries the sync, whose page opens. */
 async function consent(s, btn) {
   const ctx = page.ctx;
   btn.disabled = true;
+  const tab = consentTab();
   try {
     await request("POST", `/accounts/${encodeURIComponent(s.account_id)}/sheet-consent`);
     const r = await request("POST", `/syncs/${encodeURIComponent(s.id)}/retry`);
-    ctx.say(t("err.consentDone", { tab: a0().sheet_tab || "" }));
+    ctx.say(t("err.consentDone", { tab }));
     ctx.follow(r);
     ctx.changed();
     location.hash = `#sync/${r.id}`;

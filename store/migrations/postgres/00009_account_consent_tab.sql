@@ -1,0 +1,9 @@
+-- The title of the tab that consent_needed names, as the sync that stopped there found it, so
+-- that the request for consent names the tab a person must look at (an account has several
+-- tabs since 00006). '' for none, and in rows of older releases, which ignore the column.
+
+-- +goose Up
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS consent_tab text DEFAULT ''::text NOT NULL;
+
+-- +goose Down
+ALTER TABLE accounts DROP COLUMN IF EXISTS consent_tab;
