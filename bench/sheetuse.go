@@ -246,9 +246,11 @@ func (w tabWriter) WriteTableFrom(ctx context.Context, spreadsheetID, tab string
 	return w.SheetWriter.WriteTableFrom(ctx, spreadsheetID, tab, prev, t, st)
 }
 
-func (w tabWriter) CheckAccess(ctx context.Context, spreadsheetID, tab string) (google.Access, error) {
-	w.log.setTab(tab)
-	return w.SheetWriter.CheckAccess(ctx, spreadsheetID, tab)
+func (w tabWriter) CheckAccess(ctx context.Context, spreadsheetID string, tabs ...string) (google.Access, error) {
+	if len(tabs) > 0 {
+		w.log.setTab(tabs[0])
+	}
+	return w.SheetWriter.CheckAccess(ctx, spreadsheetID, tabs...)
 }
 
 func (w tabWriter) TabHoldsForeignData(ctx context.Context, spreadsheetID, tab string) (google.TabContent, error) {

@@ -41,8 +41,9 @@ type Access struct {
 	Title string
 	// Tabs are the spreadsheet's tabs in order (empty with AccessNone).
 	Tabs []TabInfo
-	// Tab describes the tab CheckAccess was asked about (zero when none was asked).
-	Tab TabState
+	// Asked describes the tabs CheckAccess was asked about, one per title in the order asked
+	// (each with the title asked when it does not exist; empty with AccessNone).
+	Asked []TabState
 }
 
 // TabState describes one tab: whether it exists, holds values, and was written by naversync.
@@ -56,13 +57,14 @@ type TabState struct {
 }
 
 // CheckAccess tells what the writer's identity may do with a spreadsheet, changing nothing a
-// user can see: it reads the spreadsheet (spreadsheets.get: the title, the tabs, and for tab,
-// when given, whether it holds data and whether naversync wrote it), then proves edit rights
+// user can see: it reads the spreadsheet (spreadsheets.get: the title, the tabs, and for each
+// of tabs whether it holds data, one values.get per tab that exists, and whether naversync
+// wrote it), then proves edit rights
 // with a batchUpdate that creates and deletes a developer metadata entry (invisible to users,
 // and gone when the batch returns), which Google refuses with 403 to a viewer. A spreadsheet
 // not shared at all is Level AccessNone, not an error; a wrong id is ErrSpreadsheetNotFound,
 // a quota exhausted ErrQuota.
-func (w *Writer) CheckAccess(ctx context.Context, spreadsheetID, tab string) (Access, error) {
+func (w *Writer) CheckAccess(ctx context.Context, spreadsheetID string, tabs ...string) (Access, error) {
 	var book *sheets.Spreadsheet
 	_, err := w.call(ctx, false, func() error {
 		var err error
@@ -72,14 +74,17 @@ func (w *Writer) CheckAccess(ctx context.Context, spreadsheetID, tab string) (Ac
 		return err
 	}, nil)
 	if forbidden(err) {
-		return Access{Level: AccessNone, Tab: TabState{Title: tab}}, nil
+		return Access{Level: AccessNone}, nil
 	}
 	if err != nil {
 		return Access{}, w.classify("check access: read spreadsheet", spreadsheetID, err)
 	}
-	acc := Access{Level: AccessRead, Tab: TabState{Title: tab}}
+	acc := Access{Level: AccessRead, Asked: make([]TabState, len(tabs))}
 	if book.Properties != nil {
 		acc.Title = book.Properties.Title
+	}
+	for i, tab := range tabs {
+		acc.Asked[i] = TabState{Title: tab}
 	}
 	for _, sh := range book.Sheets {
 		p := sh.Properties
@@ -87,17 +92,22 @@ func (w *Writer) CheckAccess(ctx context.Context, spreadsheetID, tab string) (Ac
 			continue
 		}
 		acc.Tabs = append(acc.Tabs, TabInfo{SheetID: p.SheetId, Title: p.Title})
-		if tab == "" || !strings.EqualFold(p.Title, tab) || acc.Tab.Exists {
-			continue
-		}
-		acc.Tab = TabState{Title: p.Title, Exists: true}
-		for _, m := range sh.DeveloperMetadata {
-			acc.Tab.Naversync = acc.Tab.Naversync || m.MetadataKey == layoutKey
+		for i := range acc.Asked {
+			st := &acc.Asked[i]
+			if st.Exists || !strings.EqualFold(p.Title, tabs[i]) {
+				continue
+			}
+			*st = TabState{Title: p.Title, Exists: true}
+			for _, m := range sh.DeveloperMetadata {
+				st.Naversync = st.Naversync || m.MetadataKey == layoutKey
+			}
 		}
 	}
-	if acc.Tab.Exists {
-		if acc.Tab.HasData, err = w.tabHasData(ctx, spreadsheetID, acc.Tab.Title); err != nil {
-			return Access{}, err
+	for i := range acc.Asked {
+		if st := &acc.Asked[i]; st.Exists {
+			if st.HasData, err = w.tabHasData(ctx, spreadsheetID, st.Title); err != nil {
+				return Access{}, err
+			}
 		}
 	}
 

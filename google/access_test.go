@@ -2,6 +2,7 @@ package google_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/naversync/naversync/google"
@@ -35,8 +36,8 @@ func TestCheckAccess(t *testing.T) {
 	if acc.Level != google.AccessEdit || acc.Title != book || len(acc.Tabs) != len(before) {
 		t.Fatalf("edit access: %+v", acc)
 	}
-	if !acc.Tab.Exists || !acc.Tab.HasData || !acc.Tab.Naversync {
-		t.Errorf("naversync's own tab: %+v", acc.Tab)
+	if len(acc.Asked) != 1 || !acc.Asked[0].Exists || !acc.Asked[0].HasData || !acc.Asked[0].Naversync {
+		t.Errorf("naversync's own tab: %+v", acc.Asked)
 	}
 	if e.srv.BatchUpdateCount() != beforeBatches+1 {
 		t.Errorf("%d batchUpdates for the check, want 1", e.srv.BatchUpdateCount()-beforeBatches)
@@ -62,9 +63,18 @@ func TestCheckAccess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if acc.Tab.Exists != tc.exists || acc.Tab.HasData != tc.hasData || acc.Tab.Naversync != tc.naversync {
-			t.Errorf("tab %q: %+v", tc.tab, acc.Tab)
+		if got := acc.Asked[0]; got.Exists != tc.exists || got.HasData != tc.hasData || got.Naversync != tc.naversync {
+			t.Errorf("tab %q: %+v", tc.tab, got)
 		}
+	}
+	// Several tabs in one check (an account's tabs), each described in the order asked.
+	acc, err = e.w.CheckAccess(ctx, book, "Missing", "notes", "naver_ads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []google.TabState{{Title: "Missing"}, {Title: "Notes", Exists: true, HasData: true}, {Title: "naver_ads", Exists: true, HasData: true, Naversync: true}}
+	if !slices.Equal(acc.Asked, want) {
+		t.Errorf("three tabs asked: %+v, want %+v", acc.Asked, want)
 	}
 
 	e.srv.ShareReadOnly(book, sheetstest.DefaultCaller)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -82,7 +83,8 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 			return Account{}, err
 		}
 	}
-	chk, err := s.checkSheetForSave(ctx, identity, in.SpreadsheetID, in.SheetTab, in.ConfirmSheetAccess, in.ReplaceTabData)
+	chk, err := s.checkSheetForSave(ctx, identity, in.SpreadsheetID, tabsToCheck(store.Account{SheetTab: in.SheetTab, Tabs: tabs, TabTitles: titles}),
+		"", in.ConfirmSheetAccess, in.ReplaceTabData)
 	if err != nil {
 		return Account{}, err
 	}
@@ -94,6 +96,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		Name: in.Name, CustomerID: in.CustomerID, APIKey: in.APIKey,
 		SpreadsheetID: in.SpreadsheetID, SheetTab: in.SheetTab, Level: in.Level,
 		RefreshEnabled: refresh, RefreshTime: in.RefreshTime, SheetLanguage: in.SheetLanguage, ConsentGiven: chk.consent,
+		ConsentTab:     chk.consentTab,
 		GoogleIdentity: identity,
 		HistoryDays:    history,
 		Tabs:           tabs,
@@ -119,7 +122,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 				"name", row.Name, "customer_id", row.CustomerID, "spreadsheet_id", row.SpreadsheetID, "tab", row.SheetTab)}}
 		if chk.consent != "" {
 			notes = append(notes, auditNote{action: AuditAccountConsent, accountID: row.ID, fields: []string{"replace_tab_data"},
-				detail: Msg(MsgAuditConsent, row.Name+": "+chk.consentDetail, "name", row.Name, "tab", row.SheetTab, "spreadsheet_id", row.SpreadsheetID)})
+				detail: Msg(MsgAuditConsent, row.Name+": "+chk.consentDetail, "name", row.Name, "tab", chk.consentTab, "spreadsheet_id", row.SpreadsheetID)})
 		}
 		return notes, nil
 	})
@@ -275,16 +278,26 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 	var chk sheetSave
 	switch {
 	case sheet != row.SpreadsheetID || tab != row.SheetTab:
-		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tab, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tabsToCheck(after), "", p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
 			return Account{}, err
 		}
 		// Another tab: what a sync found in the old one, or a consent given for it, does not apply.
 		none := ""
-		u.ConsentNeeded, u.ConsentGiven = &none, &chk.consent
+		u.ConsentNeeded, u.ConsentGiven, u.ConsentTab = &none, &chk.consent, &chk.consentTab
+	case !slices.Equal(tabsToCheck(after), tabsToCheck(row)):
+		// Tabs added or retitled: each is checked as at the account's creation; a consent given
+		// before stays (its tab is named by its sheetId), unless this save gives another.
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tabsToCheck(after), row.ConsentGiven, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
+			return Account{}, err
+		}
+		if chk.consent != "" {
+			none := ""
+			u.ConsentNeeded, u.ConsentGiven, u.ConsentTab = &none, &chk.consent, &chk.consentTab
+		}
 	case identity != row.GoogleIdentity:
-		// A move to another identity: the same tab, written from now on by another service
-		// account, which must be able to edit the spreadsheet (the consent stays: same tab).
-		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tab, p.ConfirmSheetAccess, false); err != nil {
+		// A move to another identity: the same tabs, written from now on by another service
+		// account, which must be able to edit the spreadsheet (the consent stays: same tabs).
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tabsToCheck(after), row.ConsentGiven, p.ConfirmSheetAccess, false); err != nil {
 			return Account{}, err
 		}
 		chk.consent = ""
@@ -333,7 +346,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		}
 		if chk.consent != "" {
 			notes = append(notes, auditNote{action: AuditAccountConsent, accountID: id, fields: []string{"replace_tab_data"},
-				detail: Msg(MsgAuditConsent, updated.Name+": "+chk.consentDetail, "name", updated.Name, "tab", updated.SheetTab, "spreadsheet_id", updated.SpreadsheetID)})
+				detail: Msg(MsgAuditConsent, updated.Name+": "+chk.consentDetail, "name", updated.Name, "tab", chk.consentTab, "spreadsheet_id", updated.SpreadsheetID)})
 		}
 		return notes, nil
 	})

@@ -235,7 +235,11 @@ func (s *Service) CheckSheet(ctx context.Context, in SheetCheck) (SheetAccess, e
 	if who == "" {
 		who = "the service account"
 	}
-	acc, err := w.CheckAccess(ctx, id, tab)
+	var asked []string
+	if tab != "" {
+		asked = append(asked, tab)
+	}
+	acc, err := w.CheckAccess(ctx, id, asked...)
 	switch {
 	case errors.Is(err, google.ErrSpreadsheetNotFound):
 		out.Access = SheetAccessNotFound
@@ -254,9 +258,9 @@ func (s *Service) CheckSheet(ctx context.Context, in SheetCheck) (SheetAccess, e
 			out.GidTab = t.Title
 		}
 	}
-	if tab != "" && acc.Level != google.AccessNone {
-		out.Tab = &SheetTabState{Title: acc.Tab.Title, Exists: acc.Tab.Exists, HasData: acc.Tab.HasData && !acc.Tab.Naversync,
-			WrittenByNaversync: acc.Tab.Naversync}
+	if len(acc.Asked) == 1 {
+		st := acc.Asked[0]
+		out.Tab = &SheetTabState{Title: st.Title, Exists: st.Exists, HasData: st.HasData && !st.Naversync, WrittenByNaversync: st.Naversync}
 	}
 	switch acc.Level {
 	case google.AccessEdit:

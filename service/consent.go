@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -121,33 +122,62 @@ func sheetConsent(r store.Account) *SheetConsent {
 	case r.ConsentGiven != "":
 		c = parse(r.ConsentGiven, SheetConsentGiven)
 	}
-	if c != nil && (c.State == SheetConsentNeeded || r.ConsentGiven == r.ConsentNeeded) {
-		c.Tab = r.ConsentTab // the title found with the need, which the consent was given to
+	if c != nil && (c.State == SheetConsentNeeded || r.ConsentNeeded == "" || r.ConsentGiven == r.ConsentNeeded) {
+		c.Tab = r.ConsentTab // the title found with the need, or with the consent given at a save
 	}
 	return c
 }
 
 // sheetSave is what checkSheetForSave found: the answer's warnings, and the consent the save
-// records (the consent key of the tab, "" for none) and its audit detail.
+// records (the consent key of the tab, "" for none), that tab's title and the audit detail.
 type sheetSave struct {
 	warnings      []FieldError
 	consent       string
+	consentTab    string
 	consentDetail string
 }
 
-// checkSheetForSave asks Google, before an account is saved with spreadsheetID and tab,
-// whether the service account of identity (the account's Google identity after the save) may
-// edit it. A sheet it cannot edit is a *SheetAccessError, or,
+// savedTab is one of an account's tabs as a save names it: its title, and the field of the
+// request a warning about it names (sheet_tab for the performance tab, else tab_titles).
+type savedTab struct {
+	field, title string
+}
+
+// tabsToCheck are the tabs an account (as it is after a save) writes, in the order a
+// processing writes them.
+func tabsToCheck(a store.Account) []savedTab {
+	var out []savedTab
+	for _, t := range tabsOf(a) {
+		field := "tab_titles"
+		if t.Kind() == report.KindPerformance {
+			field = "sheet_tab"
+		}
+		out = append(out, savedTab{field: field, title: tabTitle(a, t.Kind())})
+	}
+	return out
+}
+
+// checkSheetForSave asks Google, before an account is saved with spreadsheetID and tabs (the
+// account's tabs after the save), whether the service account of identity (the account's Google
+// identity after the save) may edit it. A sheet it cannot edit is a *SheetAccessError, or,
 // with confirm, a warning; Google unreachable is ErrSheetsUnavailable, or, with confirm, a
-// warning that nothing was checked. A tab holding someone's data is a warning (the first sync
-// asks before replacing it), or, with replace, the consent to replace that very tab.
-func (s *Service) checkSheetForSave(ctx context.Context, identity, spreadsheetID, tab string, confirm, replace bool) (sheetSave, error) {
+// warning that nothing was checked. Each tab holding someone's data is a warning naming it
+// (the first sync asks before replacing it), unless given, the consent the account has, is
+// for that very tab; with replace, the performance tab (sheet_tab: the tab a person saving the
+// account is shown and asked about) gets the consent instead. The other tabs are not consented
+// to at a save: an account keeps one consent, and a person consents to the tab they were
+// shown, so the sync asks about each, by its title.
+func (s *Service) checkSheetForSave(ctx context.Context, identity, spreadsheetID string, tabs []savedTab, given string, confirm, replace bool) (sheetSave, error) {
 	w := s.ids.writer(identity)
 	who := w.ServiceAccountEmail()
 	if who == "" {
 		who = "naversync's service account (GET /info)"
 	}
-	acc, err := w.CheckAccess(ctx, spreadsheetID, tab)
+	titles := make([]string, len(tabs))
+	for i, t := range tabs {
+		titles[i] = t.title
+	}
+	acc, err := w.CheckAccess(ctx, spreadsheetID, titles...)
 	var problem FieldError
 	access := ""
 	switch {
@@ -177,17 +207,26 @@ func (s *Service) checkSheetForSave(ctx context.Context, identity, spreadsheetID
 		}
 		out.warnings = append(out.warnings, problem)
 	}
-	if acc.Tab.Exists && acc.Tab.HasData && !acc.Tab.Naversync {
-		if !replace {
-			out.warnings = append(out.warnings, FieldErr("sheet_tab", Msg(MsgSheetForeignTab, fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", acc.Tab.Title), "tab", acc.Tab.Title)))
-			return out, nil
+	for i, st := range acc.Asked {
+		if !st.Exists || !st.HasData || st.Naversync {
+			continue
 		}
+		var sheetID int64
 		for _, tb := range acc.Tabs {
-			if tb.Title == acc.Tab.Title {
-				out.consent = consentKey(spreadsheetID, tb.SheetID)
-				out.consentDetail = fmt.Sprintf("consented, when saving the account, to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
-					tb.Title, tb.SheetID, spreadsheetID)
+			if tb.Title == st.Title {
+				sheetID = tb.SheetID
 			}
+		}
+		key := consentKey(spreadsheetID, sheetID)
+		switch {
+		case key == given:
+			continue // a person consented to replacing this tab already
+		case replace && tabs[i].field == "sheet_tab":
+			out.consent, out.consentTab = key, st.Title
+			out.consentDetail = fmt.Sprintf("consented, when saving the account, to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
+				st.Title, sheetID, spreadsheetID)
+		default:
+			out.warnings = append(out.warnings, FieldErr(tabs[i].field, Msg(MsgSheetForeignTab, fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", st.Title), "tab", st.Title)))
 		}
 	}
 	return out, nil

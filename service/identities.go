@@ -139,7 +139,7 @@ func (m missingWriter) WriteTableFrom(context.Context, string, string, *google.L
 	return google.WriteResult{}, m.err()
 }
 
-func (m missingWriter) CheckAccess(context.Context, string, string) (google.Access, error) {
+func (m missingWriter) CheckAccess(context.Context, string, ...string) (google.Access, error) {
 	return google.Access{}, m.err()
 }
 

@@ -39,9 +39,9 @@ type NaverAPI interface {
 // SheetWriter is what the engine needs of Google Sheets.
 type SheetWriter interface {
 	WriteTableFrom(ctx context.Context, spreadsheetID, tab string, prev *google.Layout, t google.Table, st google.Status) (google.WriteResult, error)
-	// CheckAccess tells what the service account may do with a spreadsheet, changing nothing
-	// a user can see.
-	CheckAccess(ctx context.Context, spreadsheetID, tab string) (google.Access, error)
+	// CheckAccess tells what the service account may do with a spreadsheet and what each of
+	// tabs holds, changing nothing a user can see.
+	CheckAccess(ctx context.Context, spreadsheetID string, tabs ...string) (google.Access, error)
 	// RemoveStaging deletes the hidden staging tabs an owner's failed writes left (and, by
 	// older markers, those of tabs).
 	RemoveStaging(ctx context.Context, spreadsheetID, owner string, tabs ...string) (int, error)

@@ -291,3 +291,97 @@ func TestForeignSearchTermsTabConsentNamesItsTab(t *testing.T) {
 		})
 	}
 }
+
+// Saving an account checks each of its tabs, not only the performance tab: a person's data
+// under the search terms tab's title is a warning naming that tab (field tab_titles), when the
+// account is created and when the tab is added later. replace_tab_data consents to the
+// performance tab only (the tab a person saving is shown); the sync asks about the other.
+func TestSaveChecksEveryTab(t *testing.T) {
+	needSearchTerms(t)
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) { testSaveChecksEveryTab(t, db) })
+	}
+}
+
+func testSaveChecksEveryTab(t *testing.T, db storetest.DB) {
+	ctx := t.Context()
+	w := newWorld(t, db, worldOptions{})
+	w.customer("2304", 1, 1, 1)
+	e := w.engine(engineOptions{})
+	const sheet = "sheet-every-tab"
+	w.sheets.CreateSpreadsheet(sheet, sheetstest.DefaultCaller)
+	const terms = "naver_search_terms"
+	w.sheets.AddSheet(sheet, terms, 5, 5)
+	w.sheets.SetValues(sheet, terms, [][]any{{"our terms"}, {"green tea"}})
+	in := service.AccountInput{Name: "T", CustomerID: "2304", APIKey: "key-2304", SecretKey: "secret-2304",
+		SpreadsheetID: sheet, SheetTab: "data", Level: service.LevelCampaign,
+		Tabs: []string{string(report.KindPerformance), string(report.KindSearchTerms)}}
+
+	foreignWarning := func(ws []service.FieldError) bool {
+		return len(ws) == 1 && ws[0].Field == "tab_titles" && ws[0].Code == service.MsgSheetForeignTab && ws[0].Params["tab"] == terms
+	}
+	a, err := e.svc.CreateAccount(ctx, in)
+	if err != nil || !foreignWarning(a.Warnings) || a.SheetConsent != nil {
+		t.Fatalf("created over a person's search terms tab: warnings %+v, consent %+v, %v; want one tab_titles warning naming %q", a.Warnings, a.SheetConsent, err, terms)
+	}
+	if err := e.svc.DeleteAccount(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Added later: the change of tabs is checked as the account's creation is.
+	perf := in
+	perf.Tabs = nil
+	b, err := e.svc.CreateAccount(ctx, perf)
+	if err != nil || len(b.Warnings) != 0 {
+		t.Fatalf("performance tab alone: %+v, %v", b.Warnings, err)
+	}
+	b, err = e.svc.UpdateAccount(ctx, b.ID, service.AccountPatch{Tabs: &in.Tabs})
+	if err != nil || !foreignWarning(b.Warnings) {
+		t.Fatalf("search terms tab added over a person's tab: warnings %+v, %v; want one tab_titles warning naming %q", b.Warnings, err, terms)
+	}
+	if err := e.svc.DeleteAccount(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// With a person's data in both tabs, replace_tab_data consents to the performance tab, the
+	// one a person saving the account is shown; the search terms tab stays a warning, through a
+	// later change of tabs too, and the sync asks about it by its title.
+	w.sheets.AddSheet(sheet, "data", 5, 5)
+	w.sheets.SetValues(sheet, "data", [][]any{{"old plan"}})
+	perfInfo, _ := w.sheets.Sheet(sheet, "data")
+	in.ReplaceTabData = true
+	c, err := e.svc.CreateAccount(ctx, in)
+	if err != nil || !foreignWarning(c.Warnings) || c.SheetConsent == nil || c.SheetConsent.State != service.SheetConsentGiven ||
+		c.SheetConsent.SheetID != perfInfo.SheetID || c.SheetConsent.Tab != "data" {
+		t.Fatalf("created with replace_tab_data: warnings %+v, consent %+v, %v; want consent given for \"data\" (sheetId %d), a warning for %q",
+			c.Warnings, c.SheetConsent, err, perfInfo.SheetID, terms)
+	}
+	all := append(slices.Clone(in.Tabs), string(report.KindShoppingTerms))
+	c, err = e.svc.UpdateAccount(ctx, c.ID, service.AccountPatch{Tabs: &all})
+	if err != nil || !foreignWarning(c.Warnings) || c.SheetConsent == nil || c.SheetConsent.State != service.SheetConsentGiven || c.SheetConsent.Tab != "data" {
+		t.Fatalf("shopping tab added: warnings %+v, consent %+v, %v; want the search terms warning only, the consent kept", c.Warnings, c.SheetConsent, err)
+	}
+	sync := func() service.Sync {
+		t.Helper()
+		s, _, err := e.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: c.ID, Days: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waitTerminal(t, e.svc, s.ID)[s.ID]
+	}
+	if got := sync(); got.Status != service.StatusFailed || got.Error == nil || got.Error.Kind != service.SyncErrorConsentNeeded ||
+		!strings.Contains(got.Error.Message, `"`+terms+`"`) {
+		t.Fatalf("first sync: %s %+v; want it to stop for consent to replace %q", got.Status, got.Error, terms)
+	}
+	if _, err := e.svc.ConsentToReplaceTab(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := sync(); got.Status != service.StatusSucceeded {
+		t.Fatalf("sync after consent: %s %+v", got.Status, got.Error)
+	}
+	for _, tab := range []string{"data", terms} {
+		if v := w.sheets.Values(sheet, tab); len(v) < 2 || v[0][0] != "Date" {
+			t.Errorf("tab %q holds %v, want naversync's table", tab, v)
+		}
+	}
+}

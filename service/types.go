@@ -113,9 +113,10 @@ type AccountInput struct {
 	// ConfirmSheetAccess saves the account even though naversync cannot edit its spreadsheet
 	// now (not shared, view-only, not found) or Google could not be asked; the answer warns.
 	ConfirmSheetAccess bool `json:"confirm_sheet_access"`
-	// ReplaceTabData is the caller's consent to naversync replacing the data the tab holds now
-	// (values naversync did not write), recorded in the audit log; without it the first sync
-	// stops before replacing them and asks.
+	// ReplaceTabData is the caller's consent to naversync replacing the data the performance tab
+	// (SheetTab) holds now (values naversync did not write), recorded in the audit log; without
+	// it the save warns and the first sync stops before replacing them and asks (as it does for
+	// the account's other tabs).
 	ReplaceTabData bool `json:"replace_tab_data"`
 	// HistoryDays: 1 to Naver's served window; nil keeps the served window.
 	HistoryDays *int `json:"history_days"`
@@ -147,9 +148,10 @@ type AccountPatch struct {
 	TabTitles *map[string]string `json:"tab_titles"`
 	// ValidateCredentials checks the account's credentials after the change with Naver first.
 	ValidateCredentials bool `json:"validate_credentials"`
-	// ConfirmSheetAccess: as in AccountInput, when the spreadsheet or the tab changes.
+	// ConfirmSheetAccess: as in AccountInput, when the spreadsheet, the tabs or their titles,
+	// or the identity change (each is checked with Google).
 	ConfirmSheetAccess bool `json:"confirm_sheet_access"`
-	// ReplaceTabData: as in AccountInput, when the spreadsheet or the tab changes.
+	// ReplaceTabData: as in AccountInput, when the spreadsheet, the tabs or their titles change.
 	ReplaceTabData bool `json:"replace_tab_data"`
 }
 

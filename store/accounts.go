@@ -32,8 +32,9 @@ type Account struct {
 	// a person consented to replace, in the same form: a sync writes over such a tab only when
 	// the two match.
 	ConsentNeeded, ConsentGiven string
-	// ConsentTab is the title of the tab ConsentNeeded names, as the sync that stopped found it
-	// ("" when unknown: none needed, or stored by an older release).
+	// ConsentTab is the title of the tab the consent key written last names, as it was found:
+	// ConsentNeeded's by the sync that stopped, or ConsentGiven's by a save that consented (""
+	// when unknown: no consent, or stored by an older release).
 	ConsentTab string
 	// GoogleIdentity is the service account (its e-mail, lower case) whose writer writes the
 	// account's sheet: the address the sheet is shared with. "" only in a database stored

@@ -75,7 +75,7 @@ func (noSheets) WriteTableFrom(context.Context, string, string, *google.Layout, 
 
 func (noSheets) ServiceAccountEmail() string { return "" }
 
-func (noSheets) CheckAccess(context.Context, string, string) (google.Access, error) {
+func (noSheets) CheckAccess(context.Context, string, ...string) (google.Access, error) {
 	return google.Access{}, errors.New("rotate-secrets reads no sheet")
 }
 
