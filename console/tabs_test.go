@@ -117,12 +117,18 @@ func tabsIn(t *testing.T, lang string) {
 	}
 	b.checkLanguage("the sync's page with its days by tab", lang, userData)
 
-	// The spreadsheet holds both tabs.
+	// The spreadsheet holds both tabs, and the account's row links to each.
 	for _, tab := range []string{"naver_ads", "naver_search_terms"} {
 		if vals := e.sheets.Values(book, tab); len(vals) < 2 {
 			t.Errorf("the tab %q after the sync: %.3q", tab, vals)
 		}
 	}
+	b.click("back to the list", "#sp-back")
+	terms, _ := e.sheets.Sheet(book, "naver_search_terms")
+	b.waitFor("the search terms tab linked from the account's row", fmt.Sprintf(`(document.querySelector(%s + ' [data-tabs] a[data-tab="search_terms"]') || {}).href === %s`,
+		jsString(row), jsString(fmt.Sprintf("https://docs.google.com/spreadsheets/d/%s/edit#gid=%d", book, terms.SheetID))))
+	b.do("open the sync's page again", chromedp.Navigate(e.srv.URL+"/ui/#sync/"+s.ID))
+	b.waitFor("the sync's page", `document.getElementById("sync-page").dataset.status === "succeeded" && !document.getElementById("sync-page").hidden`)
 
 	// An edit renames the search terms tab; the audit log names the tab by its kind's name.
 	b.click("back to the list", "#sp-back")

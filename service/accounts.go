@@ -477,10 +477,18 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 			out[i].LastSuccessAt = &t
 		}
 		out[i].NextRefreshAt = s.nextRefresh(r)
-		// The account's tab is the one its table is built for (tabOf).
-		tab := tabs[r.ID][string(tabOf(r).Kind())]
-		out[i].SheetGID = sheetGID(r, tab)
-		out[i].SheetCells = accountSheetCells(r, tab)
+		for _, k := range tabKinds(r) {
+			if gid := sheetGID(r, report.Kind(k), tabs[r.ID][k]); gid != nil {
+				if out[i].TabGIDs == nil {
+					out[i].TabGIDs = map[string]int64{}
+				}
+				out[i].TabGIDs[k] = *gid
+			}
+		}
+		// The account's tab is its first (tabOf).
+		first := tabOf(r).Kind()
+		out[i].SheetGID = sheetGID(r, first, tabs[r.ID][string(first)])
+		out[i].SheetCells = accountSheetCells(r, tabs[r.ID][string(first)])
 		out[i].SheetConsent = sheetConsent(r)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -460,4 +461,74 @@ func TestTabsShareTheCellLimit(t *testing.T) {
 		t.Fatalf("the search terms tab shows %d days, its newest %d in a row, of %d; want the newest days only, some left out", len(shown), kept, len(days))
 	}
 	checkTermTotals(t, w, "1001", values, days[:kept], nil)
+}
+
+// An account links to each of its tabs once written (tab_gids: kind -> the tab's sheetId), and
+// sheet_gid to its first tab, also when that is not the performance tab (an account of the
+// shopping tab alone); a tab a person renames is linked under its new title.
+func TestAccountLinksEveryTab(t *testing.T) {
+	needSearchTerms(t)
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			ctx := t.Context()
+			w := newWorld(t, db, worldOptions{})
+			w.customer("1001", 2, 2, 2)
+			e := w.engine(engineOptions{})
+			sync := func(id string) {
+				t.Helper()
+				s, _, err := e.svc.EnqueueSync(ctx, service.SyncRequest{AccountID: id, Days: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := waitTerminal(t, e.svc, s.ID)[s.ID]; got.Status != service.StatusSucceeded {
+					t.Fatalf("sync: %s %+v", got.Status, got.Error)
+				}
+			}
+			gid := func(sheet, title string) int64 {
+				t.Helper()
+				info, ok := w.sheets.Sheet(sheet, title)
+				if !ok {
+					t.Fatalf("no tab %q in %s", title, sheet)
+				}
+				return info.SheetID
+			}
+			a := withSearchTerms(t, e, w.account(e, "A", "1001", "sheet-a", service.LevelCampaign))
+			if a.TabGIDs != nil || a.SheetGID != nil {
+				t.Errorf("links before any write: tab_gids %v, sheet_gid %v; want none", a.TabGIDs, a.SheetGID)
+			}
+			sync(a.ID)
+			terms := a.TabTitles[string(report.KindSearchTerms)]
+			a, err := e.svc.GetAccount(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int64{string(report.KindPerformance): gid("sheet-a", "data"), string(report.KindSearchTerms): gid("sheet-a", terms)}
+			if !maps.Equal(a.TabGIDs, want) || a.SheetGID == nil || *a.SheetGID != want[string(report.KindPerformance)] {
+				t.Errorf("after the sync: tab_gids %v, sheet_gid %v; want %v and the performance tab's", a.TabGIDs, a.SheetGID, want)
+			}
+			const renamed = "terms (team)"
+			w.sheets.RenameSheet("sheet-a", terms, renamed)
+			sync(a.ID)
+			if a, err = e.svc.GetAccount(ctx, a.ID); err != nil {
+				t.Fatal(err)
+			}
+			if a.TabGIDs[string(report.KindSearchTerms)] != gid("sheet-a", renamed) {
+				t.Errorf("after a person renamed the search terms tab: tab_gids %v, want it linked as %d", a.TabGIDs, gid("sheet-a", renamed))
+			}
+
+			b := w.account(e, "B", "1001", "sheet-b", service.LevelCampaign)
+			b, err = e.svc.UpdateAccount(ctx, b.ID, service.AccountPatch{Tabs: &[]string{string(report.KindShoppingTerms)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sync(b.ID)
+			if b, err = e.svc.GetAccount(ctx, b.ID); err != nil {
+				t.Fatal(err)
+			}
+			shop := gid("sheet-b", b.TabTitles[string(report.KindShoppingTerms)])
+			if b.SheetGID == nil || *b.SheetGID != shop || !maps.Equal(b.TabGIDs, map[string]int64{string(report.KindShoppingTerms): shop}) {
+				t.Errorf("shopping tab alone: sheet_gid %v, tab_gids %v; want both to link to %d", b.SheetGID, b.TabGIDs, shop)
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/naversync/naversync/google"
+	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
 
@@ -40,10 +41,10 @@ func (s *Service) nextRefresh(a store.Account) *time.Time {
 	return &next
 }
 
-// sheetGID is the sheetId of the tab an account's table was last written to, when that is
-// still the account's spreadsheet and tab (read from the writer's record of the tab).
-func sheetGID(a store.Account, t store.SheetTab) *int64 {
-	if len(t.Layout) == 0 || t.SpreadsheetID != a.SpreadsheetID || t.Tab != a.SheetTab {
+// sheetGID is the sheetId of the account's tab of kind k as last written (t, the writer's
+// record of that tab), when that is still the account's spreadsheet and the tab's title.
+func sheetGID(a store.Account, k report.Kind, t store.SheetTab) *int64 {
+	if len(t.Layout) == 0 || t.SpreadsheetID != a.SpreadsheetID || t.Tab != tabTitle(a, k) {
 		return nil
 	}
 	var l google.Layout

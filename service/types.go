@@ -62,9 +62,13 @@ type Account struct {
 	// failing because Naver refused the credentials records an account's error.
 	LastErrorCode MessageCode `json:"last_error_code,omitempty"`
 	LastSuccessAt *time.Time  `json:"last_success_at,omitempty"`
-	// SheetGID is the sheetId ("gid" in its address) of the tab the account's table was last
-	// written to, while that is still the account's tab; absent before the first write.
+	// SheetGID is the sheetId ("gid" in its address) of the account's first tab (its
+	// performance tab when it has one) as last written, while that tab still has the title the
+	// account gives it; absent before the first write.
 	SheetGID *int64 `json:"sheet_gid,omitempty"`
+	// TabGIDs are the sheetIds of each of the account's tabs written so far (kind -> sheetId),
+	// on the same terms as SheetGID: links to every tab.
+	TabGIDs map[string]int64 `json:"tab_gids,omitempty"`
 	// SheetCells is how much of Google's cell limit the account's spreadsheet used after the
 	// account's last write, and which tabs took the room; absent before the first write.
 	SheetCells *SheetCells `json:"sheet_cells,omitempty"`

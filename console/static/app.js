@@ -483,10 +483,19 @@ function renderAccounts() {
       const full = nearLimitText(a.sheet_cells);
       const shared = a.google_identity ? t("sheet.identity", { email: a.google_identity }) : "";
       const kinds = accountTabs(a);
+      const gids = a.tab_gids || {};
       const tabs = t("sheet.tabs", { tabs: kinds.map((k) => `${tabName(k)} “${tabTitle(a, k)}”`).join(" · ") });
-      setCell(sheet, href + a.sheet_tab + tabs + full + shared,
+      // Each tab written so far links to itself (its gid); "{tabs}" ends the sentence in every language.
+      const tabList = [t("sheet.tabs", { tabs: "" })];
+      kinds.forEach((k, i) => {
+        if (i > 0) tabList.push(" · ");
+        const label = `${tabName(k)} “${tabTitle(a, k)}”`;
+        tabList.push(gids[k] == null ? label
+          : el("a", { href: sheetURL(a.spreadsheet_id, gids[k]), target: "_blank", rel: "noopener noreferrer", "data-tab": k }, label));
+      });
+      setCell(sheet, href + a.sheet_tab + tabs + JSON.stringify(gids) + full + shared,
         el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: t("sheet.opens") })),
-        el("div", { class: "small tabs", "data-tabs": kinds.join(","), text: tabs }),
+        el("div", { class: "small tabs", "data-tabs": kinds.join(",") }, ...tabList),
         full ? el("div", { class: "error-text sheet-full", text: full }) : null,
         shared ? el("div", { class: "small identity", "data-identity": a.google_identity, text: shared }) : null);
       const ls = time(a.last_success_at);
