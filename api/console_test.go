@@ -290,8 +290,8 @@ func TestSyncDaysAndNextRefresh(t *testing.T) {
 	if want := time.Date(2026, 5, 20, 6, 0, 0, 0, seoul); acct.NextRefreshAt == nil || !acct.NextRefreshAt.Equal(want) {
 		t.Errorf("next refresh %v, want the schedule's %v", acct.NextRefreshAt, want)
 	}
-	if tab, _ := w.Sheets.Sheet("sheet-days", "data"); acct.SheetGID == nil || *acct.SheetGID != tab.SheetID {
-		t.Errorf("sheet_gid %v, want the tab's sheetId %d", acct.SheetGID, tab.SheetID)
+	if tab, _ := w.Sheets.Sheet("sheet-days", "data"); acct.SheetGID == nil || *acct.SheetGID != tab.SheetID || acct.TabGIDs["performance"] != tab.SheetID {
+		t.Errorf("sheet_gid %v, tab_gids %v, want the tab's sheetId %d", acct.SheetGID, acct.TabGIDs, tab.SheetID)
 	}
 	c.do("PATCH", "/accounts/"+a.ID, map[string]any{"refresh_time": "23:30"}, nil).want(http.StatusOK).decode(&acct)
 	if want := time.Date(2026, 5, 20, 23, 30, 0, 0, seoul); acct.NextRefreshAt == nil || !acct.NextRefreshAt.Equal(want) {

@@ -127,8 +127,8 @@ func TestForeignTabConsentThroughAPI(t *testing.T) {
 	}
 	var got service.Account
 	e.c.do("GET", "/accounts/"+a.ID, nil, nil).want(http.StatusOK).decode(&got)
-	if got.SheetConsent == nil || got.SheetConsent.State != service.SheetConsentNeeded || got.SheetConsent.SheetID != 0 {
-		t.Fatalf("account after the refused sync: %+v, want consent needed for sheetId 0", got.SheetConsent)
+	if got.SheetConsent == nil || got.SheetConsent.State != service.SheetConsentNeeded || got.SheetConsent.SheetID != 0 || got.SheetConsent.Tab != "Sheet1" {
+		t.Fatalf("account after the refused sync: %+v, want consent needed for sheetId 0, tab \"Sheet1\"", got.SheetConsent)
 	}
 
 	e.c.do("POST", "/accounts/"+a.ID+"/sheet-consent", nil, nil).want(http.StatusOK).decode(&got)

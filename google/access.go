@@ -48,8 +48,10 @@ type Access struct {
 
 // TabState describes one tab: whether it exists, holds values, and was written by naversync.
 type TabState struct {
-	Title  string
-	Exists bool
+	Title string
+	// SheetID is the tab's sheetId (0 when it does not exist).
+	SheetID int64
+	Exists  bool
 	// HasData: the first rows hold values.
 	HasData bool
 	// Naversync: the tab carries naversync's layout record (its table was written by it).
@@ -97,7 +99,7 @@ func (w *Writer) CheckAccess(ctx context.Context, spreadsheetID string, tabs ...
 			if st.Exists || !strings.EqualFold(p.Title, tabs[i]) {
 				continue
 			}
-			*st = TabState{Title: p.Title, Exists: true}
+			*st = TabState{Title: p.Title, SheetID: p.SheetId, Exists: true}
 			for _, m := range sh.DeveloperMetadata {
 				st.Naversync = st.Naversync || m.MetadataKey == layoutKey
 			}

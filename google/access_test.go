@@ -72,7 +72,10 @@ func TestCheckAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []google.TabState{{Title: "Missing"}, {Title: "Notes", Exists: true, HasData: true}, {Title: "naver_ads", Exists: true, HasData: true, Naversync: true}}
+	notes, _ := e.srv.Sheet(book, "Notes")
+	ads, _ := e.srv.Sheet(book, "naver_ads")
+	want := []google.TabState{{Title: "Missing"}, {Title: "Notes", SheetID: notes.SheetID, Exists: true, HasData: true},
+		{Title: "naver_ads", SheetID: ads.SheetID, Exists: true, HasData: true, Naversync: true}}
 	if !slices.Equal(acc.Asked, want) {
 		t.Errorf("three tabs asked: %+v, want %+v", acc.Asked, want)
 	}

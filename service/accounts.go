@@ -276,18 +276,19 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 		}
 	}
 	var chk sheetSave
+	afterTabs := tabsToCheck(after)
 	switch {
 	case sheet != row.SpreadsheetID || tab != row.SheetTab:
-		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tabsToCheck(after), "", p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, afterTabs, "", p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
 			return Account{}, err
 		}
 		// Another tab: what a sync found in the old one, or a consent given for it, does not apply.
 		none := ""
 		u.ConsentNeeded, u.ConsentGiven, u.ConsentTab = &none, &chk.consent, &chk.consentTab
-	case !slices.Equal(tabsToCheck(after), tabsToCheck(row)):
+	case !slices.Equal(afterTabs, tabsToCheck(row)):
 		// Tabs added or retitled: each is checked as at the account's creation; a consent given
 		// before stays (its tab is named by its sheetId), unless this save gives another.
-		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tabsToCheck(after), row.ConsentGiven, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, afterTabs, row.ConsentGiven, p.ConfirmSheetAccess, p.ReplaceTabData); err != nil {
 			return Account{}, err
 		}
 		if chk.consent != "" {
@@ -297,7 +298,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, p AccountPatch) 
 	case identity != row.GoogleIdentity:
 		// A move to another identity: the same tabs, written from now on by another service
 		// account, which must be able to edit the spreadsheet (the consent stays: same tabs).
-		if chk, err = s.checkSheetForSave(ctx, identity, sheet, tabsToCheck(after), row.ConsentGiven, p.ConfirmSheetAccess, false); err != nil {
+		if chk, err = s.checkSheetForSave(ctx, identity, sheet, afterTabs, row.ConsentGiven, p.ConfirmSheetAccess, false); err != nil {
 			return Account{}, err
 		}
 		chk.consent = ""
@@ -478,17 +479,19 @@ func (s *Service) accountViews(ctx context.Context, rows []store.Account) []Acco
 		}
 		out[i].NextRefreshAt = s.nextRefresh(r)
 		for _, k := range tabKinds(r) {
-			if gid := sheetGID(r, report.Kind(k), tabs[r.ID][k]); gid != nil {
+			if gid, ok := sheetGID(r, report.Kind(k), tabs[r.ID][k]); ok {
 				if out[i].TabGIDs == nil {
 					out[i].TabGIDs = map[string]int64{}
 				}
-				out[i].TabGIDs[k] = *gid
+				out[i].TabGIDs[k] = gid
 			}
 		}
 		// The account's tab is its first (tabOf).
-		first := tabOf(r).Kind()
-		out[i].SheetGID = sheetGID(r, first, tabs[r.ID][string(first)])
-		out[i].SheetCells = accountSheetCells(r, tabs[r.ID][string(first)])
+		first := string(tabOf(r).Kind())
+		if gid, ok := out[i].TabGIDs[first]; ok {
+			out[i].SheetGID = &gid
+		}
+		out[i].SheetCells = accountSheetCells(r, tabs[r.ID][first])
 		out[i].SheetConsent = sheetConsent(r)
 	}
 	return out

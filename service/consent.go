@@ -211,20 +211,14 @@ func (s *Service) checkSheetForSave(ctx context.Context, identity, spreadsheetID
 		if !st.Exists || !st.HasData || st.Naversync {
 			continue
 		}
-		var sheetID int64
-		for _, tb := range acc.Tabs {
-			if tb.Title == st.Title {
-				sheetID = tb.SheetID
-			}
-		}
-		key := consentKey(spreadsheetID, sheetID)
+		key := consentKey(spreadsheetID, st.SheetID)
 		switch {
 		case key == given:
 			continue // a person consented to replacing this tab already
 		case replace && tabs[i].field == "sheet_tab":
 			out.consent, out.consentTab = key, st.Title
 			out.consentDetail = fmt.Sprintf("consented, when saving the account, to replace the data naversync did not write in tab %q (sheetId %d) of spreadsheet %s",
-				st.Title, sheetID, spreadsheetID)
+				st.Title, st.SheetID, spreadsheetID)
 		default:
 			out.warnings = append(out.warnings, FieldErr(tabs[i].field, Msg(MsgSheetForeignTab, fmt.Sprintf("the tab %q holds data naversync did not write: the first sync stops before replacing it and asks for consent (or choose another tab)", st.Title), "tab", st.Title)))
 		}

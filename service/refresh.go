@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/naversync/naversync/google"
 	"github.com/naversync/naversync/report"
 	"github.com/naversync/naversync/store"
 )
@@ -42,15 +41,16 @@ func (s *Service) nextRefresh(a store.Account) *time.Time {
 }
 
 // sheetGID is the sheetId of the account's tab of kind k as last written (t, the writer's
-// record of that tab), when that is still the account's spreadsheet and the tab's title.
-func sheetGID(a store.Account, k report.Kind, t store.SheetTab) *int64 {
+// record of that tab), when that is still the account's spreadsheet and the tab's title. Only
+// the layout's SheetID is decoded: GET /accounts asks this of every tab of every account, and
+// a layout holds a block per day.
+func sheetGID(a store.Account, k report.Kind, t store.SheetTab) (int64, bool) {
 	if len(t.Layout) == 0 || t.SpreadsheetID != a.SpreadsheetID || t.Tab != tabTitle(a, k) {
-		return nil
+		return 0, false
 	}
-	var l google.Layout
+	var l struct{ SheetID int64 } // google.Layout's field, as stored
 	if err := json.Unmarshal(t.Layout, &l); err != nil {
-		return nil
+		return 0, false
 	}
-	id := l.SheetID
-	return &id
+	return l.SheetID, true
 }

@@ -484,14 +484,14 @@ function renderAccounts() {
       const shared = a.google_identity ? t("sheet.identity", { email: a.google_identity }) : "";
       const kinds = accountTabs(a);
       const gids = a.tab_gids || {};
-      const tabs = t("sheet.tabs", { tabs: kinds.map((k) => `${tabName(k)} “${tabTitle(a, k)}”`).join(" · ") });
+      const labels = kinds.map((k) => `${tabName(k)} “${tabTitle(a, k)}”`);
+      const tabs = t("sheet.tabs", { tabs: labels.join(" · ") });
       // Each tab written so far links to itself (its gid); "{tabs}" ends the sentence in every language.
       const tabList = [t("sheet.tabs", { tabs: "" })];
       kinds.forEach((k, i) => {
         if (i > 0) tabList.push(" · ");
-        const label = `${tabName(k)} “${tabTitle(a, k)}”`;
-        tabList.push(gids[k] == null ? label
-          : el("a", { href: sheetURL(a.spreadsheet_id, gids[k]), target: "_blank", rel: "noopener noreferrer", "data-tab": k }, label));
+        tabList.push(gids[k] == null ? labels[i]
+          : el("a", { href: sheetURL(a.spreadsheet_id, gids[k]), target: "_blank", rel: "noopener noreferrer", "data-tab": k }, labels[i]));
       });
       setCell(sheet, href + a.sheet_tab + tabs + JSON.stringify(gids) + full + shared,
         el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.sheet_tab || "sheet", el("span", { class: "vh", text: t("sheet.opens") })),
